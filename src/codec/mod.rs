@@ -1,0 +1,97 @@
+//! Column codecs: pure functions over slices.
+//!
+//! Every codec has a stable one-byte id that is written into each segment
+//! (see SPEC.md, "Codecs"). Ids are never reused: a file written with any
+//! id this library ever produced stays readable forever.
+//!
+//! Contract shared by every decoder:
+//! - it appends exactly `n` values to `out` or returns an error;
+//! - it never panics, loops without progress, or allocates more than
+//!   `n` values plus a constant, whatever bytes it is handed;
+//! - `n` is bounded by the caller (the segment header's row count).
+
+mod plain;
+
+use std::fmt;
+
+/// Stable on-disk codec ids. See SPEC.md for each byte layout.
+pub mod id {
+    /// Little-endian 8-byte values, one after another (i64 or f64 bits).
+    pub const PLAIN: u8 = 1;
+}
+
+/// A decoder found bytes it cannot interpret. The segment reader turns this
+/// into `Error::Corrupt` with the file offset of the segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodecError(pub String);
+
+impl fmt::Display for CodecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CodecError {}
+
+pub(crate) fn codec_err(msg: impl Into<String>) -> CodecError {
+    CodecError(msg.into())
+}
+
+/// How hard the value encoder tries. `Hot` is the flush path (fast);
+/// `Cold` is pack and background maintenance (smallest output).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Hot,
+    Cold,
+}
+
+/// Encodes timestamps (any order, though sorted input compresses best),
+/// appending the encoded bytes to `out`. Returns the codec id used.
+pub fn encode_timestamps(ts: &[i64], out: &mut Vec<u8>) -> u8 {
+    plain::encode_i64(ts, out);
+    id::PLAIN
+}
+
+/// Decodes `n` timestamps written by `encode_timestamps` with codec `codec`,
+/// appending them to `out`.
+pub fn decode_timestamps(
+    codec: u8,
+    data: &[u8],
+    n: usize,
+    out: &mut Vec<i64>,
+) -> Result<(), CodecError> {
+    match codec {
+        id::PLAIN => plain::decode_i64(data, n, out),
+        other => Err(codec_err(format!("unknown timestamp codec id {other}"))),
+    }
+}
+
+/// Encodes `values` losslessly (bit-exact, NaN payloads included), appending
+/// the bytes to `out`. Returns the codec id chosen.
+pub fn encode_values(values: &[f64], level: Level, out: &mut Vec<u8>) -> u8 {
+    let _ = level;
+    plain::encode_f64(values, out);
+    id::PLAIN
+}
+
+/// Decodes `n` values written by `encode_values` with codec `codec`,
+/// appending them to `out`.
+pub fn decode_values(
+    codec: u8,
+    data: &[u8],
+    n: usize,
+    out: &mut Vec<f64>,
+) -> Result<(), CodecError> {
+    match codec {
+        id::PLAIN => plain::decode_f64(data, n, out),
+        other => Err(codec_err(format!("unknown value codec id {other}"))),
+    }
+}
+
+/// Human-readable codec name, for stats.
+pub fn codec_name(codec: u8) -> &'static str {
+    match codec {
+        id::PLAIN => "plain",
+        _ => "unknown",
+    }
+}

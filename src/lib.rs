@@ -1,0 +1,3 @@
+//! NanoTS: an embeddable, append-only, single-file time-series store.
+
+pub mod codec;
