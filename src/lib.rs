@@ -1,3 +1,35 @@
 //! NanoTS: an embeddable, append-only, single-file time-series store.
+//!
+//! A table is an implicit `ts_ms: i64` (milliseconds) plus N `f64` value
+//! columns. Rows are appended in any timestamp order, logged to a WAL,
+//! flushed into compressed columnar segments in one `.ntt` file and read
+//! back through a memory mapping. See `SPEC.md` for the file format.
+//!
+//! ```
+//! use nanots::{NanoTsDb, NanoTsOptions};
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("nanots.ntt");
+//! let db = NanoTsDb::open(&path, NanoTsOptions::default())?;
+//! db.create_table("sensor", &["temp", "humidity"])?;
+//! db.append_row("sensor", 1704067200000, &[25.5, 60.0])?;
+//! db.flush()?;
+//! let (ts, cols) = db.query_table_range_columns("sensor", 0, i64::MAX)?;
+//! assert_eq!((ts.len(), cols.len()), (1, 2));
+//! # Ok::<(), std::io::Error>(())
+//! ```
 
 pub mod codec;
+mod db;
+mod error;
+mod format;
+mod io;
+mod options;
+mod query;
+mod segment;
+mod table;
+mod wal;
+
+pub use db::{NanoTsDb, SERIES_COLUMN};
+pub use error::{Error, ErrorKind, Result};
+pub use options::{NanoTsOptions, SyncMode};
+pub use query::Columns;

@@ -1,0 +1,174 @@
+//! Payloads of the transaction-ending records: `Commit` and `Checkpoint`.
+//!
+//! ```text
+//! Commit:     u64 commit sequence, u64 flushed WAL epoch
+//! Checkpoint: u64 commit sequence, u64 flushed WAL epoch,
+//!             u32 next table id, u32 table count,
+//!             per table: u32 byte length, Table record payload,
+//!             u32 segment count,
+//!             per segment, 40 bytes: u64 record offset, u32 payload length,
+//!               u32 table id, u32 rows, u32 zero, i64 min ts, i64 max ts
+//! ```
+//!
+//! A checkpoint lists every table and every live segment (per table in file
+//! order), so opening reads it instead of every record before it.
+
+use crate::error::{Error, Result};
+use crate::format::bytes::{ByteReader, ByteWriter};
+use crate::segment::SegmentMeta;
+use crate::table::TableDef;
+
+/// Fields every transaction end carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CommitInfo {
+    pub seq: u64,
+    /// Every WAL epoch up to this one has been flushed into the file.
+    pub flushed_wal_epoch: u64,
+}
+
+impl CommitInfo {
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        let mut w = ByteWriter::new(out);
+        w.u64(self.seq);
+        w.u64(self.flushed_wal_epoch);
+    }
+
+    pub fn decode(r: &mut ByteReader<'_>) -> Result<CommitInfo> {
+        Ok(CommitInfo {
+            seq: r.u64()?,
+            flushed_wal_epoch: r.u64()?,
+        })
+    }
+}
+
+/// The full index at one commit.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Checkpoint {
+    pub commit: CommitInfo,
+    pub next_table_id: u32,
+    pub tables: Vec<TableDef>,
+    pub segments: Vec<SegmentMeta>,
+}
+
+const SEGMENT_ENTRY_LEN: usize = 40;
+
+impl Checkpoint {
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        self.commit.encode(out);
+        let mut w = ByteWriter::new(out);
+        w.u32(self.next_table_id);
+        w.u32(self.tables.len() as u32);
+        for t in &self.tables {
+            let mut def = Vec::new();
+            t.encode(&mut def);
+            let mut w = ByteWriter::new(out);
+            w.u32(def.len() as u32);
+            w.bytes(&def);
+        }
+        let mut w = ByteWriter::new(out);
+        w.u32(self.segments.len() as u32);
+        for s in &self.segments {
+            w.u64(s.offset);
+            w.u32(s.payload_len);
+            w.u32(s.table_id);
+            w.u32(s.rows);
+            w.u32(0);
+            w.i64(s.min_ts);
+            w.i64(s.max_ts);
+        }
+    }
+
+    pub fn decode(r: &mut ByteReader<'_>) -> Result<Checkpoint> {
+        let commit = CommitInfo::decode(r)?;
+        let next_table_id = r.u32()?;
+        let ntables = r.u32()? as usize;
+        // Each table takes at least 4 bytes: a count beyond what is left is
+        // corruption, and must not become a huge allocation.
+        if ntables > r.remaining() / 4 {
+            return Err(r.corrupt(format!("checkpoint claims {ntables} tables")));
+        }
+        let mut tables = Vec::with_capacity(ntables);
+        for _ in 0..ntables {
+            let len = r.u32()? as usize;
+            let at = r.offset();
+            let bytes = r.take(len)?;
+            let mut tr = ByteReader::new(bytes, at, "checkpoint table entry");
+            tables.push(TableDef::decode(&mut tr)?);
+            tr.finish()?;
+        }
+        let nseg = r.u32()? as usize;
+        if nseg > r.remaining() / SEGMENT_ENTRY_LEN {
+            return Err(r.corrupt(format!("checkpoint claims {nseg} segments")));
+        }
+        let mut segments = Vec::with_capacity(nseg);
+        for _ in 0..nseg {
+            let offset = r.u64()?;
+            let payload_len = r.u32()?;
+            let table_id = r.u32()?;
+            let rows = r.u32()?;
+            r.skip(4)?;
+            let min_ts = r.i64()?;
+            let max_ts = r.i64()?;
+            segments.push(SegmentMeta {
+                offset,
+                payload_len,
+                table_id,
+                rows,
+                min_ts,
+                max_ts,
+            });
+        }
+        r.finish()?;
+        if tables.iter().any(|t| t.id >= next_table_id) {
+            return Err(Error::corrupt(
+                "checkpoint lists a table id at or above its next table id",
+            ));
+        }
+        Ok(Checkpoint {
+            commit,
+            next_table_id,
+            tables,
+            segments,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checkpoint_round_trip_and_absurd_counts() {
+        let cp = Checkpoint {
+            commit: CommitInfo {
+                seq: 5,
+                flushed_wal_epoch: 3,
+            },
+            next_table_id: 3,
+            tables: vec![TableDef {
+                id: 1,
+                name: "a".into(),
+                columns: vec!["x".into()],
+            }],
+            segments: vec![SegmentMeta {
+                offset: 256,
+                payload_len: 100,
+                table_id: 1,
+                rows: 4,
+                min_ts: -1,
+                max_ts: 9,
+            }],
+        };
+        let mut buf = Vec::new();
+        cp.encode(&mut buf);
+        let mut r = ByteReader::new(&buf, 0, "checkpoint");
+        assert_eq!(Checkpoint::decode(&mut r).unwrap(), cp);
+        let mut bad = buf.clone();
+        bad[20..24].copy_from_slice(&u32::MAX.to_le_bytes());
+        let mut r = ByteReader::new(&bad, 0, "checkpoint");
+        assert_eq!(
+            Checkpoint::decode(&mut r).unwrap_err().kind(),
+            crate::ErrorKind::Corrupt
+        );
+    }
+}

@@ -1,0 +1,425 @@
+//! The engine's mutable state and its write paths: transactions, flush,
+//! table creation, appends. Everything here runs under the write lock.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use memmap2::Mmap;
+
+use super::meta::{Checkpoint, CommitInfo};
+use crate::codec::Level;
+use crate::error::{Error, ErrorKind, Result};
+use crate::format::header::{FileHeader, SLOT_OFFSETS, Slot};
+use crate::format::record::{RecordType, frame};
+use crate::io::DbFile;
+use crate::options::{NanoTsOptions, SyncMode};
+use crate::segment::{SegmentMeta, encode_segment};
+use crate::table::{Table, TableDef, validate_schema};
+use crate::wal::WalWriter;
+
+/// The engine behind one open database.
+pub struct State {
+    pub file: DbFile,
+    pub header: FileHeader,
+    /// Mapping of the file up to `end`; replaced after every commit.
+    pub map: Arc<Mmap>,
+    /// Offset just past the last committed record (the file's length).
+    pub end: u64,
+    pub tables: BTreeMap<u32, Table>,
+    pub by_name: HashMap<String, u32>,
+    pub next_table_id: u32,
+    /// `None` only while opening (before recovery finishes) and after close.
+    pub wal: Option<WalWriter>,
+    pub commit: CommitInfo,
+    pub slot_seq: u64,
+    pub checkpoint_offset: u64,
+    /// Records written since the newest checkpoint (drives checkpointing).
+    pub records_since_checkpoint: u64,
+    /// Bytes of unflushed rows over all tables.
+    pub mem_bytes: usize,
+    pub opts: NanoTsOptions,
+    pub max_record_size: u32,
+    /// Set by the first failed write: the handle then refuses writes until
+    /// reopened, so a half-written state never passes for a good one.
+    pub poisoned: Option<String>,
+    pub closed: bool,
+}
+
+impl State {
+    /// Fails if the handle may not write (closed, or after an I/O error).
+    pub fn check_writable(&self) -> Result<()> {
+        if self.closed {
+            return Err(closed_error());
+        }
+        if let Some(why) = &self.poisoned {
+            return Err(Error::new(
+                ErrorKind::Io,
+                format!("an earlier write failed ({why}); reopen the database to recover"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Runs a write path; an I/O failure poisons the handle.
+    pub fn write<T>(&mut self, f: impl FnOnce(&mut State) -> Result<T>) -> Result<T> {
+        self.check_writable()?;
+        let r = f(self);
+        if let Err(e) = &r {
+            if e.kind() == ErrorKind::Io {
+                self.poisoned = Some(e.message().to_owned());
+            }
+        }
+        r
+    }
+
+    pub fn table_id(&self, name: &str) -> Result<u32> {
+        self.by_name.get(name).copied().ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotFound,
+                format!("table {name:?} does not exist"),
+            )
+        })
+    }
+
+    fn sync(&self) -> Result<()> {
+        if self.opts.sync == SyncMode::Never {
+            Ok(())
+        } else {
+            self.file.sync_data()
+        }
+    }
+
+    /// Appends already-framed records at the end of the file (uncommitted
+    /// until `commit`).
+    fn write_records(&mut self, bytes: &[u8]) -> Result<u64> {
+        let at = self.end;
+        self.file.write_at(bytes, at)?;
+        self.end += bytes.len() as u64;
+        self.records_since_checkpoint += 1;
+        Ok(at)
+    }
+
+    /// Ends the transaction: a `Commit` (or a `Checkpoint` when due or
+    /// `force_checkpoint`), fsync, slot update, remap.
+    fn commit(&mut self, force_checkpoint: bool) -> Result<()> {
+        self.commit.seq += 1;
+        let live: usize = self.tables.values().map(|t| t.segments.len()).sum();
+        let due = self.records_since_checkpoint > 64 + live as u64 / 2;
+        let mut rec = Vec::new();
+        let mut is_checkpoint = false;
+        if force_checkpoint || due {
+            let mut payload = Vec::new();
+            self.checkpoint_now().encode(&mut payload);
+            // A checkpoint too large for the record cap is skipped: opening
+            // then scans the records instead, which is slower but correct.
+            is_checkpoint = frame(
+                &mut rec,
+                RecordType::Checkpoint,
+                &payload,
+                self.max_record_size,
+            )
+            .is_ok();
+        }
+        if !is_checkpoint {
+            let mut payload = Vec::new();
+            self.commit.encode(&mut payload);
+            frame(&mut rec, RecordType::Commit, &payload, self.max_record_size)?;
+        }
+        let at = self.write_records(&rec)?;
+        self.sync()?;
+        if is_checkpoint {
+            self.checkpoint_offset = at;
+            self.records_since_checkpoint = 0;
+        }
+        self.write_slot()?;
+        self.map = self.file.map()?;
+        Ok(())
+    }
+
+    /// Publishes `end` and the newest checkpoint in the older header slot.
+    /// Not fsynced here: it becomes durable with the next fsync, and until
+    /// then the other slot (or a scan) is just as correct, only slower.
+    pub fn write_slot(&mut self) -> Result<()> {
+        self.slot_seq += 1;
+        let slot = Slot {
+            seq: self.slot_seq,
+            committed_end: self.end,
+            checkpoint_offset: self.checkpoint_offset,
+        };
+        self.file
+            .write_at(&slot.encode(), SLOT_OFFSETS[(self.slot_seq % 2) as usize])
+    }
+
+    fn checkpoint_now(&self) -> Checkpoint {
+        Checkpoint {
+            commit: self.commit,
+            next_table_id: self.next_table_id,
+            tables: self.tables.values().map(|t| (*t.def).clone()).collect(),
+            segments: self
+                .tables
+                .values()
+                .flat_map(|t| t.segments.iter().copied())
+                .collect(),
+        }
+    }
+
+    /// Creates a table, or does nothing if one with the same columns exists.
+    pub fn create_table(&mut self, name: &str, columns: &[&str]) -> Result<()> {
+        validate_schema(name, columns)?;
+        if let Some(&id) = self.by_name.get(name) {
+            let def = &self.tables[&id].def;
+            if def
+                .columns
+                .iter()
+                .map(String::as_str)
+                .eq(columns.iter().copied())
+            {
+                return Ok(());
+            }
+            return Err(Error::new(
+                ErrorKind::AlreadyExists,
+                format!(
+                    "table {name:?} already exists with columns {:?}",
+                    def.columns
+                ),
+            ));
+        }
+        self.write(|st| {
+            let def = TableDef {
+                id: st.next_table_id,
+                name: name.to_owned(),
+                columns: columns.iter().map(|c| (*c).to_owned()).collect(),
+            };
+            let mut payload = Vec::new();
+            def.encode(&mut payload);
+            let mut rec = Vec::new();
+            frame(&mut rec, RecordType::Table, &payload, st.max_record_size)?;
+            st.write_records(&rec)?;
+            st.next_table_id += 1;
+            st.by_name.insert(def.name.clone(), def.id);
+            st.tables.insert(def.id, Table::new(def));
+            st.commit(false)
+        })
+    }
+
+    /// Flushes before an append if the buffered rows reached the threshold.
+    pub fn make_room(&mut self) -> Result<()> {
+        let limit = self.opts.auto_flush_bytes;
+        if limit > 0 && self.mem_bytes >= limit {
+            self.flush(false)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub fn append_row(&mut self, table: &str, ts_ms: i64, values: &[f64]) -> Result<()> {
+        let id = self.table_id(table)?;
+        check_ncols(&self.tables[&id].def, values.len())?;
+        self.write(|st| {
+            st.make_room()?;
+            st.wal
+                .as_mut()
+                .ok_or_else(closed_error)?
+                .append_row(id, ts_ms, values)?;
+            let t = st.tables.get_mut(&id).expect("id from by_name");
+            t.mem.push_row(ts_ms, values);
+            st.mem_bytes += 8 * (1 + values.len());
+            Ok(())
+        })
+    }
+
+    pub fn append_rows(&mut self, table: &str, ts_ms: &[i64], columns: &[&[f64]]) -> Result<()> {
+        let id = self.table_id(table)?;
+        check_ncols(&self.tables[&id].def, columns.len())?;
+        if let Some((i, c)) = columns
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.len() != ts_ms.len())
+        {
+            return Err(Error::new(
+                ErrorKind::SchemaMismatch,
+                format!(
+                    "table {table:?}: column {:?} has {} values for {} timestamps",
+                    self.tables[&id].def.columns[i],
+                    c.len(),
+                    ts_ms.len()
+                ),
+            ));
+        }
+        if ts_ms.is_empty() {
+            return Ok(());
+        }
+        self.write(|st| {
+            st.make_room()?;
+            st.wal
+                .as_mut()
+                .ok_or_else(closed_error)?
+                .append_rows(id, ts_ms, columns)?;
+            let t = st.tables.get_mut(&id).expect("id from by_name");
+            t.mem.push_rows(ts_ms, columns);
+            st.mem_bytes += 8 * ts_ms.len() * (1 + columns.len());
+            Ok(())
+        })
+    }
+
+    /// Turns every table's buffered rows into segments, commits, and starts
+    /// a new WAL epoch. `checkpoint` forces a checkpoint record.
+    pub fn flush(&mut self, checkpoint: bool) -> Result<()> {
+        self.write(|st| st.flush_inner(checkpoint))
+    }
+
+    fn flush_inner(&mut self, checkpoint: bool) -> Result<()> {
+        let ids: Vec<u32> = self
+            .tables
+            .iter()
+            .filter(|(_, t)| !t.mem.is_empty())
+            .map(|(id, _)| *id)
+            .collect();
+        if ids.is_empty() {
+            if checkpoint && self.records_since_checkpoint > 0 {
+                self.commit(true)?;
+            }
+            return Ok(());
+        }
+        let wal_epoch = self
+            .wal
+            .as_ref()
+            .map_or(self.commit.flushed_wal_epoch + 1, WalWriter::epoch);
+        let mut written: Vec<(u32, Vec<SegmentMeta>)> = Vec::new();
+        let mut taken = Vec::new();
+        let mut result = Ok(());
+        for id in ids {
+            let (ts, cols) = self
+                .tables
+                .get_mut(&id)
+                .expect("listed id")
+                .mem
+                .take_sorted();
+            let r = self.write_segments(id, &ts, &cols);
+            taken.push((id, ts, cols));
+            match r {
+                Ok(metas) => written.push((id, metas)),
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        if result.is_ok() {
+            self.commit.flushed_wal_epoch = wal_epoch;
+            result = self.commit(checkpoint);
+        }
+        if let Err(e) = result {
+            // Keep the rows readable (they are still in the WAL too); the
+            // handle is poisoned by `write`, so nothing builds on this.
+            self.commit.flushed_wal_epoch = wal_epoch - 1;
+            for (id, ts, cols) in taken {
+                let t = self.tables.get_mut(&id).expect("listed id");
+                let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+                t.mem.push_rows(&ts, &refs);
+            }
+            return Err(e);
+        }
+        for (id, metas) in written {
+            let t = self.tables.get_mut(&id).expect("listed id");
+            Arc::make_mut(&mut t.segments).extend(metas);
+        }
+        self.mem_bytes = 0;
+        if let Some(wal) = self.wal.as_mut() {
+            wal.reset(wal_epoch + 1)?;
+        }
+        Ok(())
+    }
+
+    /// Writes sorted rows of table `id` as segments, each within the row
+    /// limit and the record cap.
+    fn write_segments(
+        &mut self,
+        id: u32,
+        ts: &[i64],
+        cols: &[Vec<f64>],
+    ) -> Result<Vec<SegmentMeta>> {
+        let mut metas = Vec::new();
+        let mut payload = Vec::new();
+        let mut rec = Vec::new();
+        let mut start = 0;
+        let mut chunk = self.opts.segment_max_rows;
+        while start < ts.len() {
+            let end = (start + chunk).min(ts.len());
+            let col_refs: Vec<&[f64]> = cols.iter().map(|c| &c[start..end]).collect();
+            payload.clear();
+            encode_segment(id, &ts[start..end], &col_refs, Level::Hot, &mut payload);
+            if payload.len() > self.max_record_size as usize {
+                if end - start == 1 {
+                    return Err(Error::new(
+                        ErrorKind::TooLarge,
+                        format!(
+                            "one row of table id {id} needs a {} byte segment, above the record size cap of {} bytes",
+                            payload.len(),
+                            self.max_record_size
+                        ),
+                    ));
+                }
+                chunk = (end - start).div_ceil(2);
+                continue;
+            }
+            rec.clear();
+            frame(
+                &mut rec,
+                RecordType::Segment,
+                &payload,
+                self.max_record_size,
+            )?;
+            let offset = self.write_records(&rec)?;
+            metas.push(SegmentMeta {
+                offset,
+                payload_len: payload.len() as u32,
+                table_id: id,
+                rows: (end - start) as u32,
+                min_ts: ts[start],
+                max_ts: ts[end - 1],
+            });
+            start = end;
+        }
+        Ok(metas)
+    }
+
+    /// Flushes, writes a checkpoint, fsyncs, removes the WAL. After this the
+    /// `.ntt` file alone is the database.
+    pub fn close(&mut self) -> Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        self.write(|st| {
+            st.flush_inner(false)?;
+            st.flush_inner(true)?;
+            st.file.sync_data()?;
+            if let Some(wal) = st.wal.take() {
+                wal.remove()?;
+            }
+            Ok(())
+        })?;
+        self.closed = true;
+        self.file.unlock();
+        Ok(())
+    }
+}
+
+pub fn closed_error() -> Error {
+    Error::new(ErrorKind::Closed, "the database handle is closed")
+}
+
+fn check_ncols(def: &TableDef, got: usize) -> Result<()> {
+    if got != def.columns.len() {
+        return Err(Error::new(
+            ErrorKind::SchemaMismatch,
+            format!(
+                "table {:?} has {} columns {:?}, got {got} values",
+                def.name,
+                def.columns.len(),
+                def.columns
+            ),
+        ));
+    }
+    Ok(())
+}

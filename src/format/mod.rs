@@ -1,0 +1,30 @@
+//! The `.ntt` file format: magic, versions, the file header with its two
+//! commit slots, and record framing. SPEC.md describes the same bytes; every
+//! offset used in code is a named constant here.
+
+pub mod bytes;
+pub mod header;
+pub mod record;
+
+/// First 8 bytes of every `.ntt` file. The high byte and the CR LF / ^Z / LF
+/// tail catch text-mode transfers and truncation to 7 bits (as PNG does).
+pub const MAGIC: [u8; 8] = *b"\x89NTT\r\n\x1a\n";
+
+/// The format version this library writes. It reads every version up to it.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Size of the file header region; the first record starts here.
+pub const DATA_START: u64 = 256;
+
+/// Default cap on any record's payload, in bytes (64 MiB). Overridden by the
+/// `NANOTS_MAX_RECORD_SIZE` environment variable or `NanoTsOptions`.
+pub const DEFAULT_MAX_RECORD_SIZE: u32 = 64 << 20;
+
+/// Longest table or column name, in UTF-8 bytes.
+pub const MAX_NAME_BYTES: usize = 255;
+
+/// Most value columns a table may have.
+pub const MAX_COLUMNS: usize = 4096;
+
+/// Most rows one segment holds (the codecs' decode bound).
+pub const MAX_SEGMENT_ROWS: usize = 1 << 22;

@@ -1,0 +1,187 @@
+//! The operating-system side: the locked database file, positioned writes,
+//! fsyncs, and read-only mappings for the query path.
+
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::FileExt;
+use std::os::unix::io::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use memmap2::Mmap;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// The `.ntt` file, opened read-write and exclusively locked.
+///
+/// The lock is `flock(LOCK_EX | LOCK_NB)`: it belongs to this open file
+/// description, so a second `open` of the same path fails with `Locked`
+/// whether it comes from this process or another. It is released when the
+/// file is closed (also when the process dies).
+pub struct DbFile {
+    file: File,
+    path: PathBuf,
+}
+
+impl DbFile {
+    /// Opens (creating if missing) and locks `path`.
+    pub fn open_locked(path: &Path) -> Result<DbFile> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| Error::io(e, "cannot open", path))?;
+        lock_exclusive(&file, path)?;
+        Ok(DbFile {
+            file,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn len(&self) -> Result<u64> {
+        self.file
+            .metadata()
+            .map(|m| m.len())
+            .map_err(|e| Error::io(e, "cannot stat", &self.path))
+    }
+
+    pub fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<()> {
+        self.file.read_exact_at(buf, offset).map_err(|e| {
+            Error::io(
+                e,
+                format_args!("cannot read {} bytes at offset {offset} of", buf.len()),
+                &self.path,
+            )
+        })
+    }
+
+    pub fn write_at(&self, buf: &[u8], offset: u64) -> Result<()> {
+        self.file.write_all_at(buf, offset).map_err(|e| {
+            Error::io(
+                e,
+                format_args!("cannot write {} bytes at offset {offset} of", buf.len()),
+                &self.path,
+            )
+        })
+    }
+
+    /// `fdatasync`: the file's data and the metadata needed to read it back.
+    pub fn sync_data(&self) -> Result<()> {
+        self.file
+            .sync_data()
+            .map_err(|e| Error::io(e, "cannot fsync", &self.path))
+    }
+
+    pub fn truncate(&self, len: u64) -> Result<()> {
+        self.file.set_len(len).map_err(|e| {
+            Error::io(
+                e,
+                format_args!("cannot truncate to {len} bytes"),
+                &self.path,
+            )
+        })
+    }
+
+    /// Maps the whole file read-only. Mappings are immutable snapshots for
+    /// readers: the writer only appends past their end, and the exclusive
+    /// lock keeps other cooperating processes from truncating the file.
+    pub fn map(&self) -> Result<Arc<Mmap>> {
+        // SAFETY: the mapping is read-only and covers bytes this handle never
+        // rewrites (records are append-only; only the header slots at offsets
+        // 64..192 are rewritten, and readers never look at them through a
+        // mapping). The exclusive lock keeps cooperating writers away;
+        // truncation only ever cuts an uncommitted tail before any mapping of
+        // it is handed out.
+        let map = unsafe { Mmap::map(&self.file) }
+            .map_err(|e| Error::io(e, "cannot mmap", &self.path))?;
+        Ok(Arc::new(map))
+    }
+}
+
+impl DbFile {
+    /// Releases the lock early (at close), so the path can be reopened
+    /// while this handle object still exists.
+    pub fn unlock(&self) {
+        // SAFETY: flock on a valid, open descriptor owned by `self.file`.
+        unsafe { libc::flock(self.file.as_raw_fd(), libc::LOCK_UN) };
+    }
+}
+
+fn lock_exclusive(file: &File, path: &Path) -> Result<()> {
+    // SAFETY: flock on a valid, open descriptor owned by `file`.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if rc == 0 {
+        return Ok(());
+    }
+    let err = std::io::Error::last_os_error();
+    if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
+        return Err(Error::new(
+            ErrorKind::Locked,
+            format!(
+                "{} is open in another writer (this process or another)",
+                path.display()
+            ),
+        ));
+    }
+    Err(Error::io(err, "cannot lock", path))
+}
+
+/// fsyncs the directory holding `path`, so a file created, renamed or
+/// removed there survives power loss.
+pub fn sync_parent_dir(path: &Path) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io(e, "cannot fsync directory", dir))
+}
+
+/// Reserves `len` bytes of disk for `file`, so writes through a shared
+/// mapping can never hit ENOSPC (which would arrive as SIGBUS).
+pub fn preallocate(file: &File, len: u64, path: &Path) -> Result<()> {
+    let Ok(len_off) = libc::off_t::try_from(len) else {
+        return Err(Error::new(
+            ErrorKind::TooLarge,
+            format!("{len} bytes do not fit off_t for {}", path.display()),
+        ));
+    };
+    // SAFETY: posix_fallocate on a valid descriptor owned by `file`.
+    let rc = unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, len_off) };
+    if rc != 0 {
+        return Err(Error::io(
+            std::io::Error::from_raw_os_error(rc),
+            format_args!("cannot reserve {len} bytes for"),
+            path,
+        ));
+    }
+    Ok(())
+}
+
+/// A random 64-bit value from the OS (database ids, WAL salts).
+pub fn random_u64() -> u64 {
+    let mut b = [0u8; 8];
+    // SAFETY: getrandom writes at most b.len() bytes into b.
+    let n = unsafe { libc::getrandom(b.as_mut_ptr().cast(), b.len(), 0) };
+    if n == 8 {
+        return u64::from_le_bytes(b);
+    }
+    // getrandom unavailable (very old kernel): time and address entropy is
+    // enough here, ids only need to differ between databases and epochs.
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::time::SystemTime::now())
+}
+
+/// Milliseconds since the Unix epoch (0 if the clock is before 1970).
+pub fn now_unix_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

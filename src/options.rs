@@ -1,0 +1,124 @@
+//! Options for opening a database.
+
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::format::DEFAULT_MAX_RECORD_SIZE;
+
+/// When NanoTS forces data to stable storage.
+///
+/// In every mode an append is copied into the WAL's shared mapping before it
+/// returns, so a *process* crash never loses a returned append. The modes
+/// differ in what survives *power loss or an OS crash*:
+///
+/// | mode | cost | survives power loss |
+/// | --- | --- | --- |
+/// | `EveryAppend` | one `msync` per append call | every returned append |
+/// | `OnFlush` (default) | one `fdatasync` per flush | everything flushed; appends since the last flush (at most `auto_flush_bytes` of rows) may be lost |
+/// | `Never` | none | nothing is promised; the file may need recovery or report `Corrupt` |
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SyncMode {
+    /// `msync` the WAL frame before each append returns.
+    EveryAppend,
+    /// `fdatasync` the `.ntt` file at every flush and table creation.
+    #[default]
+    OnFlush,
+    /// Never fsync; leave write-back to the OS.
+    Never,
+}
+
+/// Options for [`crate::NanoTsDb::open`]. Construct with struct update
+/// syntax over `Default::default()` so new fields keep your code compiling.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NanoTsOptions {
+    /// Rows older than this (relative to the table's newest row, or wall
+    /// clock if earlier) may be removed by retention compaction. `None`
+    /// keeps everything.
+    pub retention: Option<Duration>,
+    /// When data is forced to disk; see [`SyncMode`].
+    pub sync: SyncMode,
+    /// Buffered row bytes (8 per timestamp and per value, all tables) that
+    /// trigger an automatic flush before the next append. Bounds writer
+    /// memory: the buffers hold at most this much plus one append, and their
+    /// capacity at most twice that. Default 8 MiB. `0` disables auto-flush.
+    pub auto_flush_bytes: usize,
+    /// Most rows per segment written by a flush. Default 65,536; at most
+    /// 4,194,304 (2^22).
+    pub segment_max_rows: usize,
+    /// Cap on any record's payload in bytes. `None` reads the
+    /// `NANOTS_MAX_RECORD_SIZE` environment variable, else 64 MiB.
+    pub max_record_size: Option<u32>,
+}
+
+impl Default for NanoTsOptions {
+    fn default() -> Self {
+        NanoTsOptions {
+            retention: None,
+            sync: SyncMode::default(),
+            auto_flush_bytes: 8 << 20,
+            segment_max_rows: 65_536,
+            max_record_size: None,
+        }
+    }
+}
+
+/// Smallest record cap accepted: one table record and one single-row
+/// segment of a small table must always fit.
+pub const MIN_MAX_RECORD_SIZE: u32 = 4096;
+
+impl NanoTsOptions {
+    /// Checks the options and resolves the record cap (environment included).
+    pub(crate) fn validate(&self) -> Result<u32> {
+        if self.segment_max_rows == 0 || self.segment_max_rows > crate::format::MAX_SEGMENT_ROWS {
+            return Err(Error::invalid(format!(
+                "segment_max_rows must be 1..={}, got {}",
+                crate::format::MAX_SEGMENT_ROWS,
+                self.segment_max_rows
+            )));
+        }
+        let cap = match self.max_record_size {
+            Some(v) => v,
+            None => {
+                max_record_size_from_env(std::env::var("NANOTS_MAX_RECORD_SIZE").ok().as_deref())?
+            }
+        };
+        if cap < MIN_MAX_RECORD_SIZE {
+            return Err(Error::invalid(format!(
+                "max record size {cap} is below the minimum of {MIN_MAX_RECORD_SIZE} bytes"
+            )));
+        }
+        Ok(cap)
+    }
+}
+
+/// Parses `NANOTS_MAX_RECORD_SIZE`: unset means the default; anything but a
+/// positive integer that fits u32 is an error, never silently ignored.
+pub(crate) fn max_record_size_from_env(value: Option<&str>) -> Result<u32> {
+    let Some(raw) = value else {
+        return Ok(DEFAULT_MAX_RECORD_SIZE);
+    };
+    match raw.trim().parse::<u32>() {
+        Ok(v) if v > 0 => Ok(v),
+        _ => Err(Error::invalid(format!(
+            "NANOTS_MAX_RECORD_SIZE must be a positive integer number of bytes below 4 GiB, got {raw:?}"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_value_parsing() {
+        assert_eq!(
+            max_record_size_from_env(None).unwrap(),
+            DEFAULT_MAX_RECORD_SIZE
+        );
+        assert_eq!(max_record_size_from_env(Some("65536")).unwrap(), 65536);
+        for bad in ["", "0", "-5", "12MB", "99999999999"] {
+            let err = max_record_size_from_env(Some(bad)).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::InvalidArgument, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! The write-ahead log: `<db>.ntt-wal` beside the database file.
+//!
+//! Appends are copied into a shared, pre-allocated memory mapping of the WAL
+//! file before they return. The kernel owns those pages from that moment, so
+//! a process crash (SIGKILL, abort, panic) loses no returned append in any
+//! sync mode; `SyncMode` only decides when the pages are forced to disk.
+//!
+//! Layout (all integers little-endian; see SPEC.md, "WAL"):
+//!
+//! ```text
+//! header, 64 bytes:
+//!  0  [u8; 8] magic "\x89NTW\r\n\x1a\n"
+//!  8  u32     WAL format version (1)
+//! 12  u32     salt: random, new for every epoch; seeds every frame CRC
+//! 16  u64     database id (from the .ntt header)
+//! 24  u64     epoch: rows of this WAL are flushed by the commit whose
+//!             flushed_wal_epoch equals it
+//! 32  [u8;28] zero
+//! 60  u32     CRC32 of bytes [0, 60)
+//! frames, each starting at a multiple of 8:
+//!  0  u32     CRC32 seeded with the salt, of bytes [4, 16 + payload_len)
+//!  4  u32     payload_len
+//!  8  u8      kind: 1 = one row, 2 = a columnar batch of rows
+//!  9  [u8; 3] zero
+//! 12  u32     table id
+//! 16  payload, then zero padding to a multiple of 8
+//!     kind 1: i64 ts_ms, then ncols f64 (ncols = (payload_len - 8) / 8)
+//!     kind 2: u32 nrows, u32 zero, nrows i64 ts_ms, then each column's
+//!             nrows f64 in turn (ncols = (payload_len - 8) / 8 / nrows - 1)
+//! ```
+//!
+//! Recovery reads frames in order and stops at the first one that fails to
+//! parse or match its CRC. Frames left from an earlier epoch carry another
+//! salt, so they can never be mistaken for live ones. If a valid frame of
+//! the current epoch follows a bad one, the bad one is not a torn tail but
+//! damage in the middle: recovery reports `Corrupt` with its offset.
+
+mod reader;
+mod writer;
+
+pub use reader::{WalBatch, replay};
+pub use writer::WalWriter;
+
+use std::path::{Path, PathBuf};
+
+pub(crate) const WAL_MAGIC: [u8; 8] = *b"\x89NTW\r\n\x1a\n";
+pub(crate) const WAL_VERSION: u32 = 1;
+pub(crate) const WAL_HEADER_LEN: usize = 64;
+pub(crate) const WAL_HEADER_CRC_OFFSET: usize = 60;
+pub(crate) const FRAME_HEADER_LEN: usize = 16;
+pub(crate) const FRAME_ALIGN: usize = 8;
+pub(crate) const KIND_ROW: u8 = 1;
+pub(crate) const KIND_ROWS: u8 = 2;
+
+/// The WAL path of a database path: `<path>-wal`.
+pub fn wal_path(db_path: &Path) -> PathBuf {
+    let mut s = db_path.as_os_str().to_owned();
+    s.push("-wal");
+    PathBuf::from(s)
+}
+
+pub(crate) fn frame_len(payload_len: usize) -> usize {
+    (FRAME_HEADER_LEN + payload_len).next_multiple_of(FRAME_ALIGN)
+}
+
+pub(crate) fn frame_crc(salt: u32, bytes_from_len_field: &[u8]) -> u32 {
+    let mut h = crc32fast::Hasher::new_with_initial(salt);
+    h.update(bytes_from_len_field);
+    h.finalize()
+}

@@ -1,0 +1,229 @@
+//! Appending frames to the WAL through a shared mapping.
+
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+
+use memmap2::{MmapMut, MmapOptions};
+
+use super::*;
+use crate::error::{Error, ErrorKind, Result};
+use crate::format::bytes::ByteWriter;
+use crate::io::{preallocate, random_u64, sync_parent_dir};
+use crate::options::SyncMode;
+
+/// Bytes reserved when a WAL is created, and the growth quantum.
+const WAL_GROW_QUANTUM: usize = 1 << 20;
+
+/// The open WAL of a database, positioned after its last frame.
+pub struct WalWriter {
+    file: File,
+    path: PathBuf,
+    map: MmapMut,
+    /// Offset of the next frame.
+    pos: usize,
+    salt: u32,
+    epoch: u64,
+    db_id: u64,
+    sync: SyncMode,
+    max_record_size: u32,
+}
+
+impl WalWriter {
+    /// Creates (or overwrites) the WAL at `path`, empty, at `epoch`.
+    pub fn create(
+        path: &Path,
+        db_id: u64,
+        epoch: u64,
+        sync: SyncMode,
+        max_record_size: u32,
+    ) -> Result<WalWriter> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| Error::io(e, "cannot open WAL", path))?;
+        let len = file
+            .metadata()
+            .map_err(|e| Error::io(e, "cannot stat WAL", path))?
+            .len();
+        let len = (len as usize).max(WAL_GROW_QUANTUM);
+        preallocate(&file, len as u64, path)?;
+        let map = map_mut(&file, len, path)?;
+        let mut wal = WalWriter {
+            file,
+            path: path.to_path_buf(),
+            map,
+            pos: 0,
+            salt: 0,
+            epoch,
+            db_id,
+            sync,
+            max_record_size,
+        };
+        wal.reset(epoch)?;
+        if sync != SyncMode::Never {
+            sync_parent_dir(path)?;
+        }
+        Ok(wal)
+    }
+
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// Bytes of frames written in this epoch.
+    pub fn used_bytes(&self) -> usize {
+        self.pos - WAL_HEADER_LEN
+    }
+
+    /// Starts a new, empty epoch: a fresh salt makes every older frame
+    /// invalid, so nothing needs erasing.
+    pub fn reset(&mut self, epoch: u64) -> Result<()> {
+        let mut salt = random_u64() as u32;
+        if salt == self.salt {
+            salt = salt.wrapping_add(1);
+        }
+        self.salt = salt;
+        self.epoch = epoch;
+        let mut h = Vec::with_capacity(WAL_HEADER_LEN);
+        let mut w = ByteWriter::new(&mut h);
+        w.bytes(&WAL_MAGIC);
+        w.u32(WAL_VERSION);
+        w.u32(self.salt);
+        w.u64(self.db_id);
+        w.u64(epoch);
+        w.zeros(WAL_HEADER_CRC_OFFSET - 32);
+        let crc = crc32fast::hash(&h);
+        ByteWriter::new(&mut h).u32(crc);
+        self.map[..WAL_HEADER_LEN].copy_from_slice(&h);
+        // Zero the first frame slot so a reader of this epoch stops at once
+        // even before the first append (stale frames would fail their CRC
+        // anyway; this only makes the end explicit).
+        let end = (WAL_HEADER_LEN + FRAME_HEADER_LEN).min(self.map.len());
+        self.map[WAL_HEADER_LEN..end].fill(0);
+        self.pos = WAL_HEADER_LEN;
+        if self.sync == SyncMode::EveryAppend {
+            self.msync(0, WAL_HEADER_LEN + FRAME_HEADER_LEN)?;
+        }
+        Ok(())
+    }
+
+    /// Logs one row.
+    pub fn append_row(&mut self, table_id: u32, ts_ms: i64, values: &[f64]) -> Result<()> {
+        let payload_len = 8 + 8 * values.len();
+        self.write_frame(KIND_ROW, table_id, payload_len, |p| {
+            p[..8].copy_from_slice(&ts_ms.to_le_bytes());
+            for (dst, v) in p[8..].chunks_exact_mut(8).zip(values) {
+                dst.copy_from_slice(&v.to_bits().to_le_bytes());
+            }
+        })
+    }
+
+    /// Logs a columnar batch, split into frames that respect the record cap.
+    /// `columns` all have `ts.len()` values (checked by the caller).
+    pub fn append_rows(&mut self, table_id: u32, ts: &[i64], columns: &[&[f64]]) -> Result<()> {
+        let row_bytes = 8 * (1 + columns.len());
+        let per_frame = ((self.max_record_size as usize).saturating_sub(8) / row_bytes).max(1);
+        let mut start = 0;
+        while start < ts.len() {
+            let end = (start + per_frame).min(ts.len());
+            let n = end - start;
+            let payload_len = 8 + n * row_bytes;
+            self.write_frame(KIND_ROWS, table_id, payload_len, |p| {
+                p[..4].copy_from_slice(&(n as u32).to_le_bytes());
+                p[4..8].fill(0);
+                let mut at = 8;
+                for t in &ts[start..end] {
+                    p[at..at + 8].copy_from_slice(&t.to_le_bytes());
+                    at += 8;
+                }
+                for col in columns {
+                    for v in &col[start..end] {
+                        p[at..at + 8].copy_from_slice(&v.to_bits().to_le_bytes());
+                        at += 8;
+                    }
+                }
+            })?;
+            start = end;
+        }
+        Ok(())
+    }
+
+    fn write_frame(
+        &mut self,
+        kind: u8,
+        table_id: u32,
+        payload_len: usize,
+        fill: impl FnOnce(&mut [u8]),
+    ) -> Result<()> {
+        if payload_len > self.max_record_size as usize {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "WAL frame of {payload_len} bytes exceeds the record size cap of {} bytes",
+                    self.max_record_size
+                ),
+            ));
+        }
+        let len = frame_len(payload_len);
+        // Room for this frame plus a zeroed header after it, so the end of
+        // the log is always explicit.
+        self.ensure_room(len + FRAME_HEADER_LEN)?;
+        let at = self.pos;
+        let frame = &mut self.map[at..at + len + FRAME_HEADER_LEN];
+        frame[4..8].copy_from_slice(&(payload_len as u32).to_le_bytes());
+        frame[8] = kind;
+        frame[9..12].fill(0);
+        frame[12..16].copy_from_slice(&table_id.to_le_bytes());
+        fill(&mut frame[FRAME_HEADER_LEN..FRAME_HEADER_LEN + payload_len]);
+        frame[FRAME_HEADER_LEN + payload_len..].fill(0);
+        let crc = frame_crc(self.salt, &frame[4..FRAME_HEADER_LEN + payload_len]);
+        frame[..4].copy_from_slice(&crc.to_le_bytes());
+        if self.sync == SyncMode::EveryAppend {
+            self.msync(at, len)?;
+        }
+        self.pos += len;
+        Ok(())
+    }
+
+    fn ensure_room(&mut self, need: usize) -> Result<()> {
+        if self.pos + need <= self.map.len() {
+            return Ok(());
+        }
+        let new_len = (self.pos + need)
+            .max(self.map.len() * 2)
+            .next_multiple_of(WAL_GROW_QUANTUM);
+        preallocate(&self.file, new_len as u64, &self.path)?;
+        self.map = map_mut(&self.file, new_len, &self.path)?;
+        Ok(())
+    }
+
+    fn msync(&self, offset: usize, len: usize) -> Result<()> {
+        self.map
+            .flush_range(offset, len)
+            .map_err(|e| Error::io(e, "cannot msync WAL", &self.path))
+    }
+
+    /// Forces every frame of this epoch to disk.
+    pub fn sync(&self) -> Result<()> {
+        self.msync(0, self.pos)
+    }
+
+    /// Deletes the WAL file (after a clean close, when the `.ntt` holds
+    /// everything).
+    pub fn remove(self) -> Result<()> {
+        let path = self.path.clone();
+        drop(self);
+        std::fs::remove_file(&path).map_err(|e| Error::io(e, "cannot remove WAL", &path))
+    }
+}
+
+fn map_mut(file: &File, len: usize, path: &Path) -> Result<MmapMut> {
+    // SAFETY: the WAL file is private to the holder of the database lock,
+    // and `len` bytes were reserved with posix_fallocate, so no page of the
+    // mapping can fault on ENOSPC. Nobody truncates the file while mapped.
+    unsafe { MmapOptions::new().len(len).map_mut(file) }
+        .map_err(|e| Error::io(e, "cannot mmap WAL", path))
+}
