@@ -32,4 +32,5 @@ mod wal;
 pub use db::{NanoTsDb, SERIES_COLUMN};
 pub use error::{Error, ErrorKind, Result};
 pub use options::{NanoTsOptions, SyncMode};
-pub use query::Columns;
+pub use query::stats::{CodecUse, ColumnStorage, TableStats};
+pub use query::{Columns, RangeReader};

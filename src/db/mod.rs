@@ -9,7 +9,8 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::NanoTsOptions;
-use crate::query::{self, Columns, Snapshot};
+use crate::query::stats::{TableStats, table_stats};
+use crate::query::{Columns, RangeReader, Snapshot};
 use state::{State, closed_error};
 
 /// An open NanoTS database: one `.ntt` file (plus its `-wal` side file
@@ -149,22 +150,39 @@ impl NanoTsDb {
                 "query range start {start_ms} is after its end {end_ms}"
             )));
         }
+        self.range_reader(table, start_ms, end_ms)?.read_all()
+    }
+
+    /// A reader that returns the rows of `[start_ms, end_ms]` (inclusive at
+    /// both ends) in timestamp order, one group of segments at a time, so
+    /// memory stays bounded by the largest group (one segment unless rows
+    /// were appended out of order across flushes). It reads a snapshot:
+    /// later appends and flushes do not affect it.
+    pub fn range_reader(&self, table: &str, start_ms: i64, end_ms: i64) -> Result<RangeReader> {
+        if start_ms > end_ms {
+            return Err(Error::invalid(format!("query range start {start_ms} is after its end {end_ms}")));
+        }
         let snap = self.snapshot(table, start_ms, end_ms)?;
-        query::read_range(&snap, start_ms, end_ms)
+        Ok(RangeReader::new(snap, start_ms, end_ms))
+    }
+
+    /// Storage statistics of `table`: rows, segments, bytes on disk and raw
+    /// bytes per column, compression ratio, and the codecs in use.
+    pub fn stats(&self, table: &str) -> Result<TableStats> {
+        table_stats(&self.snapshot(table, i64::MIN, i64::MAX)?)
     }
 
     fn snapshot(&self, table: &str, start_ms: i64, end_ms: i64) -> Result<Snapshot> {
         let st = self.read_lock()?;
         let id = st.table_id(table)?;
         let t = &st.tables[&id];
-        let (mem_ts, mem_cols) = t.mem.copy_range(start_ms, end_ms);
+        let (ts, columns) = t.mem.copy_range(start_ms, end_ms);
         Ok(Snapshot {
             table: table.to_owned(),
-            ncols: t.def.columns.len(),
+            columns: t.def.columns.clone(),
             map: st.map.clone(),
             segments: t.segments.clone(),
-            mem_ts,
-            mem_cols,
+            mem: Columns { ts, columns },
             max_record_size: st.max_record_size,
         })
     }

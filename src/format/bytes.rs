@@ -76,10 +76,6 @@ impl<'a> ByteReader<'a> {
         }
     }
 
-    pub fn position(&self) -> usize {
-        self.pos
-    }
-
     pub fn remaining(&self) -> usize {
         self.data.len() - self.pos
     }
@@ -199,6 +195,6 @@ mod tests {
         r.finish().unwrap();
         let err = r.u8().unwrap_err();
         assert_eq!(err.kind(), crate::ErrorKind::Corrupt);
-        assert!(err.to_string().contains("file offset 122"), "{err}");
+        assert!(err.to_string().contains("file offset 124"), "{err}");
     }
 }

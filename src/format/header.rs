@@ -11,10 +11,9 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// Offset of the format version (u32).
 pub const VERSION_OFFSET: usize = 8;
-/// Offset of the random 64-bit database id; the WAL repeats it.
+/// Offset of the random 64-bit database id (the WAL repeats it), followed
+/// by the creation time (i64, ms since the Unix epoch).
 pub const DB_ID_OFFSET: usize = 16;
-/// Offset of the creation time (i64, ms since the Unix epoch).
-pub const CREATED_OFFSET: usize = 24;
 /// Offset of the CRC32 of bytes `[0, STATIC_CRC_OFFSET)`.
 pub const STATIC_CRC_OFFSET: usize = 36;
 /// Bytes covered by the static header, CRC included.

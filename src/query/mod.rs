@@ -4,7 +4,16 @@
 //! (an `Arc` of the file mapping, an `Arc` of the segment list and a copy of
 //! the matching unflushed rows), so decoding runs without holding any lock
 //! and concurrent appends or flushes never disturb it.
+//!
+//! Planning splits the segments that may hold rows of the range into
+//! *groups*: runs of segments whose (range-clipped) time spans overlap.
+//! Groups are disjoint in time and come out in order, so a group is the unit
+//! of streaming: memory is bounded by the largest group, which is a single
+//! segment unless rows were appended out of order across flushes.
 
+pub mod stats;
+
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use memmap2::Mmap;
@@ -17,104 +26,197 @@ use crate::table::stable_order;
 /// Everything a range read needs, detached from the engine's lock.
 pub struct Snapshot {
     pub table: String,
-    pub ncols: usize,
+    pub columns: Vec<String>,
     pub map: Arc<Mmap>,
     pub segments: Arc<Vec<SegmentMeta>>,
-    /// Unflushed rows inside the range, in append order.
-    pub mem_ts: Vec<i64>,
-    pub mem_cols: Vec<Vec<f64>>,
+    /// Unflushed rows inside the range, sorted by timestamp (stable).
+    pub mem: Columns,
     pub max_record_size: u32,
 }
 
-/// Rows of one table in a time range, sorted by timestamp.
+/// Rows of one table, sorted by timestamp: `columns[c][i]` is the value of
+/// column `c` in row `i`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Columns {
     pub ts: Vec<i64>,
     pub columns: Vec<Vec<f64>>,
 }
 
-/// Maps and checks one segment record: its framing, its CRC, its header.
+impl Columns {
+    /// Empty columns for `ncols` value columns.
+    pub fn with_columns(ncols: usize, capacity: usize) -> Columns {
+        Columns { ts: Vec::with_capacity(capacity), columns: (0..ncols).map(|_| Vec::with_capacity(capacity)).collect() }
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.ts.len()
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.ts.is_empty()
+    }
+}
+
+/// Maps and checks one segment record: its framing, its CRC (when
+/// `verify_record`; the header has its own CRC either way), its header.
 pub fn open_segment<'a>(
     map: &'a [u8],
     meta: &SegmentMeta,
     max_record_size: u32,
+    verify_record: bool,
 ) -> Result<SegmentView<'a>> {
-    let rec = parse_header(map, meta.offset, max_record_size).map_err(|p| {
-        Error::corrupt(format!(
-            "segment record at file offset {}: {p:?}",
-            meta.offset
-        ))
-    })?;
+    let rec = parse_header(map, meta.offset, max_record_size)
+        .map_err(|p| Error::corrupt(format!("segment record at file offset {}: {p:?}", meta.offset)))?;
     if rec.kind != RecordType::Segment || rec.payload_len != meta.payload_len {
         return Err(Error::corrupt(format!(
             "file offset {} holds a {:?} record of {} bytes where the index expects a segment of {} bytes",
             meta.offset, rec.kind, rec.payload_len, meta.payload_len
         )));
     }
-    let payload = verified_payload(map, &rec)?;
-    SegmentView::parse(payload, meta.offset)
+    let payload = if verify_record {
+        verified_payload(map, &rec)?
+    } else {
+        &map[rec.payload_offset() as usize..rec.end() as usize]
+    };
+    let view = SegmentView::parse(payload, meta.offset)?;
+    if view.table_id != meta.table_id || view.rows != meta.rows || view.min_ts != meta.min_ts || view.max_ts != meta.max_ts {
+        return Err(Error::corrupt(format!(
+            "segment at file offset {} disagrees with the index entry for it",
+            meta.offset
+        )));
+    }
+    Ok(view)
 }
 
-/// Reads rows with `start_ms <= ts <= end_ms` (inclusive at both ends),
-/// sorted by timestamp; equal timestamps keep append order.
-pub fn read_range(snap: &Snapshot, start_ms: i64, end_ms: i64) -> Result<Columns> {
-    let hits: Vec<&SegmentMeta> = snap
-        .segments
-        .iter()
-        .filter(|s| s.overlaps(start_ms, end_ms))
-        .collect();
-    let capacity = hits.iter().map(|s| s.rows as usize).sum::<usize>() + snap.mem_ts.len();
-    let mut out = Columns {
-        ts: Vec::with_capacity(capacity),
-        columns: (0..snap.ncols)
-            .map(|_| Vec::with_capacity(capacity))
-            .collect(),
-    };
-    // Runs appended so far are each sorted; `ordered` stays true while each
-    // run starts at or after the previous run's end, so the concatenation
-    // is already the answer and no merge is needed.
-    let mut ordered = true;
-    for meta in hits {
-        let view = open_segment(&snap.map, meta, snap.max_record_size)?;
-        if view.table_id != meta.table_id || view.ncols() != snap.ncols {
+/// One source of rows in a group.
+#[derive(Clone, Copy)]
+enum Source {
+    Segment(SegmentMeta),
+    /// The snapshot's unflushed rows (always last in append order).
+    Mem,
+}
+
+/// Reads a range group by group, in timestamp order.
+pub struct RangeReader {
+    snap: Snapshot,
+    start_ms: i64,
+    end_ms: i64,
+    groups: VecDeque<Vec<Source>>,
+    /// Rows the plan may return (an upper bound, for preallocation).
+    pub max_rows: usize,
+}
+
+impl RangeReader {
+    /// Plans a read of `start_ms <= ts <= end_ms` (inclusive at both ends).
+    pub fn new(snap: Snapshot, start_ms: i64, end_ms: i64) -> RangeReader {
+        // (clipped min, clipped max, append order, source)
+        let mut spans: Vec<(i64, i64, usize, Source)> = snap
+            .segments
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.overlaps(start_ms, end_ms))
+            .map(|(i, s)| (s.min_ts.max(start_ms), s.max_ts.min(end_ms), i, Source::Segment(*s)))
+            .collect();
+        let mut max_rows: usize = spans.iter().map(|s| match s.3 {
+            Source::Segment(m) => m.rows as usize,
+            Source::Mem => 0,
+        }).sum();
+        if let (Some(&lo), Some(&hi)) = (snap.mem.ts.first(), snap.mem.ts.last()) {
+            spans.push((lo, hi, usize::MAX, Source::Mem));
+            max_rows += snap.mem.len();
+        }
+        spans.sort_by_key(|s| (s.0, s.2));
+        let mut groups: VecDeque<Vec<(usize, Source)>> = VecDeque::new();
+        let mut group_end = i64::MIN;
+        for (lo, hi, order, src) in spans {
+            match groups.back_mut() {
+                Some(g) if lo <= group_end => {
+                    g.push((order, src));
+                    group_end = group_end.max(hi);
+                }
+                _ => {
+                    groups.push_back(vec![(order, src)]);
+                    group_end = hi;
+                }
+            }
+        }
+        let groups = groups
+            .into_iter()
+            .map(|mut g| {
+                // Within a group, concatenate in append (file) order so a
+                // stable sort keeps equal timestamps in append order.
+                g.sort_by_key(|(order, _)| *order);
+                g.into_iter().map(|(_, s)| s).collect()
+            })
+            .collect();
+        RangeReader { snap, start_ms, end_ms, groups, max_rows }
+    }
+
+    /// The table's value column names.
+    pub fn column_names(&self) -> &[String] {
+        &self.snap.columns
+    }
+
+    /// Appends the next group's rows (sorted) to `out`. Returns `false` when
+    /// every group has been read.
+    pub fn read_group_into(&mut self, out: &mut Columns) -> Result<bool> {
+        let Some(group) = self.groups.pop_front() else { return Ok(false) };
+        let base = out.ts.len();
+        for src in &group {
+            match src {
+                Source::Segment(meta) => self.decode_segment(meta, out)?,
+                Source::Mem => {
+                    let lo = self.snap.mem.ts.partition_point(|&t| t < self.start_ms);
+                    let hi = self.snap.mem.ts.partition_point(|&t| t <= self.end_ms);
+                    out.ts.extend_from_slice(&self.snap.mem.ts[lo..hi]);
+                    for (col, src) in out.columns.iter_mut().zip(&self.snap.mem.columns) {
+                        col.extend_from_slice(&src[lo..hi]);
+                    }
+                }
+            }
+        }
+        if group.len() > 1 && out.ts[base..].windows(2).any(|w| w[0] > w[1]) {
+            let perm = stable_order(&out.ts[base..]);
+            permute_tail(&mut out.ts, base, &perm);
+            for col in &mut out.columns {
+                permute_tail(col, base, &perm);
+            }
+        }
+        Ok(true)
+    }
+
+    fn decode_segment(&self, meta: &SegmentMeta, out: &mut Columns) -> Result<()> {
+        let view = open_segment(&self.snap.map, meta, self.snap.max_record_size, true)?;
+        if view.ncols() != out.columns.len() {
             return Err(Error::corrupt(format!(
-                "segment at file offset {} does not belong to table {:?}",
-                meta.offset, snap.table
+                "segment at file offset {} has {} columns, table {:?} has {}",
+                meta.offset,
+                view.ncols(),
+                self.snap.table,
+                out.columns.len()
             )));
         }
         let base = out.ts.len();
-        let prev = out.ts.last().copied();
         view.decode_ts(&mut out.ts)?;
         let seg_ts = &out.ts[base..];
-        let lo = seg_ts.partition_point(|&t| t < start_ms);
-        let hi = seg_ts.partition_point(|&t| t <= end_ms);
+        let lo = seg_ts.partition_point(|&t| t < self.start_ms);
+        let hi = seg_ts.partition_point(|&t| t <= self.end_ms);
         for (c, col) in out.columns.iter_mut().enumerate() {
             view.decode_column(c, col)?;
             cut(col, base, lo, hi);
         }
         cut(&mut out.ts, base, lo, hi);
-        if let (Some(prev), Some(&first)) = (prev, out.ts.get(base)) {
-            ordered &= prev <= first;
-        }
+        Ok(())
     }
-    if !snap.mem_ts.is_empty() {
-        if let (Some(&prev), Some(&first)) = (out.ts.last(), snap.mem_ts.first()) {
-            ordered &= prev <= first;
-        }
-        ordered &= snap.mem_ts.windows(2).all(|w| w[0] <= w[1]);
-        out.ts.extend_from_slice(&snap.mem_ts);
-        for (col, src) in out.columns.iter_mut().zip(&snap.mem_cols) {
-            col.extend_from_slice(src);
-        }
+
+    /// Reads every remaining group into one `Columns`.
+    pub fn read_all(mut self) -> Result<Columns> {
+        let mut out = Columns::with_columns(self.snap.columns.len(), self.max_rows);
+        while self.read_group_into(&mut out)? {}
+        Ok(out)
     }
-    if !ordered {
-        let perm = stable_order(&out.ts);
-        out.ts = perm.iter().map(|&i| out.ts[i as usize]).collect();
-        for col in &mut out.columns {
-            *col = perm.iter().map(|&i| col[i as usize]).collect();
-        }
-    }
-    Ok(out)
 }
 
 /// Keeps only `v[base + lo .. base + hi]` of the values after `base`.
@@ -123,4 +225,10 @@ fn cut<T>(v: &mut Vec<T>, base: usize, lo: usize, hi: usize) {
     if lo > 0 {
         v.drain(base..base + lo);
     }
+}
+
+fn permute_tail<T: Copy>(v: &mut Vec<T>, base: usize, perm: &[u32]) {
+    let sorted: Vec<T> = perm.iter().map(|&i| v[base + i as usize]).collect();
+    v.truncate(base);
+    v.extend_from_slice(&sorted);
 }

@@ -34,8 +34,6 @@ pub use writer::encode_segment;
 pub const FIXED_HEADER_LEN: usize = 40;
 /// Bytes per column descriptor.
 pub const COLUMN_DESC_LEN: usize = 56;
-/// Offset of the timestamp chunk descriptor.
-pub const TS_DESC_OFFSET: usize = 32;
 /// Flag bit: rows are sorted by timestamp.
 pub const FLAG_SORTED: u16 = 1;
 

@@ -18,17 +18,8 @@ impl MemTable {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.ts.len()
-    }
-
     pub fn is_empty(&self) -> bool {
         self.ts.is_empty()
-    }
-
-    /// Bytes of row data held (8 per timestamp and per value).
-    pub fn bytes(&self) -> usize {
-        self.ts.len() * 8 * (1 + self.cols.len())
     }
 
     pub fn push_row(&mut self, ts: i64, values: &[f64]) {
@@ -78,26 +69,19 @@ impl MemTable {
         (ts, cols)
     }
 
-    /// Copies the rows with `start_ms <= ts <= end_ms`, in append order.
+    /// Copies the rows with `start_ms <= ts <= end_ms` (inclusive), sorted
+    /// by timestamp; equal timestamps keep append order.
     pub fn copy_range(&self, start_ms: i64, end_ms: i64) -> (Vec<i64>, Vec<Vec<f64>>) {
         if self.sorted {
             let lo = self.ts.partition_point(|&t| t < start_ms);
-            let hi = self.ts.partition_point(|&t| t <= end_ms);
-            let hi = hi.max(lo);
-            return (
-                self.ts[lo..hi].to_vec(),
-                self.cols.iter().map(|c| c[lo..hi].to_vec()).collect(),
-            );
+            let hi = self.ts.partition_point(|&t| t <= end_ms).max(lo);
+            return (self.ts[lo..hi].to_vec(), self.cols.iter().map(|c| c[lo..hi].to_vec()).collect());
         }
-        let keep: Vec<usize> = (0..self.ts.len())
-            .filter(|&i| (start_ms..=end_ms).contains(&self.ts[i]))
-            .collect();
-        let ts = keep.iter().map(|&i| self.ts[i]).collect();
-        let cols = self
-            .cols
-            .iter()
-            .map(|c| keep.iter().map(|&i| c[i]).collect())
-            .collect();
+        let mut keep: Vec<u32> =
+            (0..self.ts.len() as u32).filter(|&i| (start_ms..=end_ms).contains(&self.ts[i as usize])).collect();
+        keep.sort_by_key(|&i| self.ts[i as usize]);
+        let ts = keep.iter().map(|&i| self.ts[i as usize]).collect();
+        let cols = self.cols.iter().map(|c| keep.iter().map(|&i| c[i as usize]).collect()).collect();
         (ts, cols)
     }
 }
@@ -122,7 +106,8 @@ mod tests {
         for (t, v) in [(5, 0.0), (3, 1.0), (5, 2.0), (1, 3.0), (3, 4.0)] {
             m.push_row(t, &[v]);
         }
-        assert_eq!(m.copy_range(3, 5).0, vec![5, 3, 5, 3]);
+        assert_eq!(m.copy_range(3, 5).0, vec![3, 3, 5, 5]);
+        assert_eq!(m.copy_range(3, 5).1[0], vec![1.0, 4.0, 0.0, 2.0]);
         let (ts, cols) = m.take_sorted();
         assert_eq!(ts, vec![1, 3, 3, 5, 5]);
         assert_eq!(cols[0], vec![3.0, 1.0, 4.0, 0.0, 2.0]);

@@ -38,7 +38,7 @@
 mod reader;
 mod writer;
 
-pub use reader::{WalBatch, replay};
+pub use reader::replay;
 pub use writer::WalWriter;
 
 use std::path::{Path, PathBuf};

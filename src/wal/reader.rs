@@ -35,14 +35,8 @@ impl WalBatch<'_> {
     }
 }
 
-/// What a WAL file said at open.
-pub struct WalRecovery {
-    pub epoch: u64,
-    pub frames: usize,
-}
-
 /// Reads the WAL at `path`, if any, handing each valid frame to `apply` in
-/// order. Returns `None` when there is no WAL (or an empty file).
+/// order with the WAL's epoch. Returns the number of frames applied.
 ///
 /// `apply` may reject a frame (unknown table, wrong column count): that is
 /// reported as corruption of the WAL at the frame's offset.
@@ -51,10 +45,10 @@ pub fn replay(
     db_id: u64,
     max_record_size: u32,
     mut apply: impl FnMut(u64, &WalBatch<'_>) -> Result<()>,
-) -> Result<Option<WalRecovery>> {
+) -> Result<usize> {
     let file = match File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
         Err(e) => return Err(Error::io(e, "cannot open WAL", path)),
     };
     let len = file
@@ -62,7 +56,7 @@ pub fn replay(
         .map_err(|e| Error::io(e, "cannot stat WAL", path))?
         .len();
     if len == 0 {
-        return Ok(None);
+        return Ok(0);
     }
     // SAFETY: read-only mapping of a file only this lock holder writes;
     // nothing writes it while recovery runs.
@@ -96,7 +90,7 @@ pub fn replay(
                 "header fails its CRC32 check at offset 0 but frames follow".into(),
             ));
         }
-        return Ok(None);
+        return Ok(0);
     }
     if le_u64(data, 16) != db_id {
         return Err(corrupt(
@@ -118,7 +112,7 @@ pub fn replay(
             "frame at offset {pos} is damaged but a valid frame follows at offset {next}"
         )));
     }
-    Ok(Some(WalRecovery { epoch, frames }))
+    Ok(frames)
 }
 
 /// The frame at `pos` and its padded length, if it is complete and valid.

@@ -73,11 +73,6 @@ impl WalWriter {
         self.epoch
     }
 
-    /// Bytes of frames written in this epoch.
-    pub fn used_bytes(&self) -> usize {
-        self.pos - WAL_HEADER_LEN
-    }
-
     /// Starts a new, empty epoch: a fresh salt makes every older frame
     /// invalid, so nothing needs erasing.
     pub fn reset(&mut self, epoch: u64) -> Result<()> {
@@ -204,11 +199,6 @@ impl WalWriter {
         self.map
             .flush_range(offset, len)
             .map_err(|e| Error::io(e, "cannot msync WAL", &self.path))
-    }
-
-    /// Forces every frame of this epoch to disk.
-    pub fn sync(&self) -> Result<()> {
-        self.msync(0, self.pos)
     }
 
     /// Deletes the WAL file (after a clean close, when the `.ntt` holds
