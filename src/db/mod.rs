@@ -160,7 +160,9 @@ impl NanoTsDb {
     /// later appends and flushes do not affect it.
     pub fn range_reader(&self, table: &str, start_ms: i64, end_ms: i64) -> Result<RangeReader> {
         if start_ms > end_ms {
-            return Err(Error::invalid(format!("query range start {start_ms} is after its end {end_ms}")));
+            return Err(Error::invalid(format!(
+                "query range start {start_ms} is after its end {end_ms}"
+            )));
         }
         let snap = self.snapshot(table, start_ms, end_ms)?;
         Ok(RangeReader::new(snap, start_ms, end_ms))

@@ -64,10 +64,10 @@ impl State {
     pub fn write<T>(&mut self, f: impl FnOnce(&mut State) -> Result<T>) -> Result<T> {
         self.check_writable()?;
         let r = f(self);
-        if let Err(e) = &r {
-            if e.kind() == ErrorKind::Io {
-                self.poisoned = Some(e.message().to_owned());
-            }
+        if let Err(e) = &r
+            && e.kind() == ErrorKind::Io
+        {
+            self.poisoned = Some(e.message().to_owned());
         }
         r
     }

@@ -45,7 +45,10 @@ pub struct Columns {
 impl Columns {
     /// Empty columns for `ncols` value columns.
     pub fn with_columns(ncols: usize, capacity: usize) -> Columns {
-        Columns { ts: Vec::with_capacity(capacity), columns: (0..ncols).map(|_| Vec::with_capacity(capacity)).collect() }
+        Columns {
+            ts: Vec::with_capacity(capacity),
+            columns: (0..ncols).map(|_| Vec::with_capacity(capacity)).collect(),
+        }
     }
 
     /// Number of rows.
@@ -67,8 +70,12 @@ pub fn open_segment<'a>(
     max_record_size: u32,
     verify_record: bool,
 ) -> Result<SegmentView<'a>> {
-    let rec = parse_header(map, meta.offset, max_record_size)
-        .map_err(|p| Error::corrupt(format!("segment record at file offset {}: {p:?}", meta.offset)))?;
+    let rec = parse_header(map, meta.offset, max_record_size).map_err(|p| {
+        Error::corrupt(format!(
+            "segment record at file offset {}: {p:?}",
+            meta.offset
+        ))
+    })?;
     if rec.kind != RecordType::Segment || rec.payload_len != meta.payload_len {
         return Err(Error::corrupt(format!(
             "file offset {} holds a {:?} record of {} bytes where the index expects a segment of {} bytes",
@@ -81,7 +88,11 @@ pub fn open_segment<'a>(
         &map[rec.payload_offset() as usize..rec.end() as usize]
     };
     let view = SegmentView::parse(payload, meta.offset)?;
-    if view.table_id != meta.table_id || view.rows != meta.rows || view.min_ts != meta.min_ts || view.max_ts != meta.max_ts {
+    if view.table_id != meta.table_id
+        || view.rows != meta.rows
+        || view.min_ts != meta.min_ts
+        || view.max_ts != meta.max_ts
+    {
         return Err(Error::corrupt(format!(
             "segment at file offset {} disagrees with the index entry for it",
             meta.offset
@@ -117,12 +128,22 @@ impl RangeReader {
             .iter()
             .enumerate()
             .filter(|(_, s)| s.overlaps(start_ms, end_ms))
-            .map(|(i, s)| (s.min_ts.max(start_ms), s.max_ts.min(end_ms), i, Source::Segment(*s)))
+            .map(|(i, s)| {
+                (
+                    s.min_ts.max(start_ms),
+                    s.max_ts.min(end_ms),
+                    i,
+                    Source::Segment(*s),
+                )
+            })
             .collect();
-        let mut max_rows: usize = spans.iter().map(|s| match s.3 {
-            Source::Segment(m) => m.rows as usize,
-            Source::Mem => 0,
-        }).sum();
+        let mut max_rows: usize = spans
+            .iter()
+            .map(|s| match s.3 {
+                Source::Segment(m) => m.rows as usize,
+                Source::Mem => 0,
+            })
+            .sum();
         if let (Some(&lo), Some(&hi)) = (snap.mem.ts.first(), snap.mem.ts.last()) {
             spans.push((lo, hi, usize::MAX, Source::Mem));
             max_rows += snap.mem.len();
@@ -151,7 +172,13 @@ impl RangeReader {
                 g.into_iter().map(|(_, s)| s).collect()
             })
             .collect();
-        RangeReader { snap, start_ms, end_ms, groups, max_rows }
+        RangeReader {
+            snap,
+            start_ms,
+            end_ms,
+            groups,
+            max_rows,
+        }
     }
 
     /// The table's value column names.
@@ -162,7 +189,9 @@ impl RangeReader {
     /// Appends the next group's rows (sorted) to `out`. Returns `false` when
     /// every group has been read.
     pub fn read_group_into(&mut self, out: &mut Columns) -> Result<bool> {
-        let Some(group) = self.groups.pop_front() else { return Ok(false) };
+        let Some(group) = self.groups.pop_front() else {
+            return Ok(false);
+        };
         let base = out.ts.len();
         for src in &group {
             match src {

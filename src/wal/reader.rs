@@ -136,7 +136,7 @@ fn parse_frame(
     let table_id = le_u32(header, 12);
     let batch = match kind {
         KIND_ROW => {
-            if payload_len % 8 != 0 || payload_len < 16 {
+            if !payload_len.is_multiple_of(8) || payload_len < 16 {
                 return None;
             }
             WalBatch {
@@ -151,7 +151,7 @@ fn parse_frame(
         KIND_ROWS => {
             let nrows = le_u32(payload, 0) as usize;
             let body = payload_len - 8;
-            if nrows == 0 || body % (8 * nrows) != 0 || body / (8 * nrows) < 2 {
+            if nrows == 0 || !body.is_multiple_of(8 * nrows) || body / (8 * nrows) < 2 {
                 return None;
             }
             let ncols = body / (8 * nrows) - 1;
