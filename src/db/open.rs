@@ -282,6 +282,7 @@ pub fn open(path: &Path, opts: NanoTsOptions) -> Result<State> {
         end: committed_end,
         tables: BTreeMap::new(),
         by_name: HashMap::new(),
+        last_table: None,
         next_table_id: loader.next_table_id.max(1),
         wal: None,
         commit: loader.commit,

@@ -27,6 +27,8 @@ pub struct State {
     pub end: u64,
     pub tables: BTreeMap<u32, Table>,
     pub by_name: HashMap<String, u32>,
+    /// The table of the last append: (name, id).
+    pub last_table: Option<(String, u32)>,
     pub next_table_id: u32,
     /// `None` only while opening (before recovery finishes) and after close.
     pub wal: Option<WalWriter>,
@@ -70,6 +72,19 @@ impl State {
             self.poisoned = Some(e.message().to_owned());
         }
         r
+    }
+
+    /// `table_id` for the append path, remembering the last table so a
+    /// stream of appends to one table skips hashing its name.
+    fn append_table_id(&mut self, name: &str) -> Result<u32> {
+        if let Some((last, id)) = &self.last_table
+            && last == name
+        {
+            return Ok(*id);
+        }
+        let id = self.table_id(name)?;
+        self.last_table = Some((name.to_owned(), id));
+        Ok(id)
     }
 
     pub fn table_id(&self, name: &str) -> Result<u32> {
@@ -213,7 +228,7 @@ impl State {
     }
 
     pub fn append_row(&mut self, table: &str, ts_ms: i64, values: &[f64]) -> Result<()> {
-        let id = self.table_id(table)?;
+        let id = self.append_table_id(table)?;
         check_ncols(&self.tables[&id].def, values.len())?;
         self.write(|st| {
             st.make_room()?;
@@ -229,7 +244,7 @@ impl State {
     }
 
     pub fn append_rows(&mut self, table: &str, ts_ms: &[i64], columns: &[&[f64]]) -> Result<()> {
-        let id = self.table_id(table)?;
+        let id = self.append_table_id(table)?;
         check_ncols(&self.tables[&id].def, columns.len())?;
         if let Some((i, c)) = columns
             .iter()
