@@ -4,12 +4,8 @@
 use nanots::{NanoTsDb, NanoTsOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path =
-        std::env::temp_dir().join(format!("nanots-append-profile-{}.ntt", std::process::id()));
-    let rows: i64 = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(10_000_000);
+    let path = std::env::temp_dir().join(format!("nanots-append-profile-{}.ntt", std::process::id()));
+    let rows: i64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(10_000_000);
     let db = NanoTsDb::open(&path, NanoTsOptions::default())?;
     db.create_table("sensor", &["temp", "humidity"])?;
     let t = std::time::Instant::now();

@@ -66,11 +66,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error {
-            kind,
-            message: message.into(),
-            source: None,
-        }
+        Error { kind, message: message.into(), source: None }
     }
 
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
@@ -119,10 +115,7 @@ impl From<Error> for io::Error {
             ErrorKind::InvalidArgument | ErrorKind::SchemaMismatch => io::ErrorKind::InvalidInput,
             ErrorKind::NotFound => io::ErrorKind::NotFound,
             ErrorKind::AlreadyExists => io::ErrorKind::AlreadyExists,
-            ErrorKind::Io => err
-                .source
-                .as_ref()
-                .map_or(io::ErrorKind::Other, |e| e.kind()),
+            ErrorKind::Io => err.source.as_ref().map_or(io::ErrorKind::Other, |e| e.kind()),
             ErrorKind::Corrupt => io::ErrorKind::InvalidData,
             ErrorKind::Locked => io::ErrorKind::WouldBlock,
             ErrorKind::TooLarge => io::ErrorKind::FileTooLarge,

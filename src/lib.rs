@@ -23,6 +23,7 @@ mod db;
 mod error;
 mod format;
 mod io;
+mod maintenance;
 mod options;
 mod query;
 mod segment;

@@ -78,9 +78,7 @@ impl NanoTsOptions {
         }
         let cap = match self.max_record_size {
             Some(v) => v,
-            None => {
-                max_record_size_from_env(std::env::var("NANOTS_MAX_RECORD_SIZE").ok().as_deref())?
-            }
+            None => max_record_size_from_env(std::env::var("NANOTS_MAX_RECORD_SIZE").ok().as_deref())?,
         };
         if cap < MIN_MAX_RECORD_SIZE {
             return Err(Error::invalid(format!(
@@ -111,10 +109,7 @@ mod tests {
 
     #[test]
     fn env_value_parsing() {
-        assert_eq!(
-            max_record_size_from_env(None).unwrap(),
-            DEFAULT_MAX_RECORD_SIZE
-        );
+        assert_eq!(max_record_size_from_env(None).unwrap(), DEFAULT_MAX_RECORD_SIZE);
         assert_eq!(max_record_size_from_env(Some("65536")).unwrap(), 65536);
         for bad in ["", "0", "-5", "12MB", "99999999999"] {
             let err = max_record_size_from_env(Some(bad)).unwrap_err();

@@ -62,29 +62,18 @@ fn every_flipped_byte_after_the_header_is_reported_or_harmless() {
 fn flipped_segment_bytes_name_the_segment_offset_at_query_time() {
     let (dir, path) = temp_db();
     build(&path);
-    let seg = records(&path)
-        .into_iter()
-        .find(|r| r.1 == REC_SEGMENT)
-        .unwrap();
+    let seg = records(&path).into_iter().find(|r| r.1 == REC_SEGMENT).unwrap();
     let p = dir.path().join("seg.ntt");
     let mut b = std::fs::read(&path).unwrap();
     let last = (seg.0 + seg.2 - 1) as usize; // inside the last column chunk
     b[last] ^= 0xff;
     std::fs::write(&p, &b).unwrap();
     let db = NanoTsDb::open(&p, NanoTsOptions::default()).expect("open does not decode payloads");
-    let err = db
-        .query_table_range_columns("t", i64::MIN, i64::MAX)
-        .unwrap_err();
+    let err = db.query_table_range_columns("t", i64::MIN, i64::MAX).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Corrupt);
-    assert!(
-        err.to_string().contains(&format!("offset {}", seg.0)),
-        "{err}"
-    );
+    assert!(err.to_string().contains(&format!("offset {}", seg.0)), "{err}");
     // Ranges that skip the damaged segment still read fine.
-    assert_eq!(
-        db.query_table_range_columns("t", 150, 300).unwrap().0.len(),
-        40
-    );
+    assert_eq!(db.query_table_range_columns("t", 150, 300).unwrap().0.len(), 40);
 }
 
 #[test]
@@ -97,10 +86,7 @@ fn damaged_commit_slots_fall_back_to_the_other_slot_or_a_scan() {
         let mut b = original.clone();
         b[at] ^= 0x20;
         std::fs::write(&p, &b).unwrap();
-        assert_eq!(
-            read_all(&p).unwrap_or_else(|e| panic!("slot flip at {at}: {e}")),
-            want
-        );
+        assert_eq!(read_all(&p).unwrap_or_else(|e| panic!("slot flip at {at}: {e}")), want);
     }
 }
 
@@ -115,16 +101,9 @@ fn damaged_static_header_is_refused() {
         b[at] ^= 0x01;
         std::fs::write(&p, &b).unwrap();
         let e = read_all(&p).unwrap_err();
-        assert!(
-            matches!(e.kind(), ErrorKind::Corrupt | ErrorKind::UnsupportedVersion),
-            "flip at {at}: {e}"
-        );
+        assert!(matches!(e.kind(), ErrorKind::Corrupt | ErrorKind::UnsupportedVersion), "flip at {at}: {e}");
     }
-    std::fs::write(
-        &p,
-        b"hello, this is not a database at all; it is long enough to hold a header?",
-    )
-    .unwrap();
+    std::fs::write(&p, b"hello, this is not a database at all; it is long enough to hold a header?").unwrap();
     assert_eq!(read_all(&p).unwrap_err().kind(), ErrorKind::Corrupt);
     std::fs::write(&p, b"short").unwrap();
     assert_eq!(read_all(&p).unwrap_err().kind(), ErrorKind::Corrupt);
@@ -148,19 +127,13 @@ fn a_damaged_wal_frame_followed_by_valid_frames_is_corrupt() {
     std::fs::write(wal_of(&crash), &b).unwrap();
     let err = NanoTsDb::open(&crash, NanoTsOptions::default()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Corrupt);
-    assert!(
-        err.to_string().contains(&format!("offset {}", 64 + 3 * 32)),
-        "{err}"
-    );
+    assert!(err.to_string().contains(&format!("offset {}", 64 + 3 * 32)), "{err}");
     // The same damage in the last frame is a torn tail: that row is dropped.
     let mut b = wal.clone();
     b[64 + 9 * 32 + 24] ^= 0x01;
     std::fs::write(wal_of(&crash), &b).unwrap();
     let db = NanoTsDb::open(&crash, NanoTsOptions::default()).unwrap();
-    assert_eq!(
-        db.query_table_range_columns("t", 0, 100).unwrap().0,
-        (0..9).collect::<Vec<_>>()
-    );
+    assert_eq!(db.query_table_range_columns("t", 0, 100).unwrap().0, (0..9).collect::<Vec<_>>());
 }
 
 #[test]

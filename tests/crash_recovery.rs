@@ -31,12 +31,8 @@ fn crash_child_writer() {
     };
     let mode = mode_from(&std::env::var("NANOTS_CRASH_MODE").unwrap());
     let mut rng = Rng(std::env::var("NANOTS_CRASH_SEED").unwrap().parse().unwrap());
-    let opts = NanoTsOptions {
-        sync: mode,
-        auto_flush_bytes: 32 << 10,
-        segment_max_rows: 500,
-        ..Default::default()
-    };
+    let opts =
+        NanoTsOptions { sync: mode, auto_flush_bytes: 32 << 10, segment_max_rows: 500, ..Default::default() };
     let db = NanoTsDb::open(&path, opts).unwrap();
     db.create_table("t", &["v", "w"]).unwrap();
     let mut out = std::io::stdout().lock();
@@ -53,8 +49,7 @@ fn crash_child_writer() {
             }
             1 if rng.below(20) == 0 => db.flush().unwrap(),
             _ => {
-                db.append_row("t", ts_of(i), &[i as f64, i as f64 * 2.0])
-                    .unwrap();
+                db.append_row("t", ts_of(i), &[i as f64, i as f64 * 2.0]).unwrap();
                 i += 1;
             }
         }
@@ -96,28 +91,15 @@ fn crash_many_times(mode: &str, iterations: u64, max_acks: u64) {
 
         let db = NanoTsDb::open(&path, NanoTsOptions::default())
             .unwrap_or_else(|e| panic!("{mode} iteration {iter}: reopen failed: {e}"));
-        let (ts, cols) = db
-            .query_table_range_columns("t", i64::MIN, i64::MAX)
-            .unwrap();
+        let (ts, cols) = db.query_table_range_columns("t", i64::MIN, i64::MAX).unwrap();
         let mut seen: Vec<u64> = cols[0].iter().map(|v| *v as u64).collect();
         for (k, &v) in seen.iter().enumerate() {
-            assert_eq!(
-                ts[k],
-                ts_of(v),
-                "{mode} iteration {iter}: row {v} has a wrong timestamp"
-            );
-            assert_eq!(
-                cols[1][k],
-                v as f64 * 2.0,
-                "{mode} iteration {iter}: row {v} is partial"
-            );
+            assert_eq!(ts[k], ts_of(v), "{mode} iteration {iter}: row {v} has a wrong timestamp");
+            assert_eq!(cols[1][k], v as f64 * 2.0, "{mode} iteration {iter}: row {v} is partial");
         }
         seen.sort_unstable();
         let n = seen.len() as u64;
-        assert!(
-            n >= acked,
-            "{mode} iteration {iter}: {n} rows survived, {acked} were acknowledged"
-        );
+        assert!(n >= acked, "{mode} iteration {iter}: {n} rows survived, {acked} were acknowledged");
         assert!(
             seen.iter().copied().eq(0..n),
             "{mode} iteration {iter}: rows are not exactly 0..{n} once each"

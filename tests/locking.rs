@@ -18,10 +18,7 @@ fn second_open_in_this_process_is_locked() {
     assert_eq!(std::fs::read(&path).unwrap(), before);
     db.close().unwrap();
     let again = open(&path);
-    assert_eq!(
-        again.query_table_range_columns("t", 0, 9).unwrap().0,
-        vec![1]
-    );
+    assert_eq!(again.query_table_range_columns("t", 0, 9).unwrap().0, vec![1]);
 }
 
 #[test]
@@ -43,12 +40,8 @@ fn second_open_in_another_process_is_locked() {
     let db = open(&path);
     db.create_table("t", &["v"]).unwrap();
     let run = || {
-        let out = child_command(
-            "locking_child",
-            &[("NANOTS_LOCK_DB", path.to_str().unwrap())],
-        )
-        .output()
-        .unwrap();
+        let out =
+            child_command("locking_child", &[("NANOTS_LOCK_DB", path.to_str().unwrap())]).output().unwrap();
         String::from_utf8(out.stdout).unwrap()
     };
     assert!(run().contains("LOCKED"));

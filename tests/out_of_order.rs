@@ -28,11 +28,7 @@ fn op() -> impl Strategy<Value = Op> {
 /// The naive model: all rows in append order; a query filters the range
 /// and stable-sorts by timestamp.
 fn expected(rows: &[(i64, f64)], lo: i64, hi: i64) -> (Vec<i64>, Vec<f64>) {
-    let mut v: Vec<(i64, f64)> = rows
-        .iter()
-        .copied()
-        .filter(|r| (lo..=hi).contains(&r.0))
-        .collect();
+    let mut v: Vec<(i64, f64)> = rows.iter().copied().filter(|r| (lo..=hi).contains(&r.0)).collect();
     v.sort_by_key(|r| r.0);
     v.into_iter().unzip()
 }
@@ -109,9 +105,7 @@ fn extreme_timestamps() {
         db.append_row("t", *t, &[i as f64]).unwrap();
     }
     db.flush().unwrap();
-    let (got, cols) = db
-        .query_table_range_columns("t", i64::MIN, i64::MAX)
-        .unwrap();
+    let (got, cols) = db.query_table_range_columns("t", i64::MIN, i64::MAX).unwrap();
     assert_eq!(got, [i64::MIN, i64::MIN + 1, -1, 0, i64::MAX, i64::MAX]);
     assert_eq!(cols[0], [1.0, 5.0, 3.0, 2.0, 0.0, 4.0]);
 }

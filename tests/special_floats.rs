@@ -35,10 +35,7 @@ fn specials_survive_buffer_wal_segment_and_reopen() {
     let check = |db: &nanots::NanoTsDb| {
         let (_, cols) = db.query_table_range_columns("t", 0, 100).unwrap();
         assert_eq!(bits(&cols[0]), bits(&vals));
-        assert_eq!(
-            bits(&cols[1]),
-            bits(&vals.iter().map(|v| -*v).collect::<Vec<_>>())
-        );
+        assert_eq!(bits(&cols[1]), bits(&vals.iter().map(|v| -*v).collect::<Vec<_>>()));
     };
     check(&db); // buffer
     // WAL replay: a crash copy taken before any flush.

@@ -9,10 +9,7 @@ use nanots::{NanoTsDb, NanoTsOptions, SyncMode};
 fn each_mode_round_trips_through_crash_copy_and_reopen() {
     for sync in [SyncMode::EveryAppend, SyncMode::OnFlush, SyncMode::Never] {
         let (dir, path) = temp_db();
-        let opts = NanoTsOptions {
-            sync,
-            ..Default::default()
-        };
+        let opts = NanoTsOptions { sync, ..Default::default() };
         let db = NanoTsDb::open(&path, opts.clone()).unwrap();
         db.create_table("t", &["v"]).unwrap();
         for i in 0..500 {
@@ -27,11 +24,7 @@ fn each_mode_round_trips_through_crash_copy_and_reopen() {
         db.close().unwrap();
         for p in [&path, &crash] {
             let db = NanoTsDb::open(p, opts.clone()).unwrap();
-            assert_eq!(
-                db.query_table_range_columns("t", 0, 1000).unwrap().0.len(),
-                700,
-                "{sync:?} {p:?}"
-            );
+            assert_eq!(db.query_table_range_columns("t", 0, 1000).unwrap().0.len(), 700, "{sync:?} {p:?}");
         }
     }
 }
@@ -40,10 +33,7 @@ fn each_mode_round_trips_through_crash_copy_and_reopen() {
 fn auto_flush_bounds_buffered_rows() {
     let (_dir, path) = temp_db();
     let limit = 64 << 10;
-    let opts = NanoTsOptions {
-        auto_flush_bytes: limit,
-        ..Default::default()
-    };
+    let opts = NanoTsOptions { auto_flush_bytes: limit, ..Default::default() };
     let db = NanoTsDb::open(&path, opts).unwrap();
     db.create_table("t", &["a", "b"]).unwrap();
     let mut max_seen = 0;
@@ -56,10 +46,7 @@ fn auto_flush_bounds_buffered_rows() {
     db.append_rows("t", &batch, &[&ones, &ones]).unwrap();
     max_seen = max_seen.max(db.pending_bytes().unwrap());
     // One append may land on a full buffer before the next one flushes.
-    assert!(
-        max_seen <= limit + 24 * 1000,
-        "buffered {max_seen} bytes with a limit of {limit}"
-    );
+    assert!(max_seen <= limit + 24 * 1000, "buffered {max_seen} bytes with a limit of {limit}");
     let s = db.stats("t").unwrap();
     assert!(s.segments >= 30, "{} segments", s.segments);
     assert_eq!(s.rows, 101_000);
@@ -68,14 +55,7 @@ fn auto_flush_bounds_buffered_rows() {
 #[test]
 fn auto_flush_zero_disables_it() {
     let (_dir, path) = temp_db();
-    let db = NanoTsDb::open(
-        &path,
-        NanoTsOptions {
-            auto_flush_bytes: 0,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let db = NanoTsDb::open(&path, NanoTsOptions { auto_flush_bytes: 0, ..Default::default() }).unwrap();
     db.create_table("t", &["a"]).unwrap();
     for i in 0..100_000 {
         db.append_row("t", i, &[1.0]).unwrap();

@@ -6,9 +6,7 @@ use common::*;
 use nanots::{NanoTsDb, NanoTsOptions};
 
 fn rows(db: &NanoTsDb) -> Vec<i64> {
-    db.query_table_range_columns("t", i64::MIN, i64::MAX)
-        .unwrap()
-        .0
+    db.query_table_range_columns("t", i64::MIN, i64::MAX).unwrap().0
 }
 
 /// Two flushes of 40 rows each, then close.
@@ -31,16 +29,12 @@ fn cut_inside_the_final_checkpoint_loses_nothing() {
     build(&path);
     let recs = records(&path);
     let &(off, kind, len) = recs.last().unwrap();
-    assert_eq!(
-        kind, REC_CHECKPOINT,
-        "close ends with a checkpoint of its own"
-    );
+    assert_eq!(kind, REC_CHECKPOINT, "close ends with a checkpoint of its own");
     for cut in off..off + len {
         let p = dir.path().join(format!("cut{cut}.ntt"));
         std::fs::copy(&path, &p).unwrap();
         truncate(&p, cut);
-        let db = NanoTsDb::open(&p, NanoTsOptions::default())
-            .unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
+        let db = NanoTsDb::open(&p, NanoTsOptions::default()).unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
         assert_eq!(rows(&db), (0..80).collect::<Vec<_>>(), "cut at {cut}");
         // The torn tail was cut off: new writes land after the last commit.
         db.append_row("t", 1000, &[1.0]).unwrap();
@@ -61,15 +55,7 @@ fn cut_inside_the_last_flush_drops_exactly_that_flush() {
     let kinds: Vec<u8> = recs.iter().map(|r| r.1).collect();
     assert_eq!(
         kinds,
-        [
-            REC_TABLE,
-            REC_COMMIT,
-            REC_SEGMENT,
-            REC_COMMIT,
-            REC_SEGMENT,
-            REC_COMMIT,
-            REC_CHECKPOINT
-        ]
+        [REC_TABLE, REC_COMMIT, REC_SEGMENT, REC_COMMIT, REC_SEGMENT, REC_COMMIT, REC_CHECKPOINT]
     );
     let (seg_off, _, _) = recs[4];
     let (commit_off, _, commit_len) = recs[5];
@@ -77,8 +63,7 @@ fn cut_inside_the_last_flush_drops_exactly_that_flush() {
         let p = dir.path().join(format!("cut{cut}.ntt"));
         std::fs::copy(&path, &p).unwrap();
         truncate(&p, cut);
-        let db = NanoTsDb::open(&p, NanoTsOptions::default())
-            .unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
+        let db = NanoTsDb::open(&p, NanoTsOptions::default()).unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
         assert_eq!(rows(&db), (0..40).collect::<Vec<_>>(), "cut at {cut}");
         drop(db);
         std::fs::remove_file(&p).unwrap();
@@ -104,8 +89,7 @@ fn cut_inside_the_last_wal_frame_drops_only_that_row() {
         std::fs::copy(&crash, &p).unwrap();
         std::fs::copy(wal_of(&crash), wal_of(&p)).unwrap();
         truncate(&wal_of(&p), cut);
-        let db = NanoTsDb::open(&p, NanoTsOptions::default())
-            .unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
+        let db = NanoTsDb::open(&p, NanoTsOptions::default()).unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
         assert_eq!(rows(&db), (0..9).collect::<Vec<_>>(), "WAL cut at {cut}");
     }
     // Uncut, all ten rows come back.

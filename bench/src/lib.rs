@@ -19,11 +19,7 @@ pub fn median_secs<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
 pub fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
+    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
 }
 
 /// Peak resident set size of this process, in bytes (Linux `VmHWM`).

@@ -54,12 +54,7 @@ pub fn encode_timestamps(ts: &[i64], out: &mut Vec<u8>) -> u8 {
 
 /// Decodes `n` timestamps written by `encode_timestamps` with codec `codec`,
 /// appending them to `out`.
-pub fn decode_timestamps(
-    codec: u8,
-    data: &[u8],
-    n: usize,
-    out: &mut Vec<i64>,
-) -> Result<(), CodecError> {
+pub fn decode_timestamps(codec: u8, data: &[u8], n: usize, out: &mut Vec<i64>) -> Result<(), CodecError> {
     match codec {
         id::PLAIN => plain::decode_i64(data, n, out),
         other => Err(codec_err(format!("unknown timestamp codec id {other}"))),
@@ -76,12 +71,7 @@ pub fn encode_values(values: &[f64], level: Level, out: &mut Vec<u8>) -> u8 {
 
 /// Decodes `n` values written by `encode_values` with codec `codec`,
 /// appending them to `out`.
-pub fn decode_values(
-    codec: u8,
-    data: &[u8],
-    n: usize,
-    out: &mut Vec<f64>,
-) -> Result<(), CodecError> {
+pub fn decode_values(codec: u8, data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecError> {
     match codec {
         id::PLAIN => plain::decode_f64(data, n, out),
         other => Err(codec_err(format!("unknown value codec id {other}"))),

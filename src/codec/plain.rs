@@ -20,19 +20,13 @@ pub fn encode_f64(values: &[f64], out: &mut Vec<u8>) {
 fn check_len(data: &[u8], n: usize) -> Result<(), CodecError> {
     match n.checked_mul(8) {
         Some(len) if len == data.len() => Ok(()),
-        _ => Err(codec_err(format!(
-            "plain codec: {} bytes cannot hold {n} values",
-            data.len()
-        ))),
+        _ => Err(codec_err(format!("plain codec: {} bytes cannot hold {n} values", data.len()))),
     }
 }
 
 pub fn decode_i64(data: &[u8], n: usize, out: &mut Vec<i64>) -> Result<(), CodecError> {
     check_len(data, n)?;
-    out.extend(
-        data.chunks_exact(8)
-            .map(|c| i64::from_le_bytes(c.try_into().expect("chunks_exact(8)"))),
-    );
+    out.extend(data.chunks_exact(8).map(|c| i64::from_le_bytes(c.try_into().expect("chunks_exact(8)"))));
     Ok(())
 }
 
@@ -51,14 +45,8 @@ mod tests {
 
     #[test]
     fn round_trip_special_values_bit_exact() {
-        let vals = [
-            f64::NAN,
-            -0.0,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            5e-324,
-            f64::from_bits(0x7ff0_0000_dead_beef),
-        ];
+        let vals =
+            [f64::NAN, -0.0, f64::INFINITY, f64::NEG_INFINITY, 5e-324, f64::from_bits(0x7ff0_0000_dead_beef)];
         let mut buf = Vec::new();
         encode_f64(&vals, &mut buf);
         let mut out = Vec::new();

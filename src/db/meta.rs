@@ -7,7 +7,12 @@
 //!             per table: u32 byte length, Table record payload,
 //!             u32 segment count,
 //!             per segment, 40 bytes: u64 record offset, u32 payload length,
-//!               u32 table id, u32 rows, u32 zero, i64 min ts, i64 max ts
+//!               u32 table id, u32 rows, u32 zero, i64 min ts, i64 max ts,
+//!             u32 tombstone count,
+//!             per tombstone, 32 bytes: u64 record offset, u32 table id,
+//!               u32 zero, i64 start ts, i64 end ts
+//! DropTable:  u32 table id
+//! Tombstone:  u32 table id, u32 zero, i64 start ts, i64 end ts (inclusive)
 //! ```
 //!
 //! A checkpoint lists every table and every live segment (per table in file
@@ -16,7 +21,7 @@
 use crate::error::{Error, Result};
 use crate::format::bytes::{ByteReader, ByteWriter};
 use crate::segment::SegmentMeta;
-use crate::table::TableDef;
+use crate::table::{TableDef, Tombstone};
 
 /// Fields every transaction end carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -34,10 +39,7 @@ impl CommitInfo {
     }
 
     pub fn decode(r: &mut ByteReader<'_>) -> Result<CommitInfo> {
-        Ok(CommitInfo {
-            seq: r.u64()?,
-            flushed_wal_epoch: r.u64()?,
-        })
+        Ok(CommitInfo { seq: r.u64()?, flushed_wal_epoch: r.u64()? })
     }
 }
 
@@ -48,9 +50,31 @@ pub struct Checkpoint {
     pub next_table_id: u32,
     pub tables: Vec<TableDef>,
     pub segments: Vec<SegmentMeta>,
+    pub tombstones: Vec<Tombstone>,
 }
 
 const SEGMENT_ENTRY_LEN: usize = 40;
+const TOMBSTONE_ENTRY_LEN: usize = 32;
+
+/// Payload of a `Tombstone` record (its offset is the record's).
+pub fn encode_tombstone(t: &Tombstone, out: &mut Vec<u8>) {
+    let mut w = ByteWriter::new(out);
+    w.u32(t.table_id);
+    w.u32(0);
+    w.i64(t.start_ms);
+    w.i64(t.end_ms);
+}
+
+pub fn decode_tombstone(r: &mut ByteReader<'_>, offset: u64) -> Result<Tombstone> {
+    let table_id = r.u32()?;
+    r.skip(4)?;
+    let start_ms = r.i64()?;
+    let end_ms = r.i64()?;
+    if start_ms > end_ms {
+        return Err(r.corrupt("tombstone range starts after it ends"));
+    }
+    Ok(Tombstone { offset, table_id, start_ms, end_ms })
+}
 
 impl Checkpoint {
     pub fn encode(&self, out: &mut Vec<u8>) {
@@ -75,6 +99,14 @@ impl Checkpoint {
             w.u32(0);
             w.i64(s.min_ts);
             w.i64(s.max_ts);
+        }
+        w.u32(self.tombstones.len() as u32);
+        for t in &self.tombstones {
+            w.u64(t.offset);
+            w.u32(t.table_id);
+            w.u32(0);
+            w.i64(t.start_ms);
+            w.i64(t.end_ms);
         }
     }
 
@@ -109,27 +141,22 @@ impl Checkpoint {
             r.skip(4)?;
             let min_ts = r.i64()?;
             let max_ts = r.i64()?;
-            segments.push(SegmentMeta {
-                offset,
-                payload_len,
-                table_id,
-                rows,
-                min_ts,
-                max_ts,
-            });
+            segments.push(SegmentMeta { offset, payload_len, table_id, rows, min_ts, max_ts });
+        }
+        let ntomb = r.u32()? as usize;
+        if ntomb > r.remaining() / TOMBSTONE_ENTRY_LEN {
+            return Err(r.corrupt(format!("checkpoint claims {ntomb} tombstones")));
+        }
+        let mut tombstones = Vec::with_capacity(ntomb);
+        for _ in 0..ntomb {
+            let offset = r.u64()?;
+            tombstones.push(decode_tombstone(r, offset)?);
         }
         r.finish()?;
         if tables.iter().any(|t| t.id >= next_table_id) {
-            return Err(Error::corrupt(
-                "checkpoint lists a table id at or above its next table id",
-            ));
+            return Err(Error::corrupt("checkpoint lists a table id at or above its next table id"));
         }
-        Ok(Checkpoint {
-            commit,
-            next_table_id,
-            tables,
-            segments,
-        })
+        Ok(Checkpoint { commit, next_table_id, tables, segments, tombstones })
     }
 }
 
@@ -140,16 +167,9 @@ mod tests {
     #[test]
     fn checkpoint_round_trip_and_absurd_counts() {
         let cp = Checkpoint {
-            commit: CommitInfo {
-                seq: 5,
-                flushed_wal_epoch: 3,
-            },
+            commit: CommitInfo { seq: 5, flushed_wal_epoch: 3 },
             next_table_id: 3,
-            tables: vec![TableDef {
-                id: 1,
-                name: "a".into(),
-                columns: vec!["x".into()],
-            }],
+            tables: vec![TableDef { id: 1, name: "a".into(), columns: vec!["x".into()] }],
             segments: vec![SegmentMeta {
                 offset: 256,
                 payload_len: 100,
@@ -158,6 +178,7 @@ mod tests {
                 min_ts: -1,
                 max_ts: 9,
             }],
+            tombstones: vec![Tombstone { offset: 900, table_id: 1, start_ms: -5, end_ms: 5 }],
         };
         let mut buf = Vec::new();
         cp.encode(&mut buf);
@@ -166,9 +187,6 @@ mod tests {
         let mut bad = buf.clone();
         bad[20..24].copy_from_slice(&u32::MAX.to_le_bytes());
         let mut r = ByteReader::new(&bad, 0, "checkpoint");
-        assert_eq!(
-            Checkpoint::decode(&mut r).unwrap_err().kind(),
-            crate::ErrorKind::Corrupt
-        );
+        assert_eq!(Checkpoint::decode(&mut r).unwrap_err().kind(), crate::ErrorKind::Corrupt);
     }
 }

@@ -1,13 +1,16 @@
 //! The public handle, [`NanoTsDb`].
 
-mod meta;
+pub(crate) mod meta;
 mod open;
 mod state;
 
 use std::path::{Path, PathBuf};
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
+use std::time::Duration;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::format::MAX_SEGMENT_ROWS;
+use crate::maintenance::{self, TableAction};
 use crate::options::NanoTsOptions;
 use crate::query::stats::{TableStats, table_stats};
 use crate::query::{Columns, RangeReader, Snapshot};
@@ -16,13 +19,20 @@ use state::{State, closed_error};
 /// An open NanoTS database: one `.ntt` file (plus its `-wal` side file
 /// while open), exclusively locked by this handle.
 ///
-/// All methods take `&self` and the handle is `Send + Sync`: appends,
-/// flushes and table creation are serialized by an internal lock, while
-/// queries only hold a read lock long enough to take a snapshot and decode
-/// without it, so they run concurrently with each other and with writes.
+/// All methods take `&self` and the handle is `Send + Sync`:
+/// - appends are serialized by an internal lock;
+/// - queries hold a read lock only to take a snapshot and decode without it,
+///   so they run concurrently with each other, with appends, and with pack
+///   and compaction (they see the state before or after those);
+/// - flush, table creation, deletes, pack and compaction are serialized by
+///   a second, maintenance lock. While a pack or compaction runs, appends go
+///   on and automatic flushes wait for it to finish.
 pub struct NanoTsDb {
     path: PathBuf,
     state: RwLock<State>,
+    /// Held by every operation that changes the set of segments, tables or
+    /// tombstones; taken before `state` (or with `try_lock` under it).
+    maint: Mutex<()>,
 }
 
 /// Name of the single column of tables created by [`NanoTsDb::append`].
@@ -40,10 +50,7 @@ impl NanoTsDb {
     pub fn open(path: impl AsRef<Path>, opts: NanoTsOptions) -> Result<NanoTsDb> {
         let path = path.as_ref().to_path_buf();
         let state = open::open(&path, opts)?;
-        Ok(NanoTsDb {
-            path,
-            state: RwLock::new(state),
-        })
+        Ok(NanoTsDb { path, state: RwLock::new(state), maint: Mutex::new(()) })
     }
 
     /// The database file's path.
@@ -56,10 +63,31 @@ impl NanoTsDb {
         // the handle for writes instead of propagating the panic.
         self.state.write().unwrap_or_else(|e| {
             let mut g = e.into_inner();
-            g.poisoned
-                .get_or_insert_with(|| "a panic interrupted a write".into());
+            g.poisoned.get_or_insert_with(|| "a panic interrupted a write".into());
             g
         })
+    }
+
+    fn maint_lock(&self) -> MutexGuard<'_, ()> {
+        self.maint.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The write lock, having flushed first if the buffered rows reached
+    /// the auto-flush threshold and no maintenance is running.
+    fn append_lock(&self) -> Result<RwLockWriteGuard<'_, State>> {
+        let mut st = self.write_lock();
+        if st.needs_flush() {
+            let guard = match self.maint.try_lock() {
+                Ok(g) => Some(g),
+                Err(TryLockError::Poisoned(e)) => Some(e.into_inner()),
+                // A pack or compaction is running: flush after it.
+                Err(TryLockError::WouldBlock) => None,
+            };
+            if guard.is_some() {
+                st.flush(false)?;
+            }
+        }
+        Ok(st)
     }
 
     fn read_lock(&self) -> Result<RwLockReadGuard<'_, State>> {
@@ -79,6 +107,7 @@ impl NanoTsDb {
     /// column named `ts_ms`; `AlreadyExists` if the table exists with other
     /// columns. Nothing is written on error.
     pub fn create_table(&self, table: &str, columns: &[&str]) -> Result<()> {
+        let _m = self.maint_lock();
         self.write_lock().create_table(table, columns)
     }
 
@@ -88,13 +117,13 @@ impl NanoTsDb {
     /// Errors: `NotFound` for an unknown table, `SchemaMismatch` when
     /// `values.len()` differs from the table's column count.
     pub fn append_row(&self, table: &str, ts_ms: i64, values: &[f64]) -> Result<()> {
-        self.write_lock().append_row(table, ts_ms, values)
+        self.append_lock()?.append_row(table, ts_ms, values)
     }
 
     /// Appends many rows, column by column: `columns[c][i]` is the value of
     /// column `c` at `ts_ms[i]`. All or nothing with respect to validation.
     pub fn append_rows(&self, table: &str, ts_ms: &[i64], columns: &[&[f64]]) -> Result<()> {
-        self.write_lock().append_rows(table, ts_ms, columns)
+        self.append_lock()?.append_rows(table, ts_ms, columns)
     }
 
     /// Appends `value` to the one-column series `series` (column `value`),
@@ -102,27 +131,129 @@ impl NanoTsDb {
     ///
     /// Errors: `SchemaMismatch` if `series` is a table with other columns.
     pub fn append(&self, series: &str, ts_ms: i64, value: f64) -> Result<()> {
-        let mut st = self.write_lock();
-        if let Some(&id) = st.by_name.get(series) {
-            let cols = &st.tables[&id].def.columns;
-            if cols.len() != 1 || cols[0] != SERIES_COLUMN {
-                return Err(Error::new(
-                    ErrorKind::SchemaMismatch,
-                    format!(
-                        "{series:?} is a table with columns {cols:?}, not a series with one column \"value\""
-                    ),
-                ));
+        let exists = {
+            let st = self.read_lock()?;
+            st.by_name.get(series).map(|id| st.tables[id].def.columns.clone())
+        };
+        match exists {
+            Some(cols) if cols.len() != 1 || cols[0] != SERIES_COLUMN => Err(Error::new(
+                ErrorKind::SchemaMismatch,
+                format!(
+                    "{series:?} is a table with columns {cols:?}, not a series with one column \"value\""
+                ),
+            )),
+            Some(_) => self.append_row(series, ts_ms, &[value]),
+            None => {
+                self.create_table(series, &[SERIES_COLUMN])?;
+                self.append_row(series, ts_ms, &[value])
             }
-        } else {
-            st.create_table(series, &[SERIES_COLUMN])?;
         }
-        st.append_row(series, ts_ms, &[value])
     }
 
     /// Writes all buffered rows into compressed segments in the `.ntt` file,
     /// fsyncs it (unless `SyncMode::Never`) and empties the WAL.
     pub fn flush(&self) -> Result<()> {
+        let _m = self.maint_lock();
         self.write_lock().flush(false)
+    }
+
+    /// Deletes the rows of `table` with `start_ms <= ts_ms <= end_ms`
+    /// (inclusive at both ends) that exist now; rows appended afterwards are
+    /// not affected. Queries stop seeing them at once; their space comes back
+    /// at the next [`Self::pack_table`] or [`Self::compact_retention_now`].
+    ///
+    /// Errors: `NotFound`, `InvalidArgument` if `start_ms > end_ms`.
+    pub fn delete_range(&self, table: &str, start_ms: i64, end_ms: i64) -> Result<()> {
+        let _m = self.maint_lock();
+        self.write_lock().delete_range(table, start_ms, end_ms)
+    }
+
+    /// Drops `table` and all its rows. Its name can be used again at once;
+    /// its space comes back at the next pack or compaction.
+    pub fn drop_table(&self, table: &str) -> Result<()> {
+        let _m = self.maint_lock();
+        self.write_lock().drop_table(table)
+    }
+
+    /// Rewrites the file without the rows that retention, deletes and
+    /// dropped tables removed, so the file shrinks. Rows older than
+    /// `retention` before the table's cutoff are removed, where the cutoff is
+    /// the earlier of the table's newest timestamp and the wall clock (one
+    /// row with a far-future timestamp cannot wipe a table). Does nothing if
+    /// there is nothing to remove. See [`Self::pack_table`] for the protocol.
+    pub fn compact_retention_now(&self) -> Result<()> {
+        let retention = self.read_lock()?.opts.retention;
+        let now = crate::io::now_unix_ms();
+        let cutoff = move |newest: Option<i64>| retention_cutoff_ms(retention, newest, now);
+        self.rewrite(
+            |st| {
+                st.garbage
+                    || st.tables.values().any(|t| {
+                        !t.tombstones.is_empty() || {
+                            let c = cutoff(t.segments.iter().map(|s| s.max_ts).max());
+                            c.is_some_and(|c| t.segments.iter().any(|s| s.min_ts < c))
+                        }
+                    })
+            },
+            |_, newest| TableAction::Keep { cutoff_ms: cutoff(newest) },
+        )
+    }
+
+    /// Merges all segments of `table` into sorted, non-overlapping segments
+    /// of about `target_segment_points` rows each, re-encoded with the
+    /// cold-tier (strongest) codecs. Buffered rows are flushed first, and
+    /// pending deletes of every table are applied.
+    ///
+    /// Protocol (SPEC.md, "Rewrites"): a new file is written beside the
+    /// database, fsynced and renamed over it, and the directory fsynced; a
+    /// crash at any point leaves either the old or the new file, both
+    /// complete. Queries from other threads keep running on the old file
+    /// until the switch. Peak extra disk space is the size of the new file.
+    ///
+    /// Errors: `NotFound`, `InvalidArgument` if `target_segment_points` is 0
+    /// or above 4,194,304.
+    pub fn pack_table(&self, table: &str, target_segment_points: usize) -> Result<()> {
+        if target_segment_points == 0 || target_segment_points > MAX_SEGMENT_ROWS {
+            return Err(Error::invalid(format!(
+                "target_segment_points must be 1..={MAX_SEGMENT_ROWS}, got {target_segment_points}"
+            )));
+        }
+        let id = self.read_lock()?.table_id(table)?;
+        self.rewrite(
+            |_| true,
+            |t, _| {
+                if t.def.id == id {
+                    TableAction::Pack { target_rows: target_segment_points, cutoff_ms: None }
+                } else {
+                    TableAction::Keep { cutoff_ms: None }
+                }
+            },
+        )
+    }
+
+    /// Flushes, then, if `needed` says so, rewrites the file with the
+    /// per-table actions of `choose`, and switches to it.
+    fn rewrite(
+        &self,
+        needed: impl FnOnce(&State) -> bool,
+        choose: impl FnMut(&crate::table::Table, Option<i64>) -> TableAction,
+    ) -> Result<()> {
+        let _m = self.maint_lock();
+        let input = {
+            let mut st = self.write_lock();
+            st.flush(false)?;
+            if !needed(&st) {
+                return Ok(());
+            }
+            st.rewrite_input(choose)
+        };
+        // The slow part runs without the state lock: appends and queries go on.
+        let (new, dir_synced) = maintenance::rewrite(&self.path, &input)?;
+        let mut st = self.write_lock();
+        st.write(|st| {
+            st.install_rewrite(new)?;
+            dir_synced
+        })
     }
 
     /// Rows of `table` with `start_ms <= ts_ms <= end_ms` (inclusive at both
@@ -146,9 +277,7 @@ impl NanoTsDb {
     /// ends), returning a [`Columns`].
     pub fn query_range(&self, table: &str, start_ms: i64, end_ms: i64) -> Result<Columns> {
         if start_ms > end_ms {
-            return Err(Error::invalid(format!(
-                "query range start {start_ms} is after its end {end_ms}"
-            )));
+            return Err(Error::invalid(format!("query range start {start_ms} is after its end {end_ms}")));
         }
         self.range_reader(table, start_ms, end_ms)?.read_all()
     }
@@ -160,9 +289,7 @@ impl NanoTsDb {
     /// later appends and flushes do not affect it.
     pub fn range_reader(&self, table: &str, start_ms: i64, end_ms: i64) -> Result<RangeReader> {
         if start_ms > end_ms {
-            return Err(Error::invalid(format!(
-                "query range start {start_ms} is after its end {end_ms}"
-            )));
+            return Err(Error::invalid(format!("query range start {start_ms} is after its end {end_ms}")));
         }
         let snap = self.snapshot(table, start_ms, end_ms)?;
         Ok(RangeReader::new(snap, start_ms, end_ms))
@@ -184,6 +311,7 @@ impl NanoTsDb {
             columns: t.def.columns.clone(),
             map: st.map.clone(),
             segments: t.segments.clone(),
+            tombstones: t.tombstones.clone(),
             mem: Columns { ts, columns },
             max_record_size: st.max_record_size,
         })
@@ -215,8 +343,17 @@ impl NanoTsDb {
     /// return `Closed`; closing twice is fine. On error the handle stays
     /// open and no data is lost (the WAL still holds the rows).
     pub fn close(&self) -> Result<()> {
+        let _m = self.maint_lock();
         self.write_lock().close()
     }
+}
+
+/// The retention cutoff: rows with `ts_ms` below it expire. `None` when
+/// there is no retention or no row. Computed from the earlier of the table's
+/// newest timestamp and the wall clock, saturating at the `i64` ends.
+pub fn retention_cutoff_ms(retention: Option<Duration>, newest_ms: Option<i64>, now_ms: i64) -> Option<i64> {
+    let keep = i64::try_from(retention?.as_millis()).unwrap_or(i64::MAX);
+    Some(newest_ms?.min(now_ms).saturating_sub(keep))
 }
 
 impl Drop for NanoTsDb {
@@ -229,8 +366,6 @@ impl Drop for NanoTsDb {
 
 impl std::fmt::Debug for NanoTsDb {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NanoTsDb")
-            .field("path", &self.path)
-            .finish_non_exhaustive()
+        f.debug_struct("NanoTsDb").field("path", &self.path).finish_non_exhaustive()
     }
 }

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
-use super::meta::{Checkpoint, CommitInfo};
+use super::meta::{Checkpoint, CommitInfo, decode_tombstone};
 use super::state::State;
 use crate::error::{Error, Result};
 use crate::format::bytes::ByteReader;
@@ -20,7 +20,7 @@ use crate::format::{DATA_START, FORMAT_VERSION};
 use crate::io::{DbFile, now_unix_ms, random_u64, sync_parent_dir};
 use crate::options::{NanoTsOptions, SyncMode};
 use crate::segment::{SegmentMeta, SegmentView};
-use crate::table::{Table, TableDef};
+use crate::table::{Table, TableDef, Tombstone};
 use crate::wal::{self, WalWriter};
 
 /// A record's meaning, as far as the index cares.
@@ -29,6 +29,8 @@ enum Parsed {
     Segment(SegmentMeta, usize),
     Commit(CommitInfo),
     Checkpoint(Checkpoint),
+    DropTable(u32),
+    Tombstone(Tombstone),
 }
 
 fn parse_record(map: &[u8], rec: &RecordRef, verify_segment: bool) -> Result<Parsed> {
@@ -42,6 +44,8 @@ fn parse_record(map: &[u8], rec: &RecordRef, verify_segment: bool) -> Result<Par
         RecordType::Segment => "segment record",
         RecordType::Commit => "commit record",
         RecordType::Checkpoint => "checkpoint record",
+        RecordType::DropTable => "drop-table record",
+        RecordType::Tombstone => "tombstone record",
     };
     let mut r = ByteReader::new(payload, rec.payload_offset(), what);
     let parsed = match rec.kind {
@@ -60,6 +64,8 @@ fn parse_record(map: &[u8], rec: &RecordRef, verify_segment: bool) -> Result<Par
         }
         RecordType::Commit => Parsed::Commit(CommitInfo::decode(&mut r)?),
         RecordType::Checkpoint => Parsed::Checkpoint(Checkpoint::decode(&mut r)?),
+        RecordType::DropTable => Parsed::DropTable(r.u32()?),
+        RecordType::Tombstone => Parsed::Tombstone(decode_tombstone(&mut r, rec.offset)?),
     };
     r.finish()?;
     Ok(parsed)
@@ -70,6 +76,7 @@ fn parse_record(map: &[u8], rec: &RecordRef, verify_segment: bool) -> Result<Par
 struct Loader {
     tables: BTreeMap<u32, TableDef>,
     segments: BTreeMap<u32, Vec<SegmentMeta>>,
+    tombstones: BTreeMap<u32, Vec<Tombstone>>,
     next_table_id: u32,
     commit: CommitInfo,
     checkpoint_offset: u64,
@@ -80,6 +87,7 @@ impl Loader {
     fn apply_checkpoint(&mut self, cp: Checkpoint, offset: u64) -> Result<()> {
         self.tables = cp.tables.into_iter().map(|t| (t.id, t)).collect();
         self.segments = BTreeMap::new();
+        self.tombstones = BTreeMap::new();
         self.next_table_id = cp.next_table_id;
         self.commit = cp.commit;
         self.checkpoint_offset = offset;
@@ -93,7 +101,17 @@ impl Loader {
             }
             self.segments.entry(s.table_id).or_default().push(s);
         }
+        for t in cp.tombstones {
+            self.require_table(t.table_id, offset, "checkpoint")?;
+            self.tombstones.entry(t.table_id).or_default().push(t);
+        }
         Ok(())
+    }
+
+    fn require_table(&self, id: u32, offset: u64, what: &str) -> Result<&TableDef> {
+        self.tables.get(&id).ok_or_else(|| {
+            Error::corrupt(format!("{what} at file offset {offset} refers to unknown table id {id}"))
+        })
     }
 
     /// Applies one committed transaction's records in order.
@@ -102,9 +120,7 @@ impl Loader {
             self.records_since_checkpoint += 1;
             match p {
                 Parsed::Table(def) => {
-                    if self.tables.contains_key(&def.id)
-                        || self.tables.values().any(|t| t.name == def.name)
-                    {
+                    if def.id < self.next_table_id || self.tables.values().any(|t| t.name == def.name) {
                         return Err(Error::corrupt(format!(
                             "table record at file offset {offset} redefines table {:?}",
                             def.name
@@ -131,6 +147,16 @@ impl Loader {
                 }
                 Parsed::Commit(c) => self.commit = c,
                 Parsed::Checkpoint(cp) => self.apply_checkpoint(cp, offset)?,
+                Parsed::DropTable(id) => {
+                    self.require_table(id, offset, "drop-table record")?;
+                    self.tables.remove(&id);
+                    self.segments.remove(&id);
+                    self.tombstones.remove(&id);
+                }
+                Parsed::Tombstone(t) => {
+                    self.require_table(t.table_id, offset, "tombstone record")?;
+                    self.tombstones.entry(t.table_id).or_default().push(t);
+                }
             }
         }
         Ok(())
@@ -138,9 +164,7 @@ impl Loader {
 }
 
 fn frame_problem(offset: u64, p: impl std::fmt::Debug) -> Error {
-    Error::corrupt(format!(
-        "record at file offset {offset} is unreadable: {p:?}"
-    ))
+    Error::corrupt(format!("record at file offset {offset} is unreadable: {p:?}"))
 }
 
 /// Reads records from `from`. Those before `trusted_end` were committed and
@@ -176,11 +200,7 @@ fn scan(map: &[u8], from: u64, trusted_end: u64, cap: u32, loader: &mut Loader) 
         first_bad: Option<Error>,
         end: u64,
     }
-    let new_txn = || Txn {
-        records: Vec::new(),
-        first_bad: None,
-        end: 0,
-    };
+    let new_txn = || Txn { records: Vec::new(), first_bad: None, end: 0 };
     let mut closed = Vec::new();
     let mut cur = new_txn();
     while pos < file_len {
@@ -226,6 +246,14 @@ fn scan(map: &[u8], from: u64, trusted_end: u64, cap: u32, loader: &mut Loader) 
 pub fn open(path: &Path, opts: NanoTsOptions) -> Result<State> {
     let cap = opts.validate()?;
     let file = DbFile::open_locked(path)?;
+    // A rewrite that crashed before its rename leaves its file behind.
+    let stale = crate::maintenance::temp_path(path);
+    match std::fs::remove_file(&stale) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(Error::io(e, "cannot remove the stale compaction file", &stale));
+        }
+        _ => {}
+    }
     let mut len = file.len()?;
     if len == 0 {
         initialize(&file, opts.sync)?;
@@ -245,9 +273,7 @@ pub fn open(path: &Path, opts: NanoTsOptions) -> Result<State> {
         .iter()
         .filter_map(|&o| Slot::decode(&head[o as usize..o as usize + SLOT_LEN]))
         .filter(|s| {
-            s.committed_end >= DATA_START
-                && s.committed_end <= len
-                && s.checkpoint_offset < s.committed_end
+            s.committed_end >= DATA_START && s.committed_end <= len && s.checkpoint_offset < s.committed_end
         })
         .max_by_key(|s| s.seq);
 
@@ -261,10 +287,7 @@ pub fn open(path: &Path, opts: NanoTsOptions) -> Result<State> {
             let rec = parse_header(&map, s.checkpoint_offset, cap)
                 .map_err(|p| frame_problem(s.checkpoint_offset, p))?;
             if rec.kind != RecordType::Checkpoint || rec.end() > trusted_end {
-                return Err(frame_problem(
-                    s.checkpoint_offset,
-                    "the commit slot points at no checkpoint",
-                ));
+                return Err(frame_problem(s.checkpoint_offset, "the commit slot points at no checkpoint"));
             }
             let Parsed::Checkpoint(cp) = parse_record(&map, &rec, true)? else {
                 unreachable!("kind checked")
@@ -294,11 +317,15 @@ pub fn open(path: &Path, opts: NanoTsOptions) -> Result<State> {
         max_record_size: cap,
         poisoned: None,
         closed: false,
+        garbage: false,
     };
     for (id, def) in loader.tables {
         let mut t = Table::new(def);
         if let Some(segs) = loader.segments.remove(&id) {
             t.segments = Arc::new(segs);
+        }
+        if let Some(tombs) = loader.tombstones.remove(&id) {
+            t.tombstones = Arc::new(tombs);
         }
         st.by_name.insert(t.def.name.clone(), id);
         st.tables.insert(id, t);
@@ -316,11 +343,7 @@ pub fn open(path: &Path, opts: NanoTsOptions) -> Result<State> {
 
 /// Writes the header of a new, empty database.
 fn initialize(file: &DbFile, sync: SyncMode) -> Result<()> {
-    let header = FileHeader {
-        version: FORMAT_VERSION,
-        db_id: random_u64(),
-        created_ms: now_unix_ms(),
-    };
+    let header = FileHeader { version: FORMAT_VERSION, db_id: random_u64(), created_ms: now_unix_ms() };
     let mut head = vec![0u8; DATA_START as usize];
     head[..header.encode().len()].copy_from_slice(&header.encode());
     file.write_at(&head, 0)?;
@@ -338,44 +361,36 @@ fn recover_wal(st: &mut State, path: &Path) -> Result<()> {
     let flushed = st.commit.flushed_wal_epoch;
     let mut mem_bytes = 0usize;
     let tables = &mut st.tables;
-    wal::replay(
-        &wal_path,
-        st.header.db_id,
-        st.max_record_size,
-        |epoch, batch| {
-            if epoch <= flushed {
-                return Ok(()); // already in the file
+    wal::replay(&wal_path, st.header.db_id, st.max_record_size, |epoch, batch| {
+        if epoch <= flushed {
+            return Ok(()); // already in the file
+        }
+        if epoch != flushed + 1 {
+            return Err(Error::corrupt(format!(
+                "WAL epoch {epoch} is ahead of the file, which has flushed epoch {flushed}"
+            )));
+        }
+        let Some(t) = tables.get_mut(&batch.table_id) else {
+            return Err(Error::corrupt(format!("rows for unknown table id {}", batch.table_id)));
+        };
+        if t.def.columns.len() != batch.ncols {
+            return Err(Error::corrupt(format!(
+                "{} values per row for table {:?}, which has {} columns",
+                batch.ncols,
+                t.def.name,
+                t.def.columns.len()
+            )));
+        }
+        let mut row = vec![0.0; batch.ncols];
+        for i in 0..batch.nrows {
+            for (c, v) in row.iter_mut().enumerate() {
+                *v = batch.value(i, c);
             }
-            if epoch != flushed + 1 {
-                return Err(Error::corrupt(format!(
-                    "WAL epoch {epoch} is ahead of the file, which has flushed epoch {flushed}"
-                )));
-            }
-            let Some(t) = tables.get_mut(&batch.table_id) else {
-                return Err(Error::corrupt(format!(
-                    "rows for unknown table id {}",
-                    batch.table_id
-                )));
-            };
-            if t.def.columns.len() != batch.ncols {
-                return Err(Error::corrupt(format!(
-                    "{} values per row for table {:?}, which has {} columns",
-                    batch.ncols,
-                    t.def.name,
-                    t.def.columns.len()
-                )));
-            }
-            let mut row = vec![0.0; batch.ncols];
-            for i in 0..batch.nrows {
-                for (c, v) in row.iter_mut().enumerate() {
-                    *v = batch.value(i, c);
-                }
-                t.mem.push_row(batch.ts(i), &row);
-            }
-            mem_bytes += 8 * batch.nrows * (1 + batch.ncols);
-            Ok(())
-        },
-    )?;
+            t.mem.push_row(batch.ts(i), &row);
+        }
+        mem_bytes += 8 * batch.nrows * (1 + batch.ncols);
+        Ok(())
+    })?;
     st.mem_bytes = mem_bytes;
     // Flush before the WAL is reset: until this commit is durable the WAL
     // is the only copy of these rows.

@@ -6,15 +6,16 @@ use std::sync::Arc;
 
 use memmap2::Mmap;
 
-use super::meta::{Checkpoint, CommitInfo};
+use super::meta::{Checkpoint, CommitInfo, encode_tombstone};
 use crate::codec::Level;
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::header::{FileHeader, SLOT_OFFSETS, Slot};
 use crate::format::record::{RecordType, frame};
 use crate::io::DbFile;
+use crate::maintenance::{RewriteInput, Rewritten, TableAction, TableInput};
 use crate::options::{NanoTsOptions, SyncMode};
-use crate::segment::{SegmentMeta, encode_segment};
-use crate::table::{Table, TableDef, validate_schema};
+use crate::segment::{SegmentMeta, write_segment_records};
+use crate::table::{Table, TableDef, Tombstone, validate_schema};
 use crate::wal::WalWriter;
 
 /// The engine behind one open database.
@@ -45,6 +46,9 @@ pub struct State {
     /// reopened, so a half-written state never passes for a good one.
     pub poisoned: Option<String>,
     pub closed: bool,
+    /// Whether dropped tables left dead bytes that a compaction would
+    /// give back.
+    pub garbage: bool,
 }
 
 impl State {
@@ -88,20 +92,14 @@ impl State {
     }
 
     pub fn table_id(&self, name: &str) -> Result<u32> {
-        self.by_name.get(name).copied().ok_or_else(|| {
-            Error::new(
-                ErrorKind::NotFound,
-                format!("table {name:?} does not exist"),
-            )
-        })
+        self.by_name
+            .get(name)
+            .copied()
+            .ok_or_else(|| Error::new(ErrorKind::NotFound, format!("table {name:?} does not exist")))
     }
 
     fn sync(&self) -> Result<()> {
-        if self.opts.sync == SyncMode::Never {
-            Ok(())
-        } else {
-            self.file.sync_data()
-        }
+        if self.opts.sync == SyncMode::Never { Ok(()) } else { self.file.sync_data() }
     }
 
     /// Appends already-framed records at the end of the file (uncommitted
@@ -127,13 +125,7 @@ impl State {
             self.checkpoint_now().encode(&mut payload);
             // A checkpoint too large for the record cap is skipped: opening
             // then scans the records instead, which is slower but correct.
-            is_checkpoint = frame(
-                &mut rec,
-                RecordType::Checkpoint,
-                &payload,
-                self.max_record_size,
-            )
-            .is_ok();
+            is_checkpoint = frame(&mut rec, RecordType::Checkpoint, &payload, self.max_record_size).is_ok();
         }
         if !is_checkpoint {
             let mut payload = Vec::new();
@@ -156,13 +148,9 @@ impl State {
     /// then the other slot (or a scan) is just as correct, only slower.
     pub fn write_slot(&mut self) -> Result<()> {
         self.slot_seq += 1;
-        let slot = Slot {
-            seq: self.slot_seq,
-            committed_end: self.end,
-            checkpoint_offset: self.checkpoint_offset,
-        };
-        self.file
-            .write_at(&slot.encode(), SLOT_OFFSETS[(self.slot_seq % 2) as usize])
+        let slot =
+            Slot { seq: self.slot_seq, committed_end: self.end, checkpoint_offset: self.checkpoint_offset };
+        self.file.write_at(&slot.encode(), SLOT_OFFSETS[(self.slot_seq % 2) as usize])
     }
 
     fn checkpoint_now(&self) -> Checkpoint {
@@ -170,11 +158,8 @@ impl State {
             commit: self.commit,
             next_table_id: self.next_table_id,
             tables: self.tables.values().map(|t| (*t.def).clone()).collect(),
-            segments: self
-                .tables
-                .values()
-                .flat_map(|t| t.segments.iter().copied())
-                .collect(),
+            segments: self.tables.values().flat_map(|t| t.segments.iter().copied()).collect(),
+            tombstones: self.tables.values().flat_map(|t| t.tombstones.iter().copied()).collect(),
         }
     }
 
@@ -183,20 +168,12 @@ impl State {
         validate_schema(name, columns)?;
         if let Some(&id) = self.by_name.get(name) {
             let def = &self.tables[&id].def;
-            if def
-                .columns
-                .iter()
-                .map(String::as_str)
-                .eq(columns.iter().copied())
-            {
+            if def.columns.iter().map(String::as_str).eq(columns.iter().copied()) {
                 return Ok(());
             }
             return Err(Error::new(
                 ErrorKind::AlreadyExists,
-                format!(
-                    "table {name:?} already exists with columns {:?}",
-                    def.columns
-                ),
+                format!("table {name:?} already exists with columns {:?}", def.columns),
             ));
         }
         self.write(|st| {
@@ -217,25 +194,17 @@ impl State {
         })
     }
 
-    /// Flushes before an append if the buffered rows reached the threshold.
-    pub fn make_room(&mut self) -> Result<()> {
+    /// Whether buffered rows reached the auto-flush threshold.
+    pub fn needs_flush(&self) -> bool {
         let limit = self.opts.auto_flush_bytes;
-        if limit > 0 && self.mem_bytes >= limit {
-            self.flush(false)
-        } else {
-            Ok(())
-        }
+        limit > 0 && self.mem_bytes >= limit
     }
 
     pub fn append_row(&mut self, table: &str, ts_ms: i64, values: &[f64]) -> Result<()> {
         let id = self.append_table_id(table)?;
         check_ncols(&self.tables[&id].def, values.len())?;
         self.write(|st| {
-            st.make_room()?;
-            st.wal
-                .as_mut()
-                .ok_or_else(closed_error)?
-                .append_row(id, ts_ms, values)?;
+            st.wal.as_mut().ok_or_else(closed_error)?.append_row(id, ts_ms, values)?;
             let t = st.tables.get_mut(&id).expect("id from by_name");
             t.mem.push_row(ts_ms, values);
             st.mem_bytes += 8 * (1 + values.len());
@@ -246,11 +215,7 @@ impl State {
     pub fn append_rows(&mut self, table: &str, ts_ms: &[i64], columns: &[&[f64]]) -> Result<()> {
         let id = self.append_table_id(table)?;
         check_ncols(&self.tables[&id].def, columns.len())?;
-        if let Some((i, c)) = columns
-            .iter()
-            .enumerate()
-            .find(|(_, c)| c.len() != ts_ms.len())
-        {
+        if let Some((i, c)) = columns.iter().enumerate().find(|(_, c)| c.len() != ts_ms.len()) {
             return Err(Error::new(
                 ErrorKind::SchemaMismatch,
                 format!(
@@ -265,11 +230,7 @@ impl State {
             return Ok(());
         }
         self.write(|st| {
-            st.make_room()?;
-            st.wal
-                .as_mut()
-                .ok_or_else(closed_error)?
-                .append_rows(id, ts_ms, columns)?;
+            st.wal.as_mut().ok_or_else(closed_error)?.append_rows(id, ts_ms, columns)?;
             let t = st.tables.get_mut(&id).expect("id from by_name");
             t.mem.push_rows(ts_ms, columns);
             st.mem_bytes += 8 * ts_ms.len() * (1 + columns.len());
@@ -284,32 +245,20 @@ impl State {
     }
 
     fn flush_inner(&mut self, checkpoint: bool) -> Result<()> {
-        let ids: Vec<u32> = self
-            .tables
-            .iter()
-            .filter(|(_, t)| !t.mem.is_empty())
-            .map(|(id, _)| *id)
-            .collect();
+        let ids: Vec<u32> =
+            self.tables.iter().filter(|(_, t)| !t.mem.is_empty()).map(|(id, _)| *id).collect();
         if ids.is_empty() {
             if checkpoint && self.records_since_checkpoint > 0 {
                 self.commit(true)?;
             }
             return Ok(());
         }
-        let wal_epoch = self
-            .wal
-            .as_ref()
-            .map_or(self.commit.flushed_wal_epoch + 1, WalWriter::epoch);
+        let wal_epoch = self.wal.as_ref().map_or(self.commit.flushed_wal_epoch + 1, WalWriter::epoch);
         let mut written: Vec<(u32, Vec<SegmentMeta>)> = Vec::new();
         let mut taken = Vec::new();
         let mut result = Ok(());
         for id in ids {
-            let (ts, cols) = self
-                .tables
-                .get_mut(&id)
-                .expect("listed id")
-                .mem
-                .take_sorted();
+            let (ts, cols) = self.tables.get_mut(&id).expect("listed id").mem.take_sorted();
             let r = self.write_segments(id, &ts, &cols);
             taken.push((id, ts, cols));
             match r {
@@ -348,55 +297,96 @@ impl State {
 
     /// Writes sorted rows of table `id` as segments, each within the row
     /// limit and the record cap.
-    fn write_segments(
-        &mut self,
-        id: u32,
-        ts: &[i64],
-        cols: &[Vec<f64>],
-    ) -> Result<Vec<SegmentMeta>> {
-        let mut metas = Vec::new();
-        let mut payload = Vec::new();
-        let mut rec = Vec::new();
-        let mut start = 0;
-        let mut chunk = self.opts.segment_max_rows;
-        while start < ts.len() {
-            let end = (start + chunk).min(ts.len());
-            let col_refs: Vec<&[f64]> = cols.iter().map(|c| &c[start..end]).collect();
-            payload.clear();
-            encode_segment(id, &ts[start..end], &col_refs, Level::Hot, &mut payload);
-            if payload.len() > self.max_record_size as usize {
-                if end - start == 1 {
-                    return Err(Error::new(
-                        ErrorKind::TooLarge,
-                        format!(
-                            "one row of table id {id} needs a {} byte segment, above the record size cap of {} bytes",
-                            payload.len(),
-                            self.max_record_size
-                        ),
-                    ));
-                }
-                chunk = (end - start).div_ceil(2);
-                continue;
-            }
-            rec.clear();
-            frame(
-                &mut rec,
-                RecordType::Segment,
-                &payload,
-                self.max_record_size,
-            )?;
-            let offset = self.write_records(&rec)?;
-            metas.push(SegmentMeta {
-                offset,
-                payload_len: payload.len() as u32,
-                table_id: id,
-                rows: (end - start) as u32,
-                min_ts: ts[start],
-                max_ts: ts[end - 1],
-            });
-            start = end;
+    fn write_segments(&mut self, id: u32, ts: &[i64], cols: &[Vec<f64>]) -> Result<Vec<SegmentMeta>> {
+        let cols: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+        let (max_rows, cap) = (self.opts.segment_max_rows, self.max_record_size);
+        write_segment_records(id, ts, &cols, max_rows, Level::Hot, cap, |rec| self.write_records(rec))
+    }
+
+    /// Hides the rows of `table` in `[start_ms, end_ms]` (inclusive) that
+    /// exist now; rows appended later are not affected. Buffered rows are
+    /// flushed first so the tombstone follows every row it hides.
+    pub fn delete_range(&mut self, table: &str, start_ms: i64, end_ms: i64) -> Result<()> {
+        if start_ms > end_ms {
+            return Err(Error::invalid(format!("delete range start {start_ms} is after its end {end_ms}")));
         }
-        Ok(metas)
+        let id = self.table_id(table)?;
+        self.write(|st| {
+            st.flush_inner(false)?;
+            let mut t = Tombstone { offset: st.end, table_id: id, start_ms, end_ms };
+            let mut payload = Vec::new();
+            encode_tombstone(&t, &mut payload);
+            let mut rec = Vec::new();
+            frame(&mut rec, RecordType::Tombstone, &payload, st.max_record_size)?;
+            t.offset = st.write_records(&rec)?;
+            st.commit(false)?;
+            let table = st.tables.get_mut(&id).expect("id from by_name");
+            Arc::make_mut(&mut table.tombstones).push(t);
+            Ok(())
+        })
+    }
+
+    /// Drops `table`: its rows disappear at once, its space comes back at the
+    /// next compaction, and its name is free again.
+    pub fn drop_table(&mut self, table: &str) -> Result<()> {
+        let id = self.table_id(table)?;
+        self.write(|st| {
+            st.flush_inner(false)?;
+            let mut rec = Vec::new();
+            frame(&mut rec, RecordType::DropTable, &id.to_le_bytes(), st.max_record_size)?;
+            st.write_records(&rec)?;
+            st.commit(false)?;
+            let t = st.tables.remove(&id).expect("id from by_name");
+            st.by_name.remove(&t.def.name);
+            st.last_table = None;
+            st.garbage = true;
+            Ok(())
+        })
+    }
+
+    /// The input of a rewrite: every live table with the action chosen by
+    /// `action` (which sees the table and its newest flushed timestamp).
+    pub fn rewrite_input(&self, mut action: impl FnMut(&Table, Option<i64>) -> TableAction) -> RewriteInput {
+        RewriteInput {
+            header: self.header,
+            map: self.map.clone(),
+            commit: self.commit,
+            next_table_id: self.next_table_id,
+            tables: self
+                .tables
+                .values()
+                .map(|t| TableInput {
+                    def: t.def.clone(),
+                    segments: t.segments.clone(),
+                    tombstones: t.tombstones.clone(),
+                    action: action(t, t.segments.iter().map(|s| s.max_ts).max()),
+                })
+                .collect(),
+            max_record_size: self.max_record_size,
+            segment_max_rows: self.opts.segment_max_rows,
+            sync: self.opts.sync,
+        }
+    }
+
+    /// Switches to the file a rewrite produced. The caller held the
+    /// maintenance lock since `rewrite_input`, so no segment, table or
+    /// tombstone changed meanwhile (only buffered rows, which stay).
+    pub fn install_rewrite(&mut self, new: Rewritten) -> Result<()> {
+        self.file = new.file;
+        self.end = new.end;
+        self.commit = new.commit;
+        self.checkpoint_offset = new.checkpoint_offset;
+        self.records_since_checkpoint = 0;
+        self.slot_seq = 1;
+        self.garbage = false;
+        for (id, segs) in new.segments {
+            if let Some(t) = self.tables.get_mut(&id) {
+                t.segments = Arc::new(segs);
+                t.tombstones = Arc::new(Vec::new());
+            }
+        }
+        self.map = self.file.map()?;
+        Ok(())
     }
 
     /// Flushes, writes a checkpoint, fsyncs, removes the WAL. After this the

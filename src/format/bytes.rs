@@ -68,12 +68,7 @@ pub struct ByteReader<'a> {
 
 impl<'a> ByteReader<'a> {
     pub fn new(data: &'a [u8], base: u64, what: &'static str) -> Self {
-        ByteReader {
-            data,
-            pos: 0,
-            base,
-            what,
-        }
+        ByteReader { data, pos: 0, base, what }
     }
 
     pub fn remaining(&self) -> usize {
@@ -86,19 +81,12 @@ impl<'a> ByteReader<'a> {
     }
 
     pub fn corrupt(&self, msg: impl std::fmt::Display) -> Error {
-        Error::corrupt(format!(
-            "{} at file offset {}: {msg}",
-            self.what,
-            self.offset()
-        ))
+        Error::corrupt(format!("{} at file offset {}: {msg}", self.what, self.offset()))
     }
 
     pub fn take(&mut self, n: usize) -> Result<&'a [u8]> {
         if n > self.remaining() {
-            return Err(self.corrupt(format!(
-                "needs {n} more bytes, only {} left",
-                self.remaining()
-            )));
+            return Err(self.corrupt(format!("needs {n} more bytes, only {} left", self.remaining())));
         }
         let s = &self.data[self.pos..self.pos + n];
         self.pos += n;
@@ -146,10 +134,7 @@ impl<'a> ByteReader<'a> {
         let at = self.offset();
         let b = self.take(len)?;
         std::str::from_utf8(b).map_err(|_| {
-            Error::corrupt(format!(
-                "{} at file offset {at}: name is not valid UTF-8",
-                self.what
-            ))
+            Error::corrupt(format!("{} at file offset {at}: name is not valid UTF-8", self.what))
         })
     }
 

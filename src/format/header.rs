@@ -53,9 +53,7 @@ impl FileHeader {
     /// itself still yields `UnsupportedVersion`.
     pub fn decode(b: &[u8]) -> Result<FileHeader> {
         if b.len() < STATIC_LEN || b[..8] != MAGIC {
-            return Err(Error::corrupt(
-                "not a NanoTS file: bad magic at file offset 0",
-            ));
+            return Err(Error::corrupt("not a NanoTS file: bad magic at file offset 0"));
         }
         let version = le_u32(b, VERSION_OFFSET);
         if version > FORMAT_VERSION {
@@ -71,22 +69,12 @@ impl FileHeader {
         }
         let crc = le_u32(b, STATIC_CRC_OFFSET);
         if crc32fast::hash(&b[..STATIC_CRC_OFFSET]) != crc {
-            return Err(Error::corrupt(
-                "file header checksum mismatch at file offset 0",
-            ));
+            return Err(Error::corrupt("file header checksum mismatch at file offset 0"));
         }
-        let mut r = ByteReader::new(
-            &b[DB_ID_OFFSET..STATIC_CRC_OFFSET],
-            DB_ID_OFFSET as u64,
-            "file header",
-        );
+        let mut r = ByteReader::new(&b[DB_ID_OFFSET..STATIC_CRC_OFFSET], DB_ID_OFFSET as u64, "file header");
         let db_id = r.u64()?;
         let created_ms = r.i64()?;
-        Ok(FileHeader {
-            version,
-            db_id,
-            created_ms,
-        })
+        Ok(FileHeader { version, db_id, created_ms })
     }
 }
 
@@ -120,17 +108,12 @@ impl Slot {
     /// `None` for an empty, torn or corrupt slot: slots are hints, never
     /// trusted without their CRC.
     pub fn decode(b: &[u8]) -> Option<Slot> {
-        if b.len() < SLOT_LEN
-            || le_u32(b, SLOT_CRC_OFFSET) != crc32fast::hash(&b[..SLOT_CRC_OFFSET])
-        {
+        if b.len() < SLOT_LEN || le_u32(b, SLOT_CRC_OFFSET) != crc32fast::hash(&b[..SLOT_CRC_OFFSET]) {
             return None;
         }
         let mut r = ByteReader::new(&b[..24], 0, "slot");
-        let slot = Slot {
-            seq: r.u64().ok()?,
-            committed_end: r.u64().ok()?,
-            checkpoint_offset: r.u64().ok()?,
-        };
+        let slot =
+            Slot { seq: r.u64().ok()?, committed_end: r.u64().ok()?, checkpoint_offset: r.u64().ok()? };
         (slot.seq != 0).then_some(slot)
     }
 }
@@ -141,33 +124,19 @@ mod tests {
 
     #[test]
     fn header_round_trip_and_newer_version() {
-        let h = FileHeader {
-            version: 1,
-            db_id: 42,
-            created_ms: 7,
-        };
+        let h = FileHeader { version: 1, db_id: 42, created_ms: 7 };
         let mut b = h.encode().to_vec();
         assert_eq!(FileHeader::decode(&b).unwrap(), h);
         b[VERSION_OFFSET] = 99;
-        assert_eq!(
-            FileHeader::decode(&b).unwrap_err().kind(),
-            ErrorKind::UnsupportedVersion
-        );
+        assert_eq!(FileHeader::decode(&b).unwrap_err().kind(), ErrorKind::UnsupportedVersion);
         b[VERSION_OFFSET] = 1;
         b[20] ^= 1;
-        assert_eq!(
-            FileHeader::decode(&b).unwrap_err().kind(),
-            ErrorKind::Corrupt
-        );
+        assert_eq!(FileHeader::decode(&b).unwrap_err().kind(), ErrorKind::Corrupt);
     }
 
     #[test]
     fn slot_round_trip_and_torn_slot() {
-        let s = Slot {
-            seq: 3,
-            committed_end: 1000,
-            checkpoint_offset: 512,
-        };
+        let s = Slot { seq: 3, committed_end: 1000, checkpoint_offset: 512 };
         let mut b = s.encode();
         assert_eq!(Slot::decode(&b), Some(s));
         b[9] ^= 0x40;

@@ -28,6 +28,10 @@ pub enum RecordType {
     Commit = 3,
     /// A full index of tables and live segments; also ends a transaction.
     Checkpoint = 4,
+    /// Drops a table: its schema and segments are dead from here on.
+    DropTable = 5,
+    /// Hides a table's rows in a time range from every earlier segment.
+    Tombstone = 6,
 }
 
 impl RecordType {
@@ -37,6 +41,8 @@ impl RecordType {
             2 => RecordType::Segment,
             3 => RecordType::Commit,
             4 => RecordType::Checkpoint,
+            5 => RecordType::DropTable,
+            6 => RecordType::Tombstone,
             _ => return None,
         })
     }
@@ -49,12 +55,7 @@ impl RecordType {
 
 /// Appends one framed record to `out`. Fails with `TooLarge` (writing
 /// nothing) when the payload exceeds `max_record_size`.
-pub fn frame(
-    out: &mut Vec<u8>,
-    kind: RecordType,
-    payload: &[u8],
-    max_record_size: u32,
-) -> Result<()> {
+pub fn frame(out: &mut Vec<u8>, kind: RecordType, payload: &[u8], max_record_size: u32) -> Result<()> {
     if payload.len() > max_record_size as usize {
         return Err(Error::new(
             ErrorKind::TooLarge,
@@ -112,38 +113,24 @@ pub enum FrameProblem {
 }
 
 /// Parses the record header at `offset` of `file` (the whole file, mapped).
-pub fn parse_header(
-    file: &[u8],
-    offset: u64,
-    max_record_size: u32,
-) -> Result<RecordRef, FrameProblem> {
+pub fn parse_header(file: &[u8], offset: u64, max_record_size: u32) -> Result<RecordRef, FrameProblem> {
     let at = offset as usize;
     let Some(h) = file.get(at..at.saturating_add(RECORD_HEADER_LEN)) else {
         return Err(FrameProblem::Truncated);
     };
     let payload_len = le_u32(h, 0);
     let Some(kind) = RecordType::from_u8(h[4]) else {
-        return Err(FrameProblem::BadHeader(format!(
-            "unknown record type {}",
-            h[4]
-        )));
+        return Err(FrameProblem::BadHeader(format!("unknown record type {}", h[4])));
     };
     if h[5] != 0 || h[6] != 0 || h[7] != 0 {
-        return Err(FrameProblem::BadHeader(
-            "nonzero reserved header bytes".into(),
-        ));
+        return Err(FrameProblem::BadHeader("nonzero reserved header bytes".into()));
     }
     if payload_len > max_record_size {
         return Err(FrameProblem::BadHeader(format!(
             "record length {payload_len} exceeds the record size cap {max_record_size}"
         )));
     }
-    let rec = RecordRef {
-        offset,
-        kind,
-        payload_len,
-        crc: le_u32(h, CRC_OFFSET),
-    };
+    let rec = RecordRef { offset, kind, payload_len, crc: le_u32(h, CRC_OFFSET) };
     if rec.end() > file.len() as u64 {
         return Err(FrameProblem::Truncated);
     }
@@ -204,17 +191,8 @@ mod tests {
     fn length_above_cap_and_truncation_are_distinguished() {
         let mut buf = Vec::new();
         frame(&mut buf, RecordType::Commit, &[1u8; 20], 100).unwrap();
-        assert!(matches!(
-            parse_header(&buf, 0, 19),
-            Err(FrameProblem::BadHeader(_))
-        ));
-        assert_eq!(
-            parse_header(&buf[..30], 0, 100),
-            Err(FrameProblem::Truncated)
-        );
-        assert_eq!(
-            parse_header(&buf[..5], 0, 100),
-            Err(FrameProblem::Truncated)
-        );
+        assert!(matches!(parse_header(&buf, 0, 19), Err(FrameProblem::BadHeader(_))));
+        assert_eq!(parse_header(&buf[..30], 0, 100), Err(FrameProblem::Truncated));
+        assert_eq!(parse_header(&buf[..5], 0, 100), Err(FrameProblem::Truncated));
     }
 }

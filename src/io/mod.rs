@@ -25,18 +25,47 @@ pub struct DbFile {
 impl DbFile {
     /// Opens (creating if missing) and locks `path`.
     pub fn open_locked(path: &Path) -> Result<DbFile> {
+        // A compaction replaces the file by rename while holding the lock on
+        // the new inode. If we opened the old inode just before, its lock
+        // may be free once the compactor lets go of it: check that the path
+        // still names the inode we locked, and retry if not.
+        for _ in 0..64 {
+            let file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(path)
+                .map_err(|e| Error::io(e, "cannot open", path))?;
+            lock_exclusive(&file, path)?;
+            if same_inode(&file, path)? {
+                return Ok(DbFile { file, path: path.to_path_buf() });
+            }
+        }
+        Err(Error::new(ErrorKind::Locked, format!("{} keeps being replaced while opening", path.display())))
+    }
+
+    /// Creates (truncating) `path` and locks it: the target of a rewrite,
+    /// locked before it is renamed over the database.
+    pub fn create_locked(path: &Path) -> Result<DbFile> {
         let file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
-            .truncate(false)
+            .truncate(true)
             .open(path)
-            .map_err(|e| Error::io(e, "cannot open", path))?;
+            .map_err(|e| Error::io(e, "cannot create", path))?;
         lock_exclusive(&file, path)?;
-        Ok(DbFile {
-            file,
-            path: path.to_path_buf(),
-        })
+        Ok(DbFile { file, path: path.to_path_buf() })
+    }
+
+    /// Renames this file to `to`, atomically replacing it; the handle then
+    /// refers to `to`. The caller fsyncs the directory.
+    pub fn rename_to(&mut self, to: &Path) -> Result<()> {
+        std::fs::rename(&self.path, to)
+            .map_err(|e| Error::io(e, format_args!("cannot rename to {}:", to.display()), &self.path))?;
+        self.path = to.to_path_buf();
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {
@@ -44,47 +73,30 @@ impl DbFile {
     }
 
     pub fn len(&self) -> Result<u64> {
-        self.file
-            .metadata()
-            .map(|m| m.len())
-            .map_err(|e| Error::io(e, "cannot stat", &self.path))
+        self.file.metadata().map(|m| m.len()).map_err(|e| Error::io(e, "cannot stat", &self.path))
     }
 
     pub fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<()> {
         self.file.read_exact_at(buf, offset).map_err(|e| {
-            Error::io(
-                e,
-                format_args!("cannot read {} bytes at offset {offset} of", buf.len()),
-                &self.path,
-            )
+            Error::io(e, format_args!("cannot read {} bytes at offset {offset} of", buf.len()), &self.path)
         })
     }
 
     pub fn write_at(&self, buf: &[u8], offset: u64) -> Result<()> {
         self.file.write_all_at(buf, offset).map_err(|e| {
-            Error::io(
-                e,
-                format_args!("cannot write {} bytes at offset {offset} of", buf.len()),
-                &self.path,
-            )
+            Error::io(e, format_args!("cannot write {} bytes at offset {offset} of", buf.len()), &self.path)
         })
     }
 
     /// `fdatasync`: the file's data and the metadata needed to read it back.
     pub fn sync_data(&self) -> Result<()> {
-        self.file
-            .sync_data()
-            .map_err(|e| Error::io(e, "cannot fsync", &self.path))
+        self.file.sync_data().map_err(|e| Error::io(e, "cannot fsync", &self.path))
     }
 
     pub fn truncate(&self, len: u64) -> Result<()> {
-        self.file.set_len(len).map_err(|e| {
-            Error::io(
-                e,
-                format_args!("cannot truncate to {len} bytes"),
-                &self.path,
-            )
-        })
+        self.file
+            .set_len(len)
+            .map_err(|e| Error::io(e, format_args!("cannot truncate to {len} bytes"), &self.path))
     }
 
     /// Maps the whole file read-only. Mappings are immutable snapshots for
@@ -97,8 +109,7 @@ impl DbFile {
         // mapping). The exclusive lock keeps cooperating writers away;
         // truncation only ever cuts an uncommitted tail before any mapping of
         // it is handed out.
-        let map = unsafe { Mmap::map(&self.file) }
-            .map_err(|e| Error::io(e, "cannot mmap", &self.path))?;
+        let map = unsafe { Mmap::map(&self.file) }.map_err(|e| Error::io(e, "cannot mmap", &self.path))?;
         Ok(Arc::new(map))
     }
 }
@@ -112,6 +123,16 @@ impl DbFile {
     }
 }
 
+fn same_inode(file: &File, path: &Path) -> Result<bool> {
+    use std::os::unix::fs::MetadataExt;
+    let a = file.metadata().map_err(|e| Error::io(e, "cannot stat", path))?;
+    match std::fs::metadata(path) {
+        Ok(b) => Ok(a.dev() == b.dev() && a.ino() == b.ino()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(Error::io(e, "cannot stat", path)),
+    }
+}
+
 fn lock_exclusive(file: &File, path: &Path) -> Result<()> {
     // SAFETY: flock on a valid, open descriptor owned by `file`.
     let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
@@ -122,10 +143,7 @@ fn lock_exclusive(file: &File, path: &Path) -> Result<()> {
     if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
         return Err(Error::new(
             ErrorKind::Locked,
-            format!(
-                "{} is open in another writer (this process or another)",
-                path.display()
-            ),
+            format!("{} is open in another writer (this process or another)", path.display()),
         ));
     }
     Err(Error::io(err, "cannot lock", path))
@@ -138,9 +156,7 @@ pub fn sync_parent_dir(path: &Path) -> Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| Error::io(e, "cannot fsync directory", dir))
+    File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(e, "cannot fsync directory", dir))
 }
 
 /// Reserves `len` bytes of disk for `file`, so writes through a shared

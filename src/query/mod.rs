@@ -21,7 +21,7 @@ use memmap2::Mmap;
 use crate::error::{Error, Result};
 use crate::format::record::{RecordType, parse_header, verified_payload};
 use crate::segment::{SegmentMeta, SegmentView};
-use crate::table::stable_order;
+use crate::table::{Tombstone, stable_order};
 
 /// Everything a range read needs, detached from the engine's lock.
 pub struct Snapshot {
@@ -29,6 +29,8 @@ pub struct Snapshot {
     pub columns: Vec<String>,
     pub map: Arc<Mmap>,
     pub segments: Arc<Vec<SegmentMeta>>,
+    /// Deletes to apply to the segments (not to `mem`, which is newer).
+    pub tombstones: Arc<Vec<Tombstone>>,
     /// Unflushed rows inside the range, sorted by timestamp (stable).
     pub mem: Columns,
     pub max_record_size: u32,
@@ -70,12 +72,8 @@ pub fn open_segment<'a>(
     max_record_size: u32,
     verify_record: bool,
 ) -> Result<SegmentView<'a>> {
-    let rec = parse_header(map, meta.offset, max_record_size).map_err(|p| {
-        Error::corrupt(format!(
-            "segment record at file offset {}: {p:?}",
-            meta.offset
-        ))
-    })?;
+    let rec = parse_header(map, meta.offset, max_record_size)
+        .map_err(|p| Error::corrupt(format!("segment record at file offset {}: {p:?}", meta.offset)))?;
     if rec.kind != RecordType::Segment || rec.payload_len != meta.payload_len {
         return Err(Error::corrupt(format!(
             "file offset {} holds a {:?} record of {} bytes where the index expects a segment of {} bytes",
@@ -127,15 +125,8 @@ impl RangeReader {
             .segments
             .iter()
             .enumerate()
-            .filter(|(_, s)| s.overlaps(start_ms, end_ms))
-            .map(|(i, s)| {
-                (
-                    s.min_ts.max(start_ms),
-                    s.max_ts.min(end_ms),
-                    i,
-                    Source::Segment(*s),
-                )
-            })
+            .filter(|(_, s)| s.overlaps(start_ms, end_ms) && !snap.tombstones.iter().any(|t| t.covers(s)))
+            .map(|(i, s)| (s.min_ts.max(start_ms), s.max_ts.min(end_ms), i, Source::Segment(*s)))
             .collect();
         let mut max_rows: usize = spans
             .iter()
@@ -172,13 +163,7 @@ impl RangeReader {
                 g.into_iter().map(|(_, s)| s).collect()
             })
             .collect();
-        RangeReader {
-            snap,
-            start_ms,
-            end_ms,
-            groups,
-            max_rows,
-        }
+        RangeReader { snap, start_ms, end_ms, groups, max_rows }
     }
 
     /// The table's value column names.
@@ -237,6 +222,10 @@ impl RangeReader {
             cut(col, base, lo, hi);
         }
         cut(&mut out.ts, base, lo, hi);
+        let hits: Vec<&Tombstone> = self.snap.tombstones.iter().filter(|t| t.hits(meta)).collect();
+        if !hits.is_empty() {
+            remove_deleted(out, base, &hits);
+        }
         Ok(())
     }
 
@@ -246,6 +235,27 @@ impl RangeReader {
         while self.read_group_into(&mut out)? {}
         Ok(out)
     }
+}
+
+/// Removes the rows after `base` whose timestamp a tombstone hides.
+fn remove_deleted(out: &mut Columns, base: usize, hits: &[&Tombstone]) {
+    let keep: Vec<bool> =
+        out.ts[base..].iter().map(|&t| !hits.iter().any(|h| (h.start_ms..=h.end_ms).contains(&t))).collect();
+    retain_tail(&mut out.ts, base, &keep);
+    for col in &mut out.columns {
+        retain_tail(col, base, &keep);
+    }
+}
+
+fn retain_tail<T: Copy>(v: &mut Vec<T>, base: usize, keep: &[bool]) {
+    let mut w = base;
+    for (r, &k) in keep.iter().enumerate() {
+        if k {
+            v[w] = v[base + r];
+            w += 1;
+        }
+    }
+    v.truncate(w);
 }
 
 /// Keeps only `v[base + lo .. base + hi]` of the values after `base`.

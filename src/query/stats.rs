@@ -52,22 +52,14 @@ pub struct TableStats {
 impl TableStats {
     /// `raw_bytes / bytes_on_disk` (0 when nothing is flushed).
     pub fn compression_ratio(&self) -> f64 {
-        if self.bytes_on_disk == 0 {
-            0.0
-        } else {
-            self.raw_bytes as f64 / self.bytes_on_disk as f64
-        }
+        if self.bytes_on_disk == 0 { 0.0 } else { self.raw_bytes as f64 / self.bytes_on_disk as f64 }
     }
 }
 
 fn count(codecs: &mut Vec<CodecUse>, id: u8) {
     match codecs.iter_mut().find(|c| c.codec_id == id) {
         Some(c) => c.segments += 1,
-        None => codecs.push(CodecUse {
-            codec_id: id,
-            name: codec::codec_name(id),
-            segments: 1,
-        }),
+        None => codecs.push(CodecUse { codec_id: id, name: codec::codec_name(id), segments: 1 }),
     }
 }
 
@@ -109,11 +101,7 @@ pub fn table_stats(snap: &Snapshot) -> Result<TableStats> {
     st.rows = st.flushed_rows + st.buffered_rows;
     st.raw_bytes = st.timestamps.raw_bytes + st.columns.iter().map(|c| c.raw_bytes).sum::<u64>();
     for c in std::iter::once(&mut st.timestamps).chain(st.columns.iter_mut()) {
-        c.codecs.sort_by(|a, b| {
-            b.segments
-                .cmp(&a.segments)
-                .then(a.codec_id.cmp(&b.codec_id))
-        });
+        c.codecs.sort_by(|a, b| b.segments.cmp(&a.segments).then(a.codec_id.cmp(&b.codec_id)));
     }
     Ok(st)
 }

@@ -82,17 +82,7 @@ impl<'a> SegmentView<'a> {
         if at != payload.len() {
             return Err(corrupt("chunk lengths do not add up to the payload length"));
         }
-        Ok(SegmentView {
-            payload,
-            offset,
-            table_id,
-            rows,
-            min_ts,
-            max_ts,
-            ts_codec,
-            ts_range,
-            columns,
-        })
+        Ok(SegmentView { payload, offset, table_id, rows, min_ts, max_ts, ts_codec, ts_range, columns })
     }
 
     pub fn ncols(&self) -> usize {
@@ -118,15 +108,10 @@ impl<'a> SegmentView<'a> {
         codec::decode_timestamps(self.ts_codec, data, self.rows as usize, out)
             .map_err(|e| self.codec_error("timestamps", e))?;
         if out.len() != before + self.rows as usize {
-            return Err(
-                self.codec_error("timestamps", codec::CodecError("wrong value count".into()))
-            );
+            return Err(self.codec_error("timestamps", codec::CodecError("wrong value count".into())));
         }
         let got = &out[before..];
-        if got[0] != self.min_ts
-            || got[got.len() - 1] != self.max_ts
-            || got.windows(2).any(|w| w[0] > w[1])
-        {
+        if got[0] != self.min_ts || got[got.len() - 1] != self.max_ts || got.windows(2).any(|w| w[0] > w[1]) {
             return Err(Error::corrupt(format!(
                 "segment at file offset {}: timestamps disagree with the header's range or order",
                 self.offset
@@ -149,10 +134,7 @@ impl<'a> SegmentView<'a> {
     }
 
     fn codec_error(&self, what: &str, e: codec::CodecError) -> Error {
-        Error::corrupt(format!(
-            "segment at file offset {}: cannot decode {what}: {e}",
-            self.offset
-        ))
+        Error::corrupt(format!("segment at file offset {}: cannot decode {what}: {e}", self.offset))
     }
 }
 
@@ -169,25 +151,17 @@ mod tests {
         let mut payload = Vec::new();
         encode_segment(9, &ts, &[&a, &b], Level::Hot, &mut payload);
         let v = SegmentView::parse(&payload, 1000).unwrap();
-        assert_eq!(
-            (v.table_id, v.rows, v.min_ts, v.max_ts, v.ncols()),
-            (9, 4, 1, 10, 2)
-        );
+        assert_eq!((v.table_id, v.rows, v.min_ts, v.max_ts, v.ncols()), (9, 4, 1, 10, 2));
         let s = v.column_stats(0);
-        assert_eq!(
-            (s.min, s.max, s.sum, s.first, s.last, s.nan_count),
-            (-3.0, 2.0, 0.5, 1.5, 2.0, 1)
-        );
+        assert_eq!((s.min, s.max, s.sum, s.first, s.last, s.nan_count), (-3.0, 2.0, 0.5, 1.5, 2.0, 1));
         let mut t = Vec::new();
         v.decode_ts(&mut t).unwrap();
         assert_eq!(t, ts);
         let mut col = vec![42.0];
         v.decode_column(1, &mut col).unwrap();
         let bits: Vec<u64> = col.iter().map(|x| x.to_bits()).collect();
-        let want: Vec<u64> = [42.0, -0.0, 0.0, f64::INFINITY, 7.0]
-            .iter()
-            .map(|x: &f64| x.to_bits())
-            .collect();
+        let want: Vec<u64> =
+            [42.0, -0.0, 0.0, f64::INFINITY, 7.0].iter().map(|x: &f64| x.to_bits()).collect();
         assert_eq!(bits, want);
     }
 

@@ -2,18 +2,66 @@
 
 use super::*;
 use crate::codec::{self, Level};
+use crate::error::{Error, ErrorKind, Result};
 use crate::format::bytes::ByteWriter;
+use crate::format::record::{RecordType, frame};
+
+/// Encodes sorted rows of table `table_id` as framed segment records of at
+/// most `max_rows` rows, halving a segment until it fits the record cap,
+/// and hands each record to `write`, which returns the file offset it was
+/// written at. Returns the index entries of the segments written.
+pub fn write_segment_records(
+    table_id: u32,
+    ts: &[i64],
+    columns: &[&[f64]],
+    max_rows: usize,
+    level: Level,
+    max_record_size: u32,
+    mut write: impl FnMut(&[u8]) -> Result<u64>,
+) -> Result<Vec<SegmentMeta>> {
+    let mut metas = Vec::new();
+    let mut payload = Vec::new();
+    let mut rec = Vec::new();
+    let mut start = 0;
+    let mut chunk = max_rows.clamp(1, crate::format::MAX_SEGMENT_ROWS);
+    while start < ts.len() {
+        let end = (start + chunk).min(ts.len());
+        let col_refs: Vec<&[f64]> = columns.iter().map(|c| &c[start..end]).collect();
+        payload.clear();
+        encode_segment(table_id, &ts[start..end], &col_refs, level, &mut payload);
+        if payload.len() > max_record_size as usize {
+            if end - start == 1 {
+                return Err(Error::new(
+                    ErrorKind::TooLarge,
+                    format!(
+                        "one row of table id {table_id} needs a {} byte segment, above the record size cap of {max_record_size} bytes",
+                        payload.len()
+                    ),
+                ));
+            }
+            chunk = (end - start).div_ceil(2);
+            continue;
+        }
+        rec.clear();
+        frame(&mut rec, RecordType::Segment, &payload, max_record_size)?;
+        let offset = write(&rec)?;
+        metas.push(SegmentMeta {
+            offset,
+            payload_len: payload.len() as u32,
+            table_id,
+            rows: (end - start) as u32,
+            min_ts: ts[start],
+            max_ts: ts[end - 1],
+        });
+        start = end;
+    }
+    Ok(metas)
+}
 
 /// Encodes rows (`ts` sorted ascending, stable) of `table_id` into a segment
 /// payload appended to `out`. `columns` each hold `ts.len()` values;
 /// `ts.len()` is between 1 and `MAX_SEGMENT_ROWS` (callers split).
-pub fn encode_segment(
-    table_id: u32,
-    ts: &[i64],
-    columns: &[&[f64]],
-    level: Level,
-    out: &mut Vec<u8>,
-) {
+pub fn encode_segment(table_id: u32, ts: &[i64], columns: &[&[f64]], level: Level, out: &mut Vec<u8>) {
     debug_assert!(!ts.is_empty() && ts.len() <= crate::format::MAX_SEGMENT_ROWS);
     debug_assert!(ts.windows(2).all(|w| w[0] <= w[1]));
     let start = out.len();

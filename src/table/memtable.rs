@@ -11,11 +11,7 @@ pub struct MemTable {
 
 impl MemTable {
     pub fn new(ncols: usize) -> MemTable {
-        MemTable {
-            ts: Vec::new(),
-            cols: vec![Vec::new(); ncols],
-            sorted: true,
-        }
+        MemTable { ts: Vec::new(), cols: vec![Vec::new(); ncols], sorted: true }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -62,10 +58,7 @@ impl MemTable {
         }
         let perm = stable_order(&ts);
         let ts = perm.iter().map(|&i| ts[i as usize]).collect();
-        let cols = cols
-            .iter()
-            .map(|c| perm.iter().map(|&i| c[i as usize]).collect())
-            .collect();
+        let cols = cols.iter().map(|c| perm.iter().map(|&i| c[i as usize]).collect()).collect();
         (ts, cols)
     }
 
@@ -75,21 +68,14 @@ impl MemTable {
         if self.sorted {
             let lo = self.ts.partition_point(|&t| t < start_ms);
             let hi = self.ts.partition_point(|&t| t <= end_ms).max(lo);
-            return (
-                self.ts[lo..hi].to_vec(),
-                self.cols.iter().map(|c| c[lo..hi].to_vec()).collect(),
-            );
+            return (self.ts[lo..hi].to_vec(), self.cols.iter().map(|c| c[lo..hi].to_vec()).collect());
         }
         let mut keep: Vec<u32> = (0..self.ts.len() as u32)
             .filter(|&i| (start_ms..=end_ms).contains(&self.ts[i as usize]))
             .collect();
         keep.sort_by_key(|&i| self.ts[i as usize]);
         let ts = keep.iter().map(|&i| self.ts[i as usize]).collect();
-        let cols = self
-            .cols
-            .iter()
-            .map(|c| keep.iter().map(|&i| c[i as usize]).collect())
-            .collect();
+        let cols = self.cols.iter().map(|c| keep.iter().map(|&i| c[i as usize]).collect()).collect();
         (ts, cols)
     }
 }

@@ -49,9 +49,8 @@ impl TableDef {
             columns.push(r.str16()?.to_owned());
         }
         let col_refs: Vec<&str> = columns.iter().map(String::as_str).collect();
-        validate_schema(&name, &col_refs).map_err(|e| {
-            Error::corrupt(format!("table record at file offset {at}: {}", e.message()))
-        })?;
+        validate_schema(&name, &col_refs)
+            .map_err(|e| Error::corrupt(format!("table record at file offset {at}: {}", e.message())))?;
         Ok(TableDef { id, name, columns })
     }
 }
@@ -70,9 +69,7 @@ pub fn validate_name(what: &str, name: &str) -> Result<()> {
         )));
     }
     if name.chars().any(char::is_control) {
-        return Err(Error::invalid(format!(
-            "{what} name {name:?} contains a control character"
-        )));
+        return Err(Error::invalid(format!("{what} name {name:?} contains a control character")));
     }
     Ok(())
 }
@@ -82,9 +79,7 @@ pub fn validate_name(what: &str, name: &str) -> Result<()> {
 pub fn validate_schema(table: &str, columns: &[&str]) -> Result<()> {
     validate_name("table", table)?;
     if columns.is_empty() {
-        return Err(Error::invalid(format!(
-            "table {table:?} needs at least one value column"
-        )));
+        return Err(Error::invalid(format!("table {table:?} needs at least one value column")));
     }
     if columns.len() > MAX_COLUMNS {
         return Err(Error::invalid(format!(
@@ -100,21 +95,46 @@ pub fn validate_schema(table: &str, columns: &[&str]) -> Result<()> {
             )));
         }
         if columns[..i].contains(c) {
-            return Err(Error::invalid(format!(
-                "table {table:?}: duplicate column name {c:?}"
-            )));
+            return Err(Error::invalid(format!("table {table:?}: duplicate column name {c:?}")));
         }
     }
     Ok(())
 }
 
+/// A deleted time range of one table. It hides the rows in
+/// `[start_ms, end_ms]` of every segment written before it (lower file
+/// offset); rows appended after the delete are not affected. Compaction
+/// applies it physically and drops it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tombstone {
+    /// File offset of the tombstone record.
+    pub offset: u64,
+    pub table_id: u32,
+    pub start_ms: i64,
+    pub end_ms: i64,
+}
+
+impl Tombstone {
+    /// Whether this tombstone hides any row of `seg`.
+    pub fn hits(&self, seg: &SegmentMeta) -> bool {
+        self.offset > seg.offset && self.start_ms <= seg.max_ts && self.end_ms >= seg.min_ts
+    }
+
+    /// Whether this tombstone hides every row of `seg`.
+    pub fn covers(&self, seg: &SegmentMeta) -> bool {
+        self.offset > seg.offset && self.start_ms <= seg.min_ts && self.end_ms >= seg.max_ts
+    }
+}
+
 /// A table as the engine holds it: schema, flushed segments (file order,
-/// which is append order), and unflushed rows.
+/// which is append order), deletes, and unflushed rows.
 #[derive(Debug)]
 pub struct Table {
     pub def: Arc<TableDef>,
     /// Shared with running queries; replaced copy-on-write.
     pub segments: Arc<Vec<SegmentMeta>>,
+    /// Deletes not yet applied by a compaction, in file order.
+    pub tombstones: Arc<Vec<Tombstone>>,
     pub mem: MemTable,
 }
 
@@ -124,6 +144,7 @@ impl Table {
         Table {
             def: Arc::new(def),
             segments: Arc::new(Vec::new()),
+            tombstones: Arc::new(Vec::new()),
             mem: MemTable::new(ncols),
         }
     }
@@ -157,11 +178,7 @@ mod tests {
 
     #[test]
     fn table_def_round_trip() {
-        let d = TableDef {
-            id: 7,
-            name: "温度".into(),
-            columns: vec!["a".into(), "b c".into()],
-        };
+        let d = TableDef { id: 7, name: "温度".into(), columns: vec!["a".into(), "b c".into()] };
         let mut buf = Vec::new();
         d.encode(&mut buf);
         let mut r = ByteReader::new(&buf, 0, "t");

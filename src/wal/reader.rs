@@ -26,11 +26,7 @@ impl WalBatch<'_> {
     }
 
     pub fn value(&self, row: usize, col: usize) -> f64 {
-        let i = if self.row_major {
-            row * self.ncols + col
-        } else {
-            col * self.nrows + row
-        };
+        let i = if self.row_major { row * self.ncols + col } else { col * self.nrows + row };
         f64::from_bits(le_u64(self.values, i * 8))
     }
 }
@@ -51,10 +47,7 @@ pub fn replay(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
         Err(e) => return Err(Error::io(e, "cannot open WAL", path)),
     };
-    let len = file
-        .metadata()
-        .map_err(|e| Error::io(e, "cannot stat WAL", path))?
-        .len();
+    let len = file.metadata().map_err(|e| Error::io(e, "cannot stat WAL", path))?.len();
     if len == 0 {
         return Ok(0);
     }
@@ -78,17 +71,14 @@ pub fn replay(
         ));
     }
     let salt = le_u32(data, 12);
-    let header_ok =
-        crc32fast::hash(&data[..WAL_HEADER_CRC_OFFSET]) == le_u32(data, WAL_HEADER_CRC_OFFSET);
+    let header_ok = crc32fast::hash(&data[..WAL_HEADER_CRC_OFFSET]) == le_u32(data, WAL_HEADER_CRC_OFFSET);
     if !header_ok {
         // A header is rewritten only when an epoch starts (right after a
         // committed flush, or at creation): a torn one guards no rows. If a
         // frame validates under its salt, though, the header was damaged
         // while rows depended on it.
         if next_valid_frame(data, WAL_HEADER_LEN, salt, max_record_size).is_some() {
-            return Err(corrupt(
-                "header fails its CRC32 check at offset 0 but frames follow".into(),
-            ));
+            return Err(corrupt("header fails its CRC32 check at offset 0 but frames follow".into()));
         }
         return Ok(0);
     }
@@ -102,8 +92,7 @@ pub fn replay(
     let mut pos = WAL_HEADER_LEN;
     let mut frames = 0;
     while let Some((batch, len)) = parse_frame(data, pos, salt, max_record_size) {
-        apply(epoch, &batch)
-            .map_err(|e| corrupt(format!("frame at offset {pos}: {}", e.message())))?;
+        apply(epoch, &batch).map_err(|e| corrupt(format!("frame at offset {pos}: {}", e.message())))?;
         frames += 1;
         pos += len;
     }
@@ -116,12 +105,7 @@ pub fn replay(
 }
 
 /// The frame at `pos` and its padded length, if it is complete and valid.
-fn parse_frame(
-    data: &[u8],
-    pos: usize,
-    salt: u32,
-    max_record_size: u32,
-) -> Option<(WalBatch<'_>, usize)> {
+fn parse_frame(data: &[u8], pos: usize, salt: u32, max_record_size: u32) -> Option<(WalBatch<'_>, usize)> {
     let header = data.get(pos..pos.checked_add(FRAME_HEADER_LEN)?)?;
     let payload_len = le_u32(header, 4) as usize;
     let kind = header[8];

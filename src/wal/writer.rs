@@ -44,10 +44,7 @@ impl WalWriter {
             .truncate(false)
             .open(path)
             .map_err(|e| Error::io(e, "cannot open WAL", path))?;
-        let len = file
-            .metadata()
-            .map_err(|e| Error::io(e, "cannot stat WAL", path))?
-            .len();
+        let len = file.metadata().map_err(|e| Error::io(e, "cannot stat WAL", path))?.len();
         let len = (len as usize).max(WAL_GROW_QUANTUM);
         preallocate(&file, len as u64, path)?;
         let map = map_mut(&file, len, path)?;
@@ -187,18 +184,14 @@ impl WalWriter {
         if self.pos + need <= self.map.len() {
             return Ok(());
         }
-        let new_len = (self.pos + need)
-            .max(self.map.len() * 2)
-            .next_multiple_of(WAL_GROW_QUANTUM);
+        let new_len = (self.pos + need).max(self.map.len() * 2).next_multiple_of(WAL_GROW_QUANTUM);
         preallocate(&self.file, new_len as u64, &self.path)?;
         self.map = map_mut(&self.file, new_len, &self.path)?;
         Ok(())
     }
 
     fn msync(&self, offset: usize, len: usize) -> Result<()> {
-        self.map
-            .flush_range(offset, len)
-            .map_err(|e| Error::io(e, "cannot msync WAL", &self.path))
+        self.map.flush_range(offset, len).map_err(|e| Error::io(e, "cannot msync WAL", &self.path))
     }
 
     /// Deletes the WAL file (after a clean close, when the `.ntt` holds
@@ -214,6 +207,5 @@ fn map_mut(file: &File, len: usize, path: &Path) -> Result<MmapMut> {
     // SAFETY: the WAL file is private to the holder of the database lock,
     // and `len` bytes were reserved with posix_fallocate, so no page of the
     // mapping can fault on ENOSPC. Nobody truncates the file while mapped.
-    unsafe { MmapOptions::new().len(len).map_mut(file) }
-        .map_err(|e| Error::io(e, "cannot mmap WAL", path))
+    unsafe { MmapOptions::new().len(len).map_mut(file) }.map_err(|e| Error::io(e, "cannot mmap WAL", path))
 }

@@ -12,10 +12,7 @@ const T0: i64 = 1_704_067_200_000;
 
 fn value(i: i64) -> [f64; 2] {
     // Sensor-like: slow drift with two decimals, and a 0.1-step humidity.
-    [
-        20.0 + ((i % 5000) as f64) * 0.01,
-        40.0 + ((i / 7) % 300) as f64 * 0.1,
-    ]
+    [20.0 + ((i % 5000) as f64) * 0.01, 40.0 + ((i / 7) % 300) as f64 * 0.1]
 }
 
 fn arg(name: &str, default: usize) -> usize {
@@ -39,13 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut flush_s = Vec::new();
     for r in 0..runs {
         let path = scratch.path(&format!("a{r}.ntt"));
-        let db = NanoTsDb::open(
-            &path,
-            NanoTsOptions {
-                auto_flush_bytes: 0,
-                ..Default::default()
-            },
-        )?;
+        let db = NanoTsDb::open(&path, NanoTsOptions { auto_flush_bytes: 0, ..Default::default() })?;
         db.create_table("sensor", &["temp", "humidity"])?;
         let t = Instant::now();
         for i in 0..rows {
@@ -60,14 +51,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let append = nanots_bench::median(&mut append_s);
     let flush = nanots_bench::median(&mut flush_s);
-    println!(
-        "append_row (WAL fsync at flush, no auto-flush): {:>8.2} M rows/s",
-        mps(rows as f64, append)
-    );
-    println!(
-        "flush of {rows} buffered rows:                 {:>8.2} M rows/s",
-        mps(rows as f64, flush)
-    );
+    println!("append_row (WAL fsync at flush, no auto-flush): {:>8.2} M rows/s", mps(rows as f64, append));
+    println!("flush of {rows} buffered rows:                 {:>8.2} M rows/s", mps(rows as f64, flush));
 
     // The default configuration: auto-flush every 8 MiB, fsync at flush.
     let path = scratch.path("main.ntt");
@@ -118,11 +103,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         mps(rows as f64, nanots_bench::median(&mut batch_s))
     );
     let size = std::fs::metadata(&path)?.len();
-    println!(
-        "file: {:.1} MiB, {:.2} bytes/row (raw 24)",
-        size as f64 / 1048576.0,
-        size as f64 / rows as f64
-    );
+    println!("file: {:.1} MiB, {:.2} bytes/row (raw 24)", size as f64 / 1048576.0, size as f64 / rows as f64);
 
     let mut opens: Vec<f64> = (0..21)
         .map(|_| {
@@ -145,9 +126,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|k| {
             let start = mid + (k % 7) * 1000 * 12_345;
             let t = Instant::now();
-            let (ts, cols) = db
-                .query_table_range_columns("sensor", start, start + (q - 1) * 1000)
-                .unwrap();
+            let (ts, cols) = db.query_table_range_columns("sensor", start, start + (q - 1) * 1000).unwrap();
             let e = t.elapsed().as_secs_f64();
             assert_eq!(ts.len(), q as usize);
             assert_eq!(cols.len(), 2);
@@ -155,10 +134,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect();
     let nano_q = nanots_bench::median(&mut qs);
-    println!(
-        "query 100,000 rows (ts + 2 columns):            {:>8.3} ms (median of 51)",
-        nano_q * 1e3
-    );
+    println!("query 100,000 rows (ts + 2 columns):            {:>8.3} ms (median of 51)", nano_q * 1e3);
     db.close()?;
 
     // Peer: SQLite (bundled), one table, WAL mode, synchronous=NORMAL,
@@ -187,16 +163,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let start = mid + (k % 7) * 1000 * 12_345;
             let t = Instant::now();
             let mut st = conn
-                .prepare_cached(
-                    "SELECT ts_ms, temp, humidity FROM sensor WHERE ts_ms BETWEEN ?1 AND ?2",
-                )
+                .prepare_cached("SELECT ts_ms, temp, humidity FROM sensor WHERE ts_ms BETWEEN ?1 AND ?2")
                 .unwrap();
             let mut ts = Vec::new();
             let mut a = Vec::new();
             let mut b = Vec::new();
-            let mut it = st
-                .query(rusqlite::params![start, start + (q - 1) * 1000])
-                .unwrap();
+            let mut it = st.query(rusqlite::params![start, start + (q - 1) * 1000]).unwrap();
             while let Some(r) = it.next().unwrap() {
                 ts.push(r.get::<_, i64>(0).unwrap());
                 a.push(r.get::<_, f64>(1).unwrap());
@@ -210,26 +182,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     drop(conn);
     let sq_size = std::fs::metadata(&sq)?.len()
         + std::fs::metadata(scratch.path("peer.sqlite-wal")).map_or(0, |m| m.len());
-    println!(
-        "\npeer SQLite {} (bundled, WAL, synchronous=NORMAL, one transaction):",
-        rusqlite::version()
-    );
+    println!("\npeer SQLite {} (bundled, WAL, synchronous=NORMAL, one transaction):", rusqlite::version());
     println!(
         "insert (prepared, one row at a time):           {:>8.2} M rows/s (1 run)",
         mps(rows as f64, sqlite_insert)
     );
-    println!(
-        "query 100,000 rows (ts + 2 columns):            {:>8.3} ms (median of 21)",
-        sqlite_q * 1e3
-    );
-    println!(
-        "file: {:.1} MiB, {:.2} bytes/row",
-        sq_size as f64 / 1048576.0,
-        sq_size as f64 / rows as f64
-    );
-    println!(
-        "\nNanoTS query is {:.1}x faster than SQLite's on the same rows",
-        sqlite_q / nano_q
-    );
+    println!("query 100,000 rows (ts + 2 columns):            {:>8.3} ms (median of 21)", sqlite_q * 1e3);
+    println!("file: {:.1} MiB, {:.2} bytes/row", sq_size as f64 / 1048576.0, sq_size as f64 / rows as f64);
+    println!("\nNanoTS query is {:.1}x faster than SQLite's on the same rows", sqlite_q / nano_q);
     Ok(())
 }
