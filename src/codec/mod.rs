@@ -10,7 +10,10 @@
 //!   `n` values plus a constant, whatever bytes it is handed;
 //! - `n` is bounded by the caller (the segment header's row count).
 
+mod bitpack;
+mod gorilla;
 mod plain;
+mod timestamp;
 
 use std::fmt;
 
@@ -18,6 +21,11 @@ use std::fmt;
 pub mod id {
     /// Little-endian 8-byte values, one after another (i64 or f64 bits).
     pub const PLAIN: u8 = 1;
+    /// Facebook Gorilla XOR float compression (`gorilla.rs`).
+    pub const GORILLA: u8 = 2;
+    /// Timestamps: delta + frame-of-reference bit-packing in blocks of 1024
+    /// with exceptions (`timestamp.rs`).
+    pub const TS_DELTA_FOR: u8 = 8;
 }
 
 /// A decoder found bytes it cannot interpret. The segment reader turns this
@@ -48,8 +56,14 @@ pub enum Level {
 /// Encodes timestamps (any order, though sorted input compresses best),
 /// appending the encoded bytes to `out`. Returns the codec id used.
 pub fn encode_timestamps(ts: &[i64], out: &mut Vec<u8>) -> u8 {
-    plain::encode_i64(ts, out);
-    id::PLAIN
+    let start = out.len();
+    timestamp::encode(ts, out);
+    if out.len() - start > ts.len() * 8 {
+        out.truncate(start);
+        plain::encode_i64(ts, out);
+        return id::PLAIN;
+    }
+    id::TS_DELTA_FOR
 }
 
 /// Decodes `n` timestamps written by `encode_timestamps` with codec `codec`,
@@ -62,6 +76,7 @@ pub fn decode_timestamps(
 ) -> Result<(), CodecError> {
     match codec {
         id::PLAIN => plain::decode_i64(data, n, out),
+        id::TS_DELTA_FOR => timestamp::decode(data, n, out),
         other => Err(codec_err(format!("unknown timestamp codec id {other}"))),
     }
 }
@@ -70,8 +85,14 @@ pub fn decode_timestamps(
 /// the bytes to `out`. Returns the codec id chosen.
 pub fn encode_values(values: &[f64], level: Level, out: &mut Vec<u8>) -> u8 {
     let _ = level;
-    plain::encode_f64(values, out);
-    id::PLAIN
+    let start = out.len();
+    gorilla::encode(values, out);
+    if out.len() - start > values.len() * 8 {
+        out.truncate(start);
+        plain::encode_f64(values, out);
+        return id::PLAIN;
+    }
+    id::GORILLA
 }
 
 /// Decodes `n` values written by `encode_values` with codec `codec`,
@@ -84,6 +105,7 @@ pub fn decode_values(
 ) -> Result<(), CodecError> {
     match codec {
         id::PLAIN => plain::decode_f64(data, n, out),
+        id::GORILLA => gorilla::decode(data, n, out),
         other => Err(codec_err(format!("unknown value codec id {other}"))),
     }
 }
@@ -92,6 +114,8 @@ pub fn decode_values(
 pub fn codec_name(codec: u8) -> &'static str {
     match codec {
         id::PLAIN => "plain",
+        id::GORILLA => "gorilla",
+        id::TS_DELTA_FOR => "ts-delta-for",
         _ => "unknown",
     }
 }

@@ -51,7 +51,14 @@ mod tests {
 
     #[test]
     fn round_trip_special_values_bit_exact() {
-        let vals = [f64::NAN, -0.0, f64::INFINITY, f64::NEG_INFINITY, 5e-324, f64::from_bits(0x7ff0_0000_dead_beef)];
+        let vals = [
+            f64::NAN,
+            -0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            5e-324,
+            f64::from_bits(0x7ff0_0000_dead_beef),
+        ];
         let mut buf = Vec::new();
         encode_f64(&vals, &mut buf);
         let mut out = Vec::new();
