@@ -11,8 +11,14 @@
 //! - `n` is bounded by the caller (the segment header's row count).
 
 mod bitpack;
+mod choose;
+mod constant;
+mod decimal;
 mod gorilla;
+mod integer;
+mod pco;
 mod plain;
+mod rle;
 mod timestamp;
 
 use std::fmt;
@@ -23,6 +29,19 @@ pub mod id {
     pub const PLAIN: u8 = 1;
     /// Facebook Gorilla XOR float compression (`gorilla.rs`).
     pub const GORILLA: u8 = 2;
+    /// Floats that are all integral (not -0.0, within +-2^53) as an integer
+    /// stream: FOR or delta + FOR bit-packing (`integer.rs`).
+    pub const INTEGER: u8 = 3;
+    /// Decimal-scaled floats (ALP's idea): `i / 10^e` with verbatim
+    /// exceptions, integers as an integer stream (`decimal.rs`).
+    pub const DECIMAL: u8 = 4;
+    /// All values bit-identical: the 8 bytes of one value (`constant.rs`).
+    pub const CONSTANT: u8 = 5;
+    /// Run-length encoding: (varint length, 8-byte value) runs (`rle.rs`).
+    pub const RLE: u8 = 6;
+    /// The `pco` crate's standalone format, cold tier (`pco.rs`; needs the
+    /// `pco` cargo feature to decode).
+    pub const PCO: u8 = 7;
     /// Timestamps: delta + frame-of-reference bit-packing in blocks of 1024
     /// with exceptions (`timestamp.rs`).
     pub const TS_DELTA_FOR: u8 = 8;
@@ -84,15 +103,7 @@ pub fn decode_timestamps(
 /// Encodes `values` losslessly (bit-exact, NaN payloads included), appending
 /// the bytes to `out`. Returns the codec id chosen.
 pub fn encode_values(values: &[f64], level: Level, out: &mut Vec<u8>) -> u8 {
-    let _ = level;
-    let start = out.len();
-    gorilla::encode(values, out);
-    if out.len() - start > values.len() * 8 {
-        out.truncate(start);
-        plain::encode_f64(values, out);
-        return id::PLAIN;
-    }
-    id::GORILLA
+    choose::encode_values(values, level, out)
 }
 
 /// Decodes `n` values written by `encode_values` with codec `codec`,
@@ -106,6 +117,11 @@ pub fn decode_values(
     match codec {
         id::PLAIN => plain::decode_f64(data, n, out),
         id::GORILLA => gorilla::decode(data, n, out),
+        id::INTEGER => integer::decode(data, n, out),
+        id::DECIMAL => decimal::decode(data, n, out),
+        id::CONSTANT => constant::decode(data, n, out),
+        id::RLE => rle::decode(data, n, out),
+        id::PCO => pco::decode(data, n, out),
         other => Err(codec_err(format!("unknown value codec id {other}"))),
     }
 }
@@ -115,7 +131,15 @@ pub fn codec_name(codec: u8) -> &'static str {
     match codec {
         id::PLAIN => "plain",
         id::GORILLA => "gorilla",
+        id::INTEGER => "integer",
+        id::DECIMAL => "decimal",
+        id::CONSTANT => "constant",
+        id::RLE => "rle",
+        id::PCO => "pco",
         id::TS_DELTA_FOR => "ts-delta-for",
         _ => "unknown",
     }
 }
+
+#[cfg(test)]
+mod tests;
