@@ -106,6 +106,30 @@ pub fn encode_values(values: &[f64], level: Level, out: &mut Vec<u8>) -> u8 {
     choose::encode_values(values, level, out)
 }
 
+/// Encodes `values` with one specific codec, for tests, benchmarks and
+/// tools. Returns false (appending nothing) if that codec cannot represent
+/// the values (e.g. integer with a fraction) or is not compiled in.
+pub fn encode_values_as(codec: u8, values: &[f64], out: &mut Vec<u8>) -> bool {
+    match codec {
+        id::PLAIN => plain::encode_f64(values, out),
+        id::GORILLA => gorilla::encode(values, out),
+        id::INTEGER => match integer::as_integers(values) {
+            Some(ints) => integer::encode_ints(&ints, out),
+            None => return false,
+        },
+        id::DECIMAL => return decimal::encode(values, out),
+        id::CONSTANT => match constant::common_bits(values) {
+            Some(b) => constant::encode(b, out),
+            None => return false,
+        },
+        id::RLE => rle::encode(values, out),
+        #[cfg(feature = "pco")]
+        id::PCO => return pco::encode(values, out),
+        _ => return false,
+    }
+    true
+}
+
 /// Decodes `n` values written by `encode_values` with codec `codec`,
 /// appending them to `out`.
 pub fn decode_values(
