@@ -4,10 +4,11 @@
 //! constant; all integral -> integer, else decimal (if at most half the
 //! values are exceptions); Gorilla when neither applies or (Hot) when the
 //! best so far costs more than 24 bits/value, always at Cold; RLE when its
-//! size (known from the run count) is smaller; pco at Cold (feature `pco`).
+//! size (known from the run count) is smaller; dictionary when a sample
+//! repeats enough (always tried at Cold); pco at Cold (feature `pco`).
 //! The smallest candidate wins; plain if nothing beats 8 bytes/value.
 
-use super::{Level, constant, decimal, gorilla, id, integer, plain, rle};
+use super::{Level, constant, decimal, dict, gorilla, id, integer, plain, rle};
 
 struct Best {
     codec: u8,
@@ -26,6 +27,15 @@ impl Best {
 }
 
 pub fn encode_values(values: &[f64], level: Level, out: &mut Vec<u8>) -> u8 {
+    encode_inner(values, level, true, out)
+}
+
+/// The chooser without the dictionary candidate (for dictionaries).
+pub fn encode_values_no_dict(values: &[f64], level: Level, out: &mut Vec<u8>) -> u8 {
+    encode_inner(values, level, false, out)
+}
+
+fn encode_inner(values: &[f64], level: Level, allow_dict: bool, out: &mut Vec<u8>) -> u8 {
     let n = values.len();
     if n == 0 {
         return id::PLAIN;
@@ -61,6 +71,12 @@ pub fn encode_values(values: &[f64], level: Level, out: &mut Vec<u8>) -> u8 {
         rle::encode(values, &mut b);
         best.offer(id::RLE, b);
     }
+    if allow_dict && n >= 64 && (level == Level::Cold || dict::worth_trying(&sample(values))) {
+        let mut b = Vec::new();
+        if dict::encode(values, level, &mut b) {
+            best.offer(id::DICT, b);
+        }
+    }
     #[cfg(feature = "pco")]
     if level == Level::Cold {
         let mut b = Vec::new();
@@ -74,4 +90,17 @@ pub fn encode_values(values: &[f64], level: Level, out: &mut Vec<u8>) -> u8 {
         out.extend_from_slice(&best.bytes);
     }
     best.codec
+}
+
+/// 32 runs of 32 consecutive values, spread evenly (all values if <= 1024).
+pub fn sample(values: &[f64]) -> Vec<f64> {
+    let n = values.len();
+    if n <= 1024 {
+        values.to_vec()
+    } else {
+        (0..32)
+            .flat_map(|k| &values[k * (n - 32) / 31..][..32])
+            .copied()
+            .collect()
+    }
 }

@@ -14,6 +14,7 @@ mod bitpack;
 mod choose;
 mod constant;
 mod decimal;
+mod dict;
 mod gorilla;
 mod integer;
 mod pco;
@@ -45,6 +46,9 @@ pub mod id {
     /// Timestamps: delta + frame-of-reference bit-packing in blocks of 1024
     /// with exceptions (`timestamp.rs`).
     pub const TS_DELTA_FOR: u8 = 8;
+    /// Dictionary: sorted distinct values (themselves encoded by another
+    /// value codec) plus an integer stream of indices (`dict.rs`).
+    pub const DICT: u8 = 9;
 }
 
 /// A decoder found bytes it cannot interpret. The segment reader turns this
@@ -123,6 +127,7 @@ pub fn encode_values_as(codec: u8, values: &[f64], out: &mut Vec<u8>) -> bool {
             None => return false,
         },
         id::RLE => rle::encode(values, out),
+        id::DICT => return dict::encode(values, Level::Hot, out),
         #[cfg(feature = "pco")]
         id::PCO => return pco::encode(values, out),
         _ => return false,
@@ -145,6 +150,7 @@ pub fn decode_values(
         id::DECIMAL => decimal::decode(data, n, out),
         id::CONSTANT => constant::decode(data, n, out),
         id::RLE => rle::decode(data, n, out),
+        id::DICT => dict::decode(data, n, out),
         id::PCO => pco::decode(data, n, out),
         other => Err(codec_err(format!("unknown value codec id {other}"))),
     }
@@ -159,6 +165,7 @@ pub fn codec_name(codec: u8) -> &'static str {
         id::DECIMAL => "decimal",
         id::CONSTANT => "constant",
         id::RLE => "rle",
+        id::DICT => "dict",
         id::PCO => "pco",
         id::TS_DELTA_FOR => "ts-delta-for",
         _ => "unknown",

@@ -103,7 +103,7 @@ fn timestamps_edge_cases() {
 
 #[test]
 fn unknown_ids_error() {
-    for c in [0u8, 9, 200, 255] {
+    for c in [0u8, 10, 200, 255] {
         assert!(decode_values(c, &[], 0, &mut Vec::new()).is_err());
         assert!(decode_timestamps(c, &[], 0, &mut Vec::new()).is_err());
         assert_eq!(codec_name(c), "unknown");
