@@ -109,6 +109,10 @@ fn main() {
         }
     };
     files.sort();
+    // NANOTS_BENCH_FILTER=substring restricts the data files (for profiling)
+    if let Ok(f) = std::env::var("NANOTS_BENCH_FILTER") {
+        files.retain(|p| p.to_string_lossy().contains(&f));
+    }
     println!("bits/value (b/v) and speed (M values/s, median of {RUNS}); Hot codec in brackets");
     println!(
         "{:<18} {:>7} | {:>20} | {:>20} | {:>20} | {:>20}",
@@ -173,6 +177,60 @@ fn main() {
             hot / pco,
             hot / gor,
             cold / pco
+        );
+    }
+
+    println!();
+    println!("synthetic columns, 1M values: Hot bits/value, encode and decode M values/s");
+    let mut y = 0x9e37_79b9_7f4a_7c15u64;
+    let mut rnd2 = move || {
+        y ^= y << 13;
+        y ^= y >> 7;
+        y ^= y << 17;
+        y
+    };
+    let mut acc = 0i64;
+    let walk: Vec<i64> = (0..1_000_000)
+        .map(|_| {
+            acc += (rnd2() % 201) as i64 - 100;
+            acc
+        })
+        .collect();
+    let synth: [(&str, Vec<f64>); 3] = [
+        ("integer walk", walk.iter().map(|&i| i as f64).collect()),
+        (
+            "decimal walk e=2",
+            walk.iter().map(|&i| i as f64 / 100.0).collect(),
+        ),
+        (
+            "gorilla sine",
+            (0..1_000_000)
+                .map(|i| (f64::from(i) * 1e-3).sin())
+                .collect(),
+        ),
+    ];
+    // NANOTS_BENCH_PROFILE=<k>: decode synthetic column k in a loop (for perf)
+    if let Ok(k) = std::env::var("NANOTS_BENCH_PROFILE") {
+        let v = &synth[k.parse::<usize>().unwrap_or(0) % synth.len()].1;
+        let mut buf = Vec::new();
+        let c = encode_values(v, Level::Hot, &mut buf);
+        let mut out = Vec::with_capacity(v.len());
+        for _ in 0..300 {
+            out.clear();
+            decode_values(c, &buf, v.len(), &mut out).expect("decode");
+        }
+        black_box(&out);
+        return;
+    }
+    for (name, v) in &synth {
+        let r = measure_values(v, |v, b| encode_values(v, Level::Hot, b));
+        println!(
+            "{:<18} {:>8.3} b/v  enc {:>7.1}  dec {:>7.1}  [{}]",
+            name,
+            r.bits,
+            r.enc,
+            r.dec,
+            codec_name(r.codec)
         );
     }
 
