@@ -131,6 +131,14 @@ fn main() {
         if v.is_empty() {
             continue;
         }
+        // NANOTS_BENCH_PROFILE_HOT=1: only loop Hot encodes (for perf)
+        if std::env::var("NANOTS_BENCH_PROFILE_HOT").is_ok() {
+            for _ in 0..200 {
+                let mut b = Vec::new();
+                black_box(encode_values(&v, Level::Hot, &mut b));
+            }
+            continue;
+        }
         let rows = [
             measure_values(&v, |v, b| encode_values(v, Level::Hot, b)),
             measure_values(&v, |v, b| encode_values(v, Level::Cold, b)),

@@ -302,7 +302,8 @@ pub fn pack_block(vals: &[u64; BLOCK], w: u32, out: &mut Vec<u8>) {
         return;
     }
     let w = w as usize;
-    let mut words = vec![0u64; LANES * w];
+    let mut buf = [0u64; LANES * 64];
+    let words = &mut buf[..LANES * w];
     for r in 0..ROWS {
         let bit = r * w;
         let wi = bit / 64;
@@ -316,7 +317,7 @@ pub fn pack_block(vals: &[u64; BLOCK], w: u32, out: &mut Vec<u8>) {
         }
     }
     out.reserve(words.len() * 8);
-    for x in words {
+    for x in words.iter() {
         out.extend_from_slice(&x.to_le_bytes());
     }
 }
@@ -375,21 +376,12 @@ pub fn unpack_block(src: &[u8], w: u32, out: &mut [u64; BLOCK]) {
               33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63 64);
 }
 
-/// Appends one FOR block (see the module docs) for `vals` (1..=1024 values).
-pub fn encode_block(vals: &[i64], out: &mut Vec<u8>) {
-    debug_assert!(!vals.is_empty() && vals.len() <= BLOCK);
-    let len = vals.len();
-    let base = vals.iter().copied().min().unwrap_or(0);
-    let mut offs = [0u64; BLOCK];
-    let mut hist = [0u32; 65];
-    for (o, &v) in offs.iter_mut().zip(vals) {
-        *o = v.wrapping_sub(base) as u64;
-    }
-    for &o in &offs[..len] {
-        hist[bit_len(o) as usize] += 1;
-    }
+/// Picks the width for offsets with this bit-length histogram: returns
+/// `(w, max_w, cost in bits)`, cost = `len*w + n_exc*(16 + max_w - w)`
+/// (+ 8 for the exception width byte).
+#[inline]
+fn choose_width(hist: &[u32; 65], len: usize) -> (u32, u32, u64) {
     let max_w = (0..=64).rev().find(|&b| hist[b] > 0).unwrap_or(0) as u32;
-    // cost in bits of width w: len*w + exceptions*(16 + max_w - w) + 8
     let mut best_w = max_w;
     let mut best_cost = len as u64 * u64::from(max_w);
     let mut n_exc = 0u64;
@@ -401,7 +393,35 @@ pub fn encode_block(vals: &[i64], out: &mut Vec<u8>) {
             best_w = w;
         }
     }
-    let w = best_w;
+    (best_w, max_w, best_cost)
+}
+
+#[inline]
+fn offsets(vals: &[i64], offs: &mut [u64; BLOCK]) -> (i64, [u32; 65]) {
+    let base = vals.iter().copied().min().unwrap_or(0);
+    let mut hist = [0u32; 65];
+    for (o, &v) in offs.iter_mut().zip(vals) {
+        *o = v.wrapping_sub(base) as u64;
+        hist[bit_len(*o) as usize] += 1;
+    }
+    (base, hist)
+}
+
+/// Approximate size in bits of the FOR block for `vals` (header included).
+pub fn block_cost(vals: &[i64]) -> u64 {
+    let mut offs = [0u64; BLOCK];
+    let (base, hist) = offsets(vals, &mut offs);
+    let (_, _, cost) = choose_width(&hist, vals.len());
+    cost + 8 * (2 + (bit_len(zigzag(base)) as u64).div_ceil(7))
+}
+
+/// Appends one FOR block (see the module docs) for `vals` (1..=1024 values).
+pub fn encode_block(vals: &[i64], out: &mut Vec<u8>) {
+    debug_assert!(!vals.is_empty() && vals.len() <= BLOCK);
+    let len = vals.len();
+    let mut offs = [0u64; BLOCK];
+    let (base, hist) = offsets(vals, &mut offs);
+    let (w, max_w, _) = choose_width(&hist, len);
     out.push(w as u8);
     put_zvarint(out, base);
     let m = mask(w);
@@ -526,23 +546,20 @@ pub mod stream {
         }
     }
 
-    /// Estimated encoded size in bytes of `vals` in `mode` (exact encode of
-    /// up to `sample_blocks` evenly spread blocks, scaled).
-    #[allow(dead_code)]
-    pub fn estimate(vals: &[i64], mode: u8, sample_blocks: usize, scratch: &mut Vec<u8>) -> usize {
+    /// Estimated size in bits of `vals` in `mode`, from the cost model of
+    /// up to `sample_blocks` evenly spread blocks, scaled.
+    pub fn estimate(vals: &[i64], mode: u8, sample_blocks: usize) -> u64 {
         let nblocks = vals.len().div_ceil(BLOCK);
-        if nblocks <= sample_blocks {
-            scratch.clear();
-            encode(vals, mode, scratch);
-            return scratch.len();
+        if nblocks == 0 {
+            return 0;
         }
-        let step = nblocks / sample_blocks;
-        let mut total = 0;
+        let take = sample_blocks.clamp(1, nblocks);
+        let step = nblocks / take;
+        let mut total = 0u64;
         let mut d = [0i64; BLOCK];
-        for b in (0..nblocks).step_by(step).take(sample_blocks) {
+        for b in (0..nblocks).step_by(step).take(take) {
             let start = b * BLOCK;
             let chunk = &vals[start..(start + BLOCK).min(vals.len())];
-            scratch.clear();
             if mode == MODE_DELTA {
                 let mut prev = if start == 0 {
                     chunk[0]
@@ -553,13 +570,19 @@ pub mod stream {
                     *o = v.wrapping_sub(prev);
                     prev = v;
                 }
-                encode_block(&d[..chunk.len()], scratch);
+                total += block_cost(&d[..chunk.len()]);
             } else {
-                encode_block(chunk, scratch);
+                total += block_cost(chunk);
             }
-            total += scratch.len();
         }
-        total * nblocks / sample_blocks.min(nblocks)
+        total * nblocks as u64 / take as u64
+    }
+
+    /// Picks FOR or delta by the cost model on a sample of blocks.
+    pub fn choose_mode(vals: &[i64]) -> u8 {
+        let f = estimate(vals, MODE_FOR, 8);
+        let d = estimate(vals, MODE_DELTA, 8);
+        if d < f { MODE_DELTA } else { MODE_FOR }
     }
 
     /// Decodes `n` values, handing them to `sink` one block (<= 1024

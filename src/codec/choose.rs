@@ -2,10 +2,10 @@
 //!
 //! Order of checks: empty -> plain (0 bytes); all bits identical ->
 //! constant; all integral -> integer, else decimal (if at most half the
-//! values are exceptions); Gorilla when neither applies or (Hot) when the
-//! best so far costs more than 24 bits/value, always at Cold; RLE when its
-//! size (known from the run count) is smaller; dictionary when a sample
-//! repeats enough (always tried at Cold); pco at Cold (feature `pco`).
+//! values are exceptions); dictionary (n >= 64, gives up past n/4 distinct
+//! values); Gorilla when the best so far costs more than 24 bits/value
+//! (always at Cold); RLE when its size (known from the run count) can win;
+//! pco at Cold (feature `pco`).
 //! The smallest candidate wins; plain if nothing beats 8 bytes/value.
 
 use super::{Level, constant, decimal, dict, gorilla, id, integer, plain, rle};
@@ -59,6 +59,12 @@ fn encode_inner(values: &[f64], level: Level, allow_dict: bool, out: &mut Vec<u8
             best.offer(id::DECIMAL, b);
         }
     }
+    if allow_dict && n >= 64 {
+        let mut b = Vec::new();
+        if dict::encode(values, level, &mut b) {
+            best.offer(id::DICT, b);
+        }
+    }
     if level == Level::Cold || best.len * 8 > n * 24 {
         let mut b = Vec::with_capacity(n * 4);
         gorilla::encode(values, &mut b);
@@ -70,12 +76,6 @@ fn encode_inner(values: &[f64], level: Level, allow_dict: bool, out: &mut Vec<u8
         let mut b = Vec::new();
         rle::encode(values, &mut b);
         best.offer(id::RLE, b);
-    }
-    if allow_dict && n >= 64 && (level == Level::Cold || dict::worth_trying(&sample(values))) {
-        let mut b = Vec::new();
-        if dict::encode(values, level, &mut b) {
-            best.offer(id::DICT, b);
-        }
     }
     #[cfg(feature = "pco")]
     if level == Level::Cold {
@@ -90,17 +90,4 @@ fn encode_inner(values: &[f64], level: Level, allow_dict: bool, out: &mut Vec<u8
         out.extend_from_slice(&best.bytes);
     }
     best.codec
-}
-
-/// 32 runs of 32 consecutive values, spread evenly (all values if <= 1024).
-pub fn sample(values: &[f64]) -> Vec<f64> {
-    let n = values.len();
-    if n <= 1024 {
-        values.to_vec()
-    } else {
-        (0..32)
-            .flat_map(|k| &values[k * (n - 32) / 31..][..32])
-            .copied()
-            .collect()
-    }
 }

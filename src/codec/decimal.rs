@@ -22,7 +22,7 @@
 //! stream.
 
 use super::bitpack::{Cursor, put_varint, stream};
-use super::integer::{choose_mode, ints_div_to_f64};
+use super::integer::ints_div_to_f64;
 use super::{CodecError, codec_err};
 
 pub const MAX_E: u8 = 18;
@@ -142,9 +142,7 @@ pub fn encode_with(values: &[f64], e: u8, out: &mut Vec<u8>) -> bool {
     for &p in &exc_pos {
         out.extend_from_slice(&values[p as usize].to_bits().to_le_bytes());
     }
-    let mut scratch = Vec::new();
-    let mode = choose_mode(&ints, &mut scratch);
-    stream::encode(&ints, mode, out);
+    stream::encode(&ints, stream::choose_mode(&ints), out);
     true
 }
 

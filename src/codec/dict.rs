@@ -18,7 +18,6 @@
 //! Nothing follows the index stream. `value[k] = dict[index[k]]`.
 
 use super::bitpack::{Cursor, put_varint, stream};
-use super::integer::choose_mode;
 use super::{CodecError, Level, codec_err, decode_values, id};
 
 /// Sort key giving `f64::total_cmp` order on bit patterns.
@@ -31,15 +30,12 @@ fn key(bits: u64) -> u64 {
     }
 }
 
-/// Whether a sample looks repetitive enough to try a dictionary.
-pub fn worth_trying(sample: &[f64]) -> bool {
-    let mut b: Vec<u64> = sample.iter().map(|v| v.to_bits()).collect();
-    b.sort_unstable();
-    b.dedup();
-    b.len() * 4 < sample.len() * 3
-}
-
 const EMPTY: u32 = u32::MAX;
+
+#[inline]
+fn hash(b: u64, shift: u32) -> usize {
+    (b.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
+}
 
 /// Encodes with a dictionary; false (nothing written) if there are more
 /// than `n / 4` distinct values.
@@ -49,47 +45,62 @@ pub fn encode(values: &[f64], level: Level, out: &mut Vec<u8>) -> bool {
     if n == 0 || limit == 0 {
         return false;
     }
-    // open addressing: bit pattern -> rank (EMPTY = free slot)
-    let size = (limit * 2 + 2).next_power_of_two().max(16);
-    let mask = size - 1;
-    let shift = 64 - size.trailing_zeros();
+    // open addressing, bit pattern -> insertion id; grows at load 1/2
+    let mut size = 1024usize;
+    let mut shift = 64 - size.trailing_zeros();
     let mut keys = vec![0u64; size];
-    let mut ranks = vec![EMPTY; size];
-    let mut slots: Vec<u32> = Vec::with_capacity(n);
+    let mut ids = vec![EMPTY; size];
+    let mut id_of: Vec<u32> = Vec::with_capacity(n);
     let mut distinct: Vec<u64> = Vec::new();
     for v in values {
         let b = v.to_bits();
-        let mut i = (b.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize;
-        loop {
-            if ranks[i] == EMPTY {
+        let mut i = hash(b, shift);
+        let id = loop {
+            let id = ids[i];
+            if id == EMPTY {
                 if distinct.len() >= limit {
                     return false;
                 }
-                ranks[i] = 0;
+                let id = distinct.len() as u32;
+                ids[i] = id;
                 keys[i] = b;
                 distinct.push(b);
-                break;
+                if distinct.len() * 2 > size {
+                    size *= 2;
+                    shift -= 1;
+                    keys = vec![0u64; size];
+                    ids = vec![EMPTY; size];
+                    for (k, &d) in distinct.iter().enumerate() {
+                        let mut j = hash(d, shift);
+                        while ids[j] != EMPTY {
+                            j = (j + 1) & (size - 1);
+                        }
+                        ids[j] = k as u32;
+                        keys[j] = d;
+                    }
+                }
+                break id;
             }
             if keys[i] == b {
-                break;
+                break id;
             }
-            i = (i + 1) & mask;
-        }
-        slots.push(i as u32);
+            i = (i + 1) & (size - 1);
+        };
+        id_of.push(id);
     }
-    distinct.sort_unstable_by_key(|&b| key(b));
-    for (rank, &b) in distinct.iter().enumerate() {
-        let mut i = (b.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize;
-        while keys[i] != b {
-            i = (i + 1) & mask;
-        }
-        ranks[i] = rank as u32;
+    drop((keys, ids));
+    let mut order: Vec<u32> = (0..distinct.len() as u32).collect();
+    order.sort_unstable_by_key(|&k| key(distinct[k as usize]));
+    let mut rank_of = vec![0u32; distinct.len()];
+    for (r, &k) in order.iter().enumerate() {
+        rank_of[k as usize] = r as u32;
     }
-    let idx: Vec<i64> = slots
+    let idx: Vec<i64> = id_of
         .iter()
-        .map(|&s| i64::from(ranks[s as usize]))
+        .map(|&k| i64::from(rank_of[k as usize]))
         .collect();
-    drop(slots);
+    drop(id_of);
+    let distinct: Vec<u64> = order.iter().map(|&k| distinct[k as usize]).collect();
     let dict: Vec<f64> = distinct.iter().map(|&b| f64::from_bits(b)).collect();
     let mut dbytes = Vec::new();
     let dc = super::choose::encode_values_no_dict(&dict, level, &mut dbytes);
@@ -97,9 +108,7 @@ pub fn encode(values: &[f64], level: Level, out: &mut Vec<u8>) -> bool {
     out.push(dc);
     put_varint(out, dbytes.len() as u64);
     out.extend_from_slice(&dbytes);
-    let mut scratch = Vec::new();
-    let mode = choose_mode(&idx, &mut scratch);
-    stream::encode(&idx, mode, out);
+    stream::encode(&idx, stream::choose_mode(&idx), out);
     true
 }
 

@@ -32,21 +32,8 @@ pub fn as_integers(values: &[f64]) -> Option<Vec<i64>> {
     Some(ints)
 }
 
-/// Picks FOR or delta for `ints` by encoding a sample of blocks.
-pub fn choose_mode(ints: &[i64], scratch: &mut Vec<u8>) -> u8 {
-    let f = stream::estimate(ints, stream::MODE_FOR, 8, scratch);
-    let d = stream::estimate(ints, stream::MODE_DELTA, 8, scratch);
-    if d < f {
-        stream::MODE_DELTA
-    } else {
-        stream::MODE_FOR
-    }
-}
-
 pub fn encode_ints(ints: &[i64], out: &mut Vec<u8>) {
-    let mut scratch = Vec::new();
-    let mode = choose_mode(ints, &mut scratch);
-    stream::encode(ints, mode, out);
+    stream::encode(ints, stream::choose_mode(ints), out);
 }
 
 const MAGIC: f64 = 6755399441055744.0; // 1.5 * 2^52
