@@ -3,12 +3,13 @@
 //! Order of checks: empty -> plain (0 bytes); all bits identical ->
 //! constant; all integral -> integer, else decimal (if at most half the
 //! values are exceptions); dictionary (n >= 64, gives up past n/4 distinct
-//! values); Gorilla when the best so far costs more than 24 bits/value
-//! (always at Cold); RLE when its size (known from the run count) can win;
+//! values); when the best so far costs more than 24 bits/value, Gorilla or
+//! float-int, whichever is smaller on a sample of 8 blocks (at Cold both,
+//! always, fully encoded); RLE when its size (known from the run count) can win;
 //! pco at Cold (feature `pco`).
 //! The smallest candidate wins; plain if nothing beats 8 bytes/value.
 
-use super::{Level, constant, decimal, dict, gorilla, id, integer, plain, rle};
+use super::{Level, constant, decimal, dict, floatint, gorilla, id, integer, plain, rle};
 
 struct Best {
     codec: u8,
@@ -65,10 +66,31 @@ fn encode_inner(values: &[f64], level: Level, allow_dict: bool, out: &mut Vec<u8
             best.offer(id::DICT, b);
         }
     }
-    if level == Level::Cold || best.len * 8 > n * 24 {
+    if level == Level::Cold {
         let mut b = Vec::with_capacity(n * 4);
         gorilla::encode(values, &mut b);
         best.offer(id::GORILLA, b);
+        let mut b = Vec::with_capacity(n * 4);
+        floatint::encode(values, &mut b);
+        best.offer(id::FLOAT_INT, b);
+    } else if best.len * 8 > n * 24 {
+        // Hot: estimate both on a sample of up to 8 blocks, encode the
+        // better one (if it looks better than the best so far)
+        let s = block_sample(values);
+        let mut b = Vec::with_capacity(s.len() * 8);
+        gorilla::encode(&s, &mut b);
+        let g = b.len() as u64 * n as u64 / s.len() as u64;
+        let f = floatint::estimate_bytes(&s) * n as u64 / s.len() as u64;
+        let mut b = Vec::with_capacity(n * 4);
+        if f < g {
+            if f < best.len as u64 {
+                floatint::encode(values, &mut b);
+                best.offer(id::FLOAT_INT, b);
+            }
+        } else if g < best.len as u64 {
+            gorilla::encode(values, &mut b);
+            best.offer(id::GORILLA, b);
+        }
     }
     let runs = rle::count_runs(values);
     // each run costs at most 10 + 8 bytes, at least 1 + 8
@@ -90,4 +112,18 @@ fn encode_inner(values: &[f64], level: Level, allow_dict: bool, out: &mut Vec<u8
         out.extend_from_slice(&best.bytes);
     }
     best.codec
+}
+
+/// Up to 8 blocks of 1024 consecutive values, evenly spread (all values if
+/// there are at most 8192).
+fn block_sample(values: &[f64]) -> Vec<f64> {
+    const B: usize = 1024;
+    let n = values.len();
+    if n <= 8 * B {
+        return values.to_vec();
+    }
+    (0..8)
+        .flat_map(|k| &values[k * (n - B) / 7..][..B])
+        .copied()
+        .collect()
 }

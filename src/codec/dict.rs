@@ -38,10 +38,15 @@ fn hash(b: u64, shift: u32) -> usize {
 }
 
 /// Encodes with a dictionary; false (nothing written) if there are more
-/// than `n / 4` distinct values.
+/// than `n / 4` distinct values, or more than 2^14 (Hot) / 2^20 (Cold).
 pub fn encode(values: &[f64], level: Level, out: &mut Vec<u8>) -> bool {
     let n = values.len();
-    let limit = n / 4;
+    let cap = if level == Level::Hot {
+        1 << 14
+    } else {
+        1 << 20
+    };
+    let limit = (n / 4).min(cap);
     if n == 0 || limit == 0 {
         return false;
     }

@@ -15,6 +15,7 @@ mod choose;
 mod constant;
 mod decimal;
 mod dict;
+mod floatint;
 mod gorilla;
 mod integer;
 mod pco;
@@ -49,6 +50,9 @@ pub mod id {
     /// Dictionary: sorted distinct values (themselves encoded by another
     /// value codec) plus an integer stream of indices (`dict.rs`).
     pub const DICT: u8 = 9;
+    /// Float bit patterns mapped to order-preserving i64, as an integer
+    /// stream (`floatint.rs`): for high-precision data.
+    pub const FLOAT_INT: u8 = 10;
 }
 
 /// A decoder found bytes it cannot interpret. The segment reader turns this
@@ -128,6 +132,7 @@ pub fn encode_values_as(codec: u8, values: &[f64], out: &mut Vec<u8>) -> bool {
         },
         id::RLE => rle::encode(values, out),
         id::DICT => return dict::encode(values, Level::Hot, out),
+        id::FLOAT_INT => floatint::encode(values, out),
         #[cfg(feature = "pco")]
         id::PCO => return pco::encode(values, out),
         _ => return false,
@@ -151,6 +156,7 @@ pub fn decode_values(
         id::CONSTANT => constant::decode(data, n, out),
         id::RLE => rle::decode(data, n, out),
         id::DICT => dict::decode(data, n, out),
+        id::FLOAT_INT => floatint::decode(data, n, out),
         id::PCO => pco::decode(data, n, out),
         other => Err(codec_err(format!("unknown value codec id {other}"))),
     }
@@ -166,6 +172,7 @@ pub fn codec_name(codec: u8) -> &'static str {
         id::CONSTANT => "constant",
         id::RLE => "rle",
         id::DICT => "dict",
+        id::FLOAT_INT => "float-int",
         id::PCO => "pco",
         id::TS_DELTA_FOR => "ts-delta-for",
         _ => "unknown",

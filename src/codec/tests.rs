@@ -57,7 +57,12 @@ fn chooser_picks() {
         assert_eq!(rt_values(&v, level), (id::PLAIN, 8000));
         let v: Vec<f64> = (0..10_000).map(|i| (f64::from(i) * 0.001).sin()).collect();
         let (c, _) = rt_values(&v, level);
-        assert!(c == id::GORILLA || c == id::PCO, "{c}");
+        assert!(c == id::FLOAT_INT || c == id::PCO, "{c}");
+        let v: Vec<f64> = (0..10_000)
+            .map(|i| f64::from(i / 3).sqrt() * 1e10 + 1.0 / f64::from(i / 3 + 1))
+            .collect();
+        let (c, _) = rt_values(&v, level);
+        assert!([id::GORILLA, id::FLOAT_INT, id::PCO].contains(&c), "{c}");
     }
 }
 
@@ -103,7 +108,7 @@ fn timestamps_edge_cases() {
 
 #[test]
 fn unknown_ids_error() {
-    for c in [0u8, 10, 200, 255] {
+    for c in [0u8, 11, 200, 255] {
         assert!(decode_values(c, &[], 0, &mut Vec::new()).is_err());
         assert!(decode_timestamps(c, &[], 0, &mut Vec::new()).is_err());
         assert_eq!(codec_name(c), "unknown");
@@ -125,6 +130,8 @@ fn random_bytes_never_panic() {
         id::CONSTANT,
         id::RLE,
         id::PCO,
+        id::DICT,
+        id::FLOAT_INT,
     ];
     let mut valid: Vec<(u8, Vec<u8>, usize)> = Vec::new();
     for level in [Level::Hot, Level::Cold] {
