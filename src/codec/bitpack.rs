@@ -27,7 +27,7 @@
 //! | `n_exc`    | varint                | number of exceptions, 0..=len               |
 //! | `exc_w`    | u8, only if `n_exc>0` | width of the exceptions' high bits, 1..=64-w |
 //! | `packed`   | `len*w/8` bytes (rounded up) | the low `w` bits of every offset     |
-//! | `exc_pos`  | `n_exc` x u16         | positions in the block, strictly increasing  |
+//! | `exc_pos`  | `n_exc*10/8` bytes (rounded up) | bit stream: positions in the block, 10 bits each, strictly increasing |
 //! | `exc_high` | `n_exc*exc_w/8` bytes (rounded up) | bit stream: offset >> w, `exc_w` bits each |
 //!
 //! The offset of value `i` is `(v_i - base) mod 2^64` (wrapping), so
@@ -50,6 +50,8 @@ use super::{CodecError, codec_err};
 
 /// Values per FOR block.
 pub const BLOCK: usize = 1024;
+/// Bits per exception position (positions are < 1024).
+const POS_BITS: u32 = 10;
 const LANES: usize = 16;
 const ROWS: usize = BLOCK / LANES;
 
@@ -377,7 +379,7 @@ pub fn unpack_block(src: &[u8], w: u32, out: &mut [u64; BLOCK]) {
 }
 
 /// Picks the width for offsets with this bit-length histogram: returns
-/// `(w, max_w, cost in bits)`, cost = `len*w + n_exc*(16 + max_w - w)`
+/// `(w, max_w, cost in bits)`, cost = `len*w + n_exc*(10 + max_w - w)`
 /// (+ 8 for the exception width byte).
 #[inline]
 fn choose_width(hist: &[u32; 65], len: usize) -> (u32, u32, u64) {
@@ -387,7 +389,8 @@ fn choose_width(hist: &[u32; 65], len: usize) -> (u32, u32, u64) {
     let mut n_exc = 0u64;
     for w in (0..max_w).rev() {
         n_exc += u64::from(hist[w as usize + 1]);
-        let cost = len as u64 * u64::from(w) + n_exc * (16 + u64::from(max_w - w)) + 8;
+        let cost =
+            len as u64 * u64::from(w) + n_exc * (POS_BITS as u64 + u64::from(max_w - w)) + 16;
         if cost < best_cost {
             best_cost = cost;
             best_w = w;
@@ -399,10 +402,27 @@ fn choose_width(hist: &[u32; 65], len: usize) -> (u32, u32, u64) {
 #[inline]
 fn offsets(vals: &[i64], offs: &mut [u64; BLOCK]) -> (i64, [u32; 65]) {
     let base = vals.iter().copied().min().unwrap_or(0);
-    let mut hist = [0u32; 65];
     for (o, &v) in offs.iter_mut().zip(vals) {
         *o = v.wrapping_sub(base) as u64;
-        hist[bit_len(*o) as usize] += 1;
+    }
+    // four interleaved histograms avoid store-forwarding stalls when
+    // neighbouring values fall into the same bucket
+    let mut h = [[0u32; 65]; 4];
+    let len = vals.len();
+    let quads = offs[..len].chunks_exact(4);
+    let rest = quads.remainder();
+    for q in quads {
+        h[0][bit_len(q[0]) as usize] += 1;
+        h[1][bit_len(q[1]) as usize] += 1;
+        h[2][bit_len(q[2]) as usize] += 1;
+        h[3][bit_len(q[3]) as usize] += 1;
+    }
+    for &o in rest {
+        h[0][bit_len(o) as usize] += 1;
+    }
+    let mut hist = [0u32; 65];
+    for (b, x) in hist.iter_mut().enumerate() {
+        *x = h[0][b] + h[1][b] + h[2][b] + h[3][b];
     }
     (base, hist)
 }
@@ -433,7 +453,7 @@ pub fn encode_block(vals: &[i64], out: &mut Vec<u8>) {
         let mut high = Vec::new();
         for (i, o) in offs[..len].iter_mut().enumerate() {
             if *o > m {
-                pos.push(i as u16);
+                pos.push(i as u64);
                 high.push(*o >> w);
                 *o &= m;
             }
@@ -441,9 +461,7 @@ pub fn encode_block(vals: &[i64], out: &mut Vec<u8>) {
         put_varint(out, pos.len() as u64);
         out.push(exc_w as u8);
         pack_any(&offs[..len], w, out);
-        for p in pos {
-            out.extend_from_slice(&p.to_le_bytes());
-        }
+        pack_stream(&pos, POS_BITS, out);
         pack_stream(&high, exc_w, out);
         return;
     }
@@ -496,11 +514,11 @@ pub fn decode_block(
         unpack_stream(packed, w, &mut tmp[..len]);
     }
     if n_exc > 0 {
-        let pos_bytes = cur.bytes(n_exc * 2)?;
+        let pos_bytes = cur.bytes(packed_len(n_exc, POS_BITS))?;
         let high_bytes = cur.bytes(packed_len(n_exc, exc_w))?;
         let mut prev: i64 = -1;
-        for (k, p) in pos_bytes.chunks_exact(2).enumerate() {
-            let p = usize::from(u16::from_le_bytes([p[0], p[1]]));
+        for k in 0..n_exc {
+            let p = peek_bits(pos_bytes, k * POS_BITS as usize, POS_BITS) as usize;
             if p >= len || (p as i64) <= prev {
                 return Err(codec_err("exception position out of order or range"));
             }

@@ -53,51 +53,51 @@ pub fn encode(values: &[f64], level: Level, out: &mut Vec<u8>) -> bool {
     // open addressing, bit pattern -> insertion id; grows at load 1/2
     let mut size = 1024usize;
     let mut shift = 64 - size.trailing_zeros();
-    let mut keys = vec![0u64; size];
-    let mut ids = vec![EMPTY; size];
+    let mut table: Vec<(u64, u32)> = vec![(0, EMPTY); size];
     let mut id_of: Vec<u32> = Vec::with_capacity(n);
     let mut distinct: Vec<u64> = Vec::new();
     for v in values {
         let b = v.to_bits();
         let mut i = hash(b, shift);
         let id = loop {
-            let id = ids[i];
+            let (k, id) = table[i];
             if id == EMPTY {
                 if distinct.len() >= limit {
                     return false;
                 }
                 let id = distinct.len() as u32;
-                ids[i] = id;
-                keys[i] = b;
+                table[i] = (b, id);
                 distinct.push(b);
                 if distinct.len() * 2 > size {
                     size *= 2;
                     shift -= 1;
-                    keys = vec![0u64; size];
-                    ids = vec![EMPTY; size];
+                    table = vec![(0, EMPTY); size];
                     for (k, &d) in distinct.iter().enumerate() {
                         let mut j = hash(d, shift);
-                        while ids[j] != EMPTY {
+                        while table[j].1 != EMPTY {
                             j = (j + 1) & (size - 1);
                         }
-                        ids[j] = k as u32;
-                        keys[j] = d;
+                        table[j] = (d, k as u32);
                     }
                 }
                 break id;
             }
-            if keys[i] == b {
+            if k == b {
                 break id;
             }
             i = (i + 1) & (size - 1);
         };
         id_of.push(id);
     }
-    drop((keys, ids));
-    let mut order: Vec<u32> = (0..distinct.len() as u32).collect();
-    order.sort_unstable_by_key(|&k| key(distinct[k as usize]));
+    drop(table);
+    let mut order: Vec<(u64, u32)> = distinct
+        .iter()
+        .enumerate()
+        .map(|(k, &b)| (key(b), k as u32))
+        .collect();
+    order.sort_unstable();
     let mut rank_of = vec![0u32; distinct.len()];
-    for (r, &k) in order.iter().enumerate() {
+    for (r, &(_, k)) in order.iter().enumerate() {
         rank_of[k as usize] = r as u32;
     }
     let idx: Vec<i64> = id_of
@@ -105,7 +105,7 @@ pub fn encode(values: &[f64], level: Level, out: &mut Vec<u8>) -> bool {
         .map(|&k| i64::from(rank_of[k as usize]))
         .collect();
     drop(id_of);
-    let distinct: Vec<u64> = order.iter().map(|&k| distinct[k as usize]).collect();
+    let distinct: Vec<u64> = order.iter().map(|&(_, k)| distinct[k as usize]).collect();
     let dict: Vec<f64> = distinct.iter().map(|&b| f64::from_bits(b)).collect();
     let mut dbytes = Vec::new();
     let dc = super::choose::encode_values_no_dict(&dict, level, &mut dbytes);
