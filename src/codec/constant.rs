@@ -30,6 +30,22 @@ pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn prop_any_bits(b in any::<u64>(), n in 0usize..5000) {
+            let v = vec![f64::from_bits(b); n];
+            prop_assert_eq!(common_bits(&v), if n == 0 { None } else { Some(b) });
+            let mut buf = Vec::new();
+            encode(b, &mut buf);
+            prop_assert_eq!(buf.len(), 8);
+            let mut out = Vec::new();
+            decode(&buf, n, &mut out).unwrap();
+            prop_assert_eq!(out.len(), n);
+            prop_assert!(out.iter().all(|x| x.to_bits() == b));
+        }
+    }
 
     #[test]
     fn round_trip_and_errors() {

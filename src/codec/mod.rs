@@ -9,6 +9,28 @@
 //! - it never panics, loops without progress, or allocates more than
 //!   `n` values plus a constant, whatever bytes it is handed;
 //! - `n` is bounded by the caller (the segment header's row count).
+//!
+//! # Codec ids (see [`id`])
+//!
+//! | id | name           | column     | layout documented in |
+//! |----|----------------|------------|----------------------|
+//! | 1  | `plain`        | both       | `plain.rs`: n x 8 bytes LE |
+//! | 2  | `gorilla`      | values     | `gorilla.rs`         |
+//! | 3  | `integer`      | values     | `integer.rs` (+ integer stream, `bitpack.rs`) |
+//! | 4  | `decimal`      | values     | `decimal.rs` (+ integer stream) |
+//! | 5  | `constant`     | values     | `constant.rs`        |
+//! | 6  | `rle`          | values     | `rle.rs`             |
+//! | 7  | `pco`          | values     | `pco.rs` (pco standalone format; feature `pco`) |
+//! | 8  | `ts-delta-for` | timestamps | `timestamp.rs` (+ integer stream) |
+//! | 9  | `dict`         | values     | `dict.rs` (+ a nested value codec, integer stream) |
+//! | 10 | `float-int`    | values     | `floatint.rs` (+ integer stream) |
+//!
+//! `encode_timestamps` writes 8, or 1 when that is smaller (e.g. random
+//! order; and for n = 0, which is 0 bytes). `encode_values` writes 1 for
+//! n = 0 (0 bytes) and otherwise the smallest candidate (see `choose.rs`).
+//! Shared building blocks (all integers little-endian, LSB-first bit
+//! streams, varints, the FOR block with exceptions and the *integer
+//! stream*) are specified in `bitpack.rs`.
 
 mod bitpack;
 mod choose;

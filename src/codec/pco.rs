@@ -52,6 +52,21 @@ pub fn decode(_data: &[u8], _n: usize, _out: &mut Vec<f64>) -> Result<(), CodecE
 #[cfg(all(test, feature = "pco"))]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn prop_any_bits(bits in proptest::collection::vec(any::<u64>(), 0..3000)) {
+            let v: Vec<f64> = bits.iter().map(|&b| f64::from_bits(b)).collect();
+            let mut buf = Vec::new();
+            prop_assert!(encode(&v, &mut buf));
+            let mut out = Vec::new();
+            decode(&buf, v.len(), &mut out).unwrap();
+            let got: Vec<u64> = out.iter().map(|x| x.to_bits()).collect();
+            prop_assert_eq!(got, bits);
+        }
+    }
 
     #[test]
     fn round_trip_and_errors() {
