@@ -42,7 +42,26 @@
 //! `16 * k + l` (bit `b` of a lane stream is bit `b % 64` of its word
 //! `b / 64`). This lets the decoder unpack 16 values at once with SIMD.
 //! A partial block (len < 1024) uses the plain LSB-first bit stream of
-//! `len` fields of `w` bits.
+//! `len` fields of `w` bits. Bits of a value that is an exception hold the
+//! low `w` bits of its offset; `high_i = 0` for the other values.
+//!
+//! Blocks follow each other with no padding or length prefix. Decoders
+//! reject `w > 64`, `n_exc > len`, `exc_w = 0`, `w + exc_w > 64`, and
+//! positions that are `>= len` or not strictly increasing; any field
+//! running past the data is an error. `base` is the minimum when written
+//! by this encoder, but decoders only need it as the reference.
+//!
+//! # Integer stream
+//! The codecs that store i64 columns (timestamp, integer, decimal, dict
+//! indices, float-int) use one *integer stream* of `n` values:
+//!
+//! | size | field                                                           |
+//! |------|-----------------------------------------------------------------|
+//! | u8   | `mode`: 0 = FOR, 1 = delta (other values are errors)            |
+//! | 8    | delta mode and `n > 0` only: the first value, i64 LE            |
+//! | ...  | FOR mode: `ceil(n/1024)` FOR blocks of the values; delta mode: `ceil((n-1)/1024)` FOR blocks of the wrapping differences `v[i] - v[i-1]`, i = 1..n |
+//!
+//! The value count `n` is not stored; it comes from the segment header.
 
 #![allow(clippy::needless_range_loop)]
 
