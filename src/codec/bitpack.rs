@@ -74,6 +74,68 @@ const POS_BITS: u32 = 10;
 const LANES: usize = 16;
 const ROWS: usize = BLOCK / LANES;
 
+/// Per-thread pools of scratch vectors, so that repeated encodes do not
+/// pay for fresh (page-faulting) allocations. Nested users simply get a
+/// new vector; at most 4 vectors of at most 2^22 elements are kept.
+pub mod pool {
+    use std::cell::Cell;
+
+    const KEEP: usize = 4;
+    const MAX_CAP: usize = 1 << 22;
+
+    thread_local! {
+        static I64: Cell<Vec<Vec<i64>>> = const { Cell::new(Vec::new()) };
+        static U8: Cell<Vec<Vec<u8>>> = const { Cell::new(Vec::new()) };
+    }
+
+    /// An empty vector, possibly with capacity from earlier use.
+    pub fn take_i64() -> Vec<i64> {
+        I64.with(|c| {
+            let mut p = c.take();
+            let v = p.pop().unwrap_or_default();
+            c.set(p);
+            v
+        })
+    }
+
+    pub fn give_i64(mut v: Vec<i64>) {
+        if v.capacity() > MAX_CAP {
+            return;
+        }
+        v.clear();
+        I64.with(|c| {
+            let mut p = c.take();
+            if p.len() < KEEP {
+                p.push(v);
+            }
+            c.set(p);
+        });
+    }
+
+    pub fn take_u8() -> Vec<u8> {
+        U8.with(|c| {
+            let mut p = c.take();
+            let v = p.pop().unwrap_or_default();
+            c.set(p);
+            v
+        })
+    }
+
+    pub fn give_u8(mut v: Vec<u8>) {
+        if v.capacity() > MAX_CAP * 8 {
+            return;
+        }
+        v.clear();
+        U8.with(|c| {
+            let mut p = c.take();
+            if p.len() < KEEP {
+                p.push(v);
+            }
+            c.set(p);
+        });
+    }
+}
+
 #[inline]
 pub fn zigzag(v: i64) -> u64 {
     ((v << 1) ^ (v >> 63)) as u64

@@ -3,13 +3,14 @@
 //! Order of checks: empty -> plain (0 bytes); all bits identical ->
 //! constant; all integral -> integer, else decimal (if at most half the
 //! values are exceptions); dictionary (n >= 64, gives up past n/4 distinct
-//! values); when the best so far costs more than 24 bits/value, Gorilla or
-//! float-int, whichever is smaller on a sample of 8 blocks (at Cold both,
-//! always, fully encoded); RLE when its size (known from the run count) can win;
+//! values); when the best so far costs more than 24 bits/value, Gorilla,
+//! float-int or split, whichever looks smaller on a sample (at Cold all
+//! three, always, fully encoded); RLE when its size (known from the run count) can win;
 //! pco at Cold (feature `pco`).
 //! The smallest candidate wins; plain if nothing beats 8 bytes/value.
 
-use super::{Level, constant, decimal, dict, floatint, gorilla, id, integer, plain, rle};
+use super::bitpack::pool;
+use super::{Level, constant, decimal, dict, floatint, gorilla, id, integer, plain, rle, split};
 
 struct Best {
     codec: u8,
@@ -21,8 +22,10 @@ impl Best {
     fn offer(&mut self, codec: u8, bytes: Vec<u8>) {
         if bytes.len() < self.len {
             self.len = bytes.len();
-            self.bytes = bytes;
+            pool::give_u8(std::mem::replace(&mut self.bytes, bytes));
             self.codec = codec;
+        } else {
+            pool::give_u8(bytes);
         }
     }
 }
@@ -51,57 +54,80 @@ fn encode_inner(values: &[f64], level: Level, allow_dict: bool, out: &mut Vec<u8
         len: n * 8,
     };
     if let Some(ints) = integer::as_integers(values) {
-        let mut b = Vec::new();
+        let mut b = pool::take_u8();
         integer::encode_ints(&ints, &mut b);
         best.offer(id::INTEGER, b);
     } else {
-        let mut b = Vec::new();
+        let mut b = pool::take_u8();
         if decimal::encode(values, &mut b) {
             best.offer(id::DECIMAL, b);
         }
     }
     if allow_dict && n >= 64 {
-        let mut b = Vec::new();
+        let mut b = pool::take_u8();
         if dict::encode(values, level, &mut b) {
             best.offer(id::DICT, b);
         }
     }
     if level == Level::Cold {
-        let mut b = Vec::with_capacity(n * 4);
+        let mut b = pool::take_u8();
         gorilla::encode(values, &mut b);
         best.offer(id::GORILLA, b);
-        let mut b = Vec::with_capacity(n * 4);
+        let mut b = pool::take_u8();
         floatint::encode(values, &mut b);
         best.offer(id::FLOAT_INT, b);
+        let s = block_sample(values);
+        let step = s.len().div_ceil(2048);
+        let sp = split::choose(&s.iter().step_by(step).copied().collect::<Vec<f64>>());
+        if let Some((p, _)) = sp {
+            let mut b = pool::take_u8();
+            if split::encode_with(values, p, &mut b) {
+                best.offer(id::SPLIT, b);
+            }
+        }
     } else if best.len * 8 > n * 24 {
         // Hot: estimate both on a sample of up to 8 blocks, encode the
         // better one (if it looks better than the best so far)
         let s = block_sample(values);
-        let mut b = Vec::with_capacity(s.len() * 8);
-        gorilla::encode(&s, &mut b);
-        let g = b.len() as u64 * n as u64 / s.len() as u64;
+        let mut gb = pool::take_u8();
+        gorilla::encode(&s, &mut gb);
+        let g = gb.len() as u64 * n as u64 / s.len() as u64;
         let f = floatint::estimate_bytes(&s) * n as u64 / s.len() as u64;
-        let mut b = Vec::with_capacity(n * 4);
-        if f < g {
-            if f < best.len as u64 {
+        let step = s.len().div_ceil(1024);
+        let sp = split::choose(&s.iter().step_by(step).copied().collect::<Vec<f64>>());
+        let sp_bytes = sp.map_or(u64::MAX, |(_, bits)| (bits * n as f64 / 8.0) as u64 + 16);
+        let cand = g.min(f).min(sp_bytes);
+        if cand < best.len as u64 {
+            let mut b = pool::take_u8();
+            if cand == sp_bytes {
+                if let Some((p, _)) = sp
+                    && split::encode_with(values, p, &mut b)
+                {
+                    best.offer(id::SPLIT, b);
+                }
+            } else if cand == f {
                 floatint::encode(values, &mut b);
                 best.offer(id::FLOAT_INT, b);
+            } else if s.len() == n {
+                // the sample was the whole column
+                best.offer(id::GORILLA, std::mem::take(&mut gb));
+            } else {
+                gorilla::encode(values, &mut b);
+                best.offer(id::GORILLA, b);
             }
-        } else if g < best.len as u64 {
-            gorilla::encode(values, &mut b);
-            best.offer(id::GORILLA, b);
         }
+        pool::give_u8(gb);
     }
     let runs = rle::count_runs(values);
     // each run costs at most 10 + 8 bytes, at least 1 + 8
     if runs * 9 < best.len {
-        let mut b = Vec::new();
+        let mut b = pool::take_u8();
         rle::encode(values, &mut b);
         best.offer(id::RLE, b);
     }
     #[cfg(feature = "pco")]
     if level == Level::Cold {
-        let mut b = Vec::new();
+        let mut b = pool::take_u8();
         if super::pco::encode(values, &mut b) {
             best.offer(id::PCO, b);
         }
@@ -111,6 +137,7 @@ fn encode_inner(values: &[f64], level: Level, allow_dict: bool, out: &mut Vec<u8
     } else {
         out.extend_from_slice(&best.bytes);
     }
+    pool::give_u8(best.bytes);
     best.codec
 }
 

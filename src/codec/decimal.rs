@@ -21,7 +21,7 @@
 //! arbitrary (the encoder repeats the previous integer). Nothing follows the
 //! stream.
 
-use super::bitpack::{Cursor, put_varint, stream};
+use super::bitpack::{Cursor, pool, put_varint, stream};
 use super::integer::ints_div_to_f64;
 use super::{CodecError, codec_err};
 
@@ -114,7 +114,8 @@ pub fn choose_exponent(values: &[f64]) -> Option<u8> {
 /// half the values would be exceptions.
 pub fn encode_with(values: &[f64], e: u8, out: &mut Vec<u8>) -> bool {
     let n = values.len();
-    let mut ints = Vec::with_capacity(n);
+    let mut ints = pool::take_i64();
+    ints.reserve(n);
     let mut exc_pos: Vec<u32> = Vec::new();
     let mut prev = 0i64;
     for (k, &v) in values.iter().enumerate() {
@@ -130,6 +131,7 @@ pub fn encode_with(values: &[f64], e: u8, out: &mut Vec<u8>) -> bool {
         }
     }
     if exc_pos.len() * 2 > n {
+        pool::give_i64(ints);
         return false;
     }
     out.push(e);
@@ -143,6 +145,7 @@ pub fn encode_with(values: &[f64], e: u8, out: &mut Vec<u8>) -> bool {
         out.extend_from_slice(&values[p as usize].to_bits().to_le_bytes());
     }
     stream::encode(&ints, stream::choose_mode(&ints), out);
+    pool::give_i64(ints);
     true
 }
 

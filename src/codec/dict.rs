@@ -17,7 +17,7 @@
 //!
 //! Nothing follows the index stream. `value[k] = dict[index[k]]`.
 
-use super::bitpack::{Cursor, put_varint, stream};
+use super::bitpack::{Cursor, pool, put_varint, stream};
 use super::{CodecError, Level, codec_err, decode_values, id};
 
 /// Sort key giving `f64::total_cmp` order on bit patterns.
@@ -54,7 +54,9 @@ pub fn encode(values: &[f64], level: Level, out: &mut Vec<u8>) -> bool {
     let mut size = 1024usize;
     let mut shift = 64 - size.trailing_zeros();
     let mut table: Vec<(u64, u32)> = vec![(0, EMPTY); size];
-    let mut id_of: Vec<u32> = Vec::with_capacity(n);
+    // insertion id of each value, later turned into its rank in place
+    let mut idx = pool::take_i64();
+    idx.reserve(n);
     let mut distinct: Vec<u64> = Vec::new();
     for v in values {
         let b = v.to_bits();
@@ -63,6 +65,7 @@ pub fn encode(values: &[f64], level: Level, out: &mut Vec<u8>) -> bool {
             let (k, id) = table[i];
             if id == EMPTY {
                 if distinct.len() >= limit {
+                    pool::give_i64(idx);
                     return false;
                 }
                 let id = distinct.len() as u32;
@@ -87,7 +90,7 @@ pub fn encode(values: &[f64], level: Level, out: &mut Vec<u8>) -> bool {
             }
             i = (i + 1) & (size - 1);
         };
-        id_of.push(id);
+        idx.push(i64::from(id));
     }
     drop(table);
     let mut order: Vec<(u64, u32)> = distinct
@@ -100,11 +103,9 @@ pub fn encode(values: &[f64], level: Level, out: &mut Vec<u8>) -> bool {
     for (r, &(_, k)) in order.iter().enumerate() {
         rank_of[k as usize] = r as u32;
     }
-    let idx: Vec<i64> = id_of
-        .iter()
-        .map(|&k| i64::from(rank_of[k as usize]))
-        .collect();
-    drop(id_of);
+    for x in idx.iter_mut() {
+        *x = i64::from(rank_of[*x as usize]);
+    }
     let distinct: Vec<u64> = order.iter().map(|&(_, k)| distinct[k as usize]).collect();
     let dict: Vec<f64> = distinct.iter().map(|&b| f64::from_bits(b)).collect();
     let mut dbytes = Vec::new();
@@ -114,6 +115,7 @@ pub fn encode(values: &[f64], level: Level, out: &mut Vec<u8>) -> bool {
     put_varint(out, dbytes.len() as u64);
     out.extend_from_slice(&dbytes);
     stream::encode(&idx, stream::choose_mode(&idx), out);
+    pool::give_i64(idx);
     true
 }
 

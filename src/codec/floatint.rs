@@ -13,7 +13,7 @@
 //! blocks of 1024), and nothing after it.
 
 use super::CodecError;
-use super::bitpack::{Cursor, stream};
+use super::bitpack::{Cursor, pool, stream};
 
 /// The order-preserving, self-inverse map between f64 bits and i64.
 #[inline(always)]
@@ -22,8 +22,10 @@ fn map(b: u64) -> u64 {
 }
 
 pub fn encode(values: &[f64], out: &mut Vec<u8>) {
-    let ints: Vec<i64> = values.iter().map(|v| map(v.to_bits()) as i64).collect();
+    let mut ints = pool::take_i64();
+    ints.extend(values.iter().map(|v| map(v.to_bits()) as i64));
     stream::encode(&ints, stream::choose_mode(&ints), out);
+    pool::give_i64(ints);
 }
 
 /// Estimated encoded size in bytes (cost model, no encoding).

@@ -24,6 +24,7 @@
 //! | 8  | `ts-delta-for` | timestamps | `timestamp.rs` (+ integer stream) |
 //! | 9  | `dict`         | values     | `dict.rs` (+ a nested value codec, integer stream) |
 //! | 10 | `float-int`    | values     | `floatint.rs` (+ integer stream) |
+//! | 11 | `split`        | values     | `split.rs` (+ two integer streams) |
 //!
 //! `encode_timestamps` writes 8, or 1 when that is smaller (e.g. random
 //! order; and for n = 0, which is 0 bytes). `encode_values` writes 1 for
@@ -43,6 +44,7 @@ mod integer;
 mod pco;
 mod plain;
 mod rle;
+mod split;
 mod timestamp;
 
 use std::fmt;
@@ -75,6 +77,9 @@ pub mod id {
     /// Float bit patterns mapped to order-preserving i64, as an integer
     /// stream (`floatint.rs`): for high-precision data.
     pub const FLOAT_INT: u8 = 10;
+    /// ALP_rd-style split: frequency-ranked dictionary of the high bits
+    /// plus bit-packed low bits (`split.rs`): for high-precision data.
+    pub const SPLIT: u8 = 11;
 }
 
 /// A decoder found bytes it cannot interpret. The segment reader turns this
@@ -155,6 +160,12 @@ pub fn encode_values_as(codec: u8, values: &[f64], out: &mut Vec<u8>) -> bool {
         id::RLE => rle::encode(values, out),
         id::DICT => return dict::encode(values, Level::Hot, out),
         id::FLOAT_INT => floatint::encode(values, out),
+        id::SPLIT => {
+            let Some((p, _)) = split::choose(&values[..values.len().min(1024)]) else {
+                return false;
+            };
+            return split::encode_with(values, p, out);
+        }
         #[cfg(feature = "pco")]
         id::PCO => return pco::encode(values, out),
         _ => return false,
@@ -179,6 +190,7 @@ pub fn decode_values(
         id::RLE => rle::decode(data, n, out),
         id::DICT => dict::decode(data, n, out),
         id::FLOAT_INT => floatint::decode(data, n, out),
+        id::SPLIT => split::decode(data, n, out),
         id::PCO => pco::decode(data, n, out),
         other => Err(codec_err(format!("unknown value codec id {other}"))),
     }
@@ -195,6 +207,7 @@ pub fn codec_name(codec: u8) -> &'static str {
         id::RLE => "rle",
         id::DICT => "dict",
         id::FLOAT_INT => "float-int",
+        id::SPLIT => "split",
         id::PCO => "pco",
         id::TS_DELTA_FOR => "ts-delta-for",
         _ => "unknown",

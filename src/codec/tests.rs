@@ -108,7 +108,7 @@ fn timestamps_edge_cases() {
 
 #[test]
 fn unknown_ids_error() {
-    for c in [0u8, 11, 200, 255] {
+    for c in [0u8, 12, 200, 255] {
         assert!(decode_values(c, &[], 0, &mut Vec::new()).is_err());
         assert!(decode_timestamps(c, &[], 0, &mut Vec::new()).is_err());
         assert_eq!(codec_name(c), "unknown");
@@ -132,6 +132,7 @@ fn random_bytes_never_panic() {
         id::PCO,
         id::DICT,
         id::FLOAT_INT,
+        id::SPLIT,
     ];
     let mut valid: Vec<(u8, Vec<u8>, usize)> = Vec::new();
     for level in [Level::Hot, Level::Cold] {
