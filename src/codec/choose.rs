@@ -3,7 +3,7 @@
 //! Order of checks: empty -> plain (0 bytes); all bits identical ->
 //! constant; all integral -> integer, else decimal (if at most half the
 //! values are exceptions); dictionary (n >= 64, gives up past n/4 distinct
-//! values); when the best so far costs more than 24 bits/value, Gorilla,
+//! values); when the best so far costs more than 32 bits/value, Gorilla,
 //! float-int or split, whichever looks smaller on a sample (at Cold all
 //! three, always, fully encoded); RLE when its size (known from the run count) can win;
 //! pco at Cold (feature `pco`).
@@ -85,14 +85,22 @@ fn encode_inner(values: &[f64], level: Level, allow_dict: bool, out: &mut Vec<u8
                 best.offer(id::SPLIT, b);
             }
         }
-    } else if best.len * 8 > n * 24 {
+    } else if best.len * 8 > n * 32 {
         // Hot: estimate both on a sample of up to 8 blocks, encode the
         // better one (if it looks better than the best so far)
         let s = block_sample(values);
+        let whole = s.len() == n;
         let mut gb = pool::take_u8();
         gorilla::encode(&s, &mut gb);
         let g = gb.len() as u64 * n as u64 / s.len() as u64;
-        let f = floatint::estimate_bytes(&s) * n as u64 / s.len() as u64;
+        let mut fb = pool::take_u8();
+        let f = if whole {
+            // small column: encode float-int outright
+            floatint::encode(values, &mut fb);
+            fb.len() as u64
+        } else {
+            floatint::estimate_bytes(&s) * n as u64 / s.len() as u64
+        };
         let step = s.len().div_ceil(1024);
         let sp = split::choose(&s.iter().step_by(step).copied().collect::<Vec<f64>>());
         let sp_bytes = sp.map_or(u64::MAX, |(_, bits)| (bits * n as f64 / 8.0) as u64 + 16);
@@ -105,10 +113,12 @@ fn encode_inner(values: &[f64], level: Level, allow_dict: bool, out: &mut Vec<u8
                 {
                     best.offer(id::SPLIT, b);
                 }
+            } else if cand == f && whole {
+                best.offer(id::FLOAT_INT, std::mem::take(&mut fb));
             } else if cand == f {
                 floatint::encode(values, &mut b);
                 best.offer(id::FLOAT_INT, b);
-            } else if s.len() == n {
+            } else if whole {
                 // the sample was the whole column
                 best.offer(id::GORILLA, std::mem::take(&mut gb));
             } else {
@@ -117,6 +127,7 @@ fn encode_inner(values: &[f64], level: Level, allow_dict: bool, out: &mut Vec<u8
             }
         }
         pool::give_u8(gb);
+        pool::give_u8(fb);
     }
     let runs = rle::count_runs(values);
     // each run costs at most 10 + 8 bytes, at least 1 + 8

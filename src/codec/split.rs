@@ -63,13 +63,13 @@ fn estimate(bits: &[u64], p: u32) -> Option<f64> {
     )
 }
 
-/// Picks `p` on (at most 512 values of) a sample; returns (p, estimated
+/// Picks `p` on (at most 256 values of) a sample; returns (p, estimated
 /// bits per value).
 pub fn choose(sample: &[f64]) -> Option<(u32, f64)> {
     if sample.is_empty() {
         return None;
     }
-    let step = sample.len().div_ceil(512);
+    let step = sample.len().div_ceil(256);
     let bits: Vec<u64> = sample.iter().step_by(step).map(|v| v.to_bits()).collect();
     let mut best: Option<(u32, f64)> = None;
     // coarse search over even p from the top (fewer right bits only means
@@ -77,6 +77,8 @@ pub fn choose(sample: &[f64]) -> Option<(u32, f64)> {
     for p in (32..=60u32).rev().step_by(2) {
         match estimate(&bits, p) {
             Some(c) if best.is_none_or(|(_, b)| c < b) => best = Some((p, c)),
+            // roughly convex in p: stop once clearly past the minimum
+            Some(c) if best.is_some_and(|(_, b)| c > b + 3.0) => break,
             Some(_) => {}
             None => break,
         }
