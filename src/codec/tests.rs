@@ -153,11 +153,48 @@ fn random_bytes_never_panic() {
     let mut b = Vec::new();
     let c = gorilla_only(&mut b);
     valid.push((c, b, 3000));
+    // one valid encoding per codec, forced
+    let mut rr = Rng(77);
+    let mixed: Vec<f64> = (0..3000)
+        .map(|i| match i % 5 {
+            0 => f64::from(i % 40) / 10.0,
+            1 => f64::from_bits(rr.next() >> 12 | 0x3fe0_0000_0000_0000),
+            _ => f64::from(i % 7),
+        })
+        .collect();
+    for &c in &value_ids {
+        let mut b = Vec::new();
+        if encode_values_as(c, &mixed, &mut b) {
+            valid.push((c, b, mixed.len()));
+        }
+        let mut b = Vec::new();
+        if encode_values_as(c, &[2.5; 700], &mut b) {
+            valid.push((c, b, 700));
+        }
+    }
+    let covered: Vec<u8> = valid.iter().map(|v| v.0).collect();
+    for c in [
+        id::PLAIN,
+        id::GORILLA,
+        id::DECIMAL,
+        id::CONSTANT,
+        id::RLE,
+        id::DICT,
+        id::FLOAT_INT,
+        id::SPLIT,
+    ] {
+        assert!(covered.contains(&c), "no valid sample for codec {c}");
+    }
     let ts: Vec<i64> = (0..3000).map(|i| i * 1000 + (i % 7)).collect();
     let mut tsb = Vec::new();
     encode_timestamps(&ts, &mut tsb);
 
-    for iter in 0..6000u64 {
+    // NANOTS_FUZZ_ITERS raises the iteration count for a longer local run
+    let iters: u64 = std::env::var("NANOTS_FUZZ_ITERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(8000);
+    for iter in 0..iters {
         let len = (r.next() % 300) as usize;
         let mut data: Vec<u8> = (0..len).map(|_| r.next() as u8).collect();
         let n = (r.next() % 5000) as usize;
