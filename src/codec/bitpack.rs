@@ -23,7 +23,7 @@
 //! | field      | size                  | meaning                                     |
 //! |------------|-----------------------|---------------------------------------------|
 //! | `w`        | u8                    | bit width of the packed offsets, 0..=64     |
-//! | `base`     | zvarint               | the block minimum (reference)               |
+//! | `base`     | zvarint               | the reference (see below)                   |
 //! | `n_exc`    | varint                | number of exceptions, 0..=len               |
 //! | `exc_w`    | u8, only if `n_exc>0` | width of the exceptions' high bits, 1..=64-w |
 //! | `packed`   | `len*w/8` bytes (rounded up) | the low `w` bits of every offset     |
@@ -33,7 +33,10 @@
 //! The offset of value `i` is `(v_i - base) mod 2^64` (wrapping), so
 //! `v_i = base + (low_i | high_i << w)` (wrapping). Values whose offset does
 //! not fit in `w` bits are exceptions; the encoder picks `w` minimizing the
-//! block size. A block whose values are all equal costs 3 or so bytes.
+//! block size. The encoder's `base` is the block minimum, or one of the 8
+//! smallest values when the values below it are outliers (their wrapped
+//! offsets then become exceptions). A block whose values are all equal costs
+//! 4 bytes or so.
 //!
 //! `packed` layout: a full block (len = 1024) uses the *interleaved* layout:
 //! it is `16 * w` little-endian u64 words; value `i = 16 * r + l`
@@ -48,8 +51,7 @@
 //! Blocks follow each other with no padding or length prefix. Decoders
 //! reject `w > 64`, `n_exc > len`, `exc_w = 0`, `w + exc_w > 64`, and
 //! positions that are `>= len` or not strictly increasing; any field
-//! running past the data is an error. `base` is the minimum when written
-//! by this encoder, but decoders only need it as the reference.
+//! running past the data is an error.
 //!
 //! # Integer stream
 //! The codecs that store i64 columns (timestamp, integer, decimal, dict
@@ -480,9 +482,56 @@ fn choose_width(hist: &[u32; 65], len: usize) -> (u32, u32, u64) {
     (best_w, max_w, best_cost)
 }
 
+/// The block's reference: its minimum, or the k-th smallest value (k < 8)
+/// when the k smaller ones are low outliers whose exclusion narrows every
+/// other value by enough bits to pay for making them exceptions.
+#[inline]
+fn robust_base(vals: &[i64]) -> i64 {
+    const K: usize = 8;
+    let len = vals.len();
+    if len < 8 * K {
+        return vals.iter().copied().min().unwrap_or(0);
+    }
+    let mut lo = [i64::MAX; K]; // the K smallest, ascending
+    let mut hi = [i64::MIN; K]; // the K largest, descending
+    for &v in vals {
+        if v < lo[K - 1] {
+            let mut i = K - 1;
+            while i > 0 && lo[i - 1] > v {
+                lo[i] = lo[i - 1];
+                i -= 1;
+            }
+            lo[i] = v;
+        }
+        if v > hi[K - 1] {
+            let mut i = K - 1;
+            while i > 0 && hi[i - 1] < v {
+                hi[i] = hi[i - 1];
+                i -= 1;
+            }
+            hi[i] = v;
+        }
+    }
+    // width of the core (the top K-1 values are patched anyway)
+    let top = hi[K - 1];
+    let width = |b: i64| i64::from(bit_len(top.wrapping_sub(b) as u64));
+    let w0 = width(lo[0]);
+    let mut best = (0i64, lo[0]);
+    for (k, &b) in lo.iter().enumerate().skip(1) {
+        if b > top {
+            break;
+        }
+        let saving = len as i64 * (w0 - width(b)) - k as i64 * 74;
+        if saving > best.0 {
+            best = (saving, b);
+        }
+    }
+    best.1
+}
+
 #[inline]
 fn offsets(vals: &[i64], offs: &mut [u64; BLOCK]) -> (i64, [u32; 65]) {
-    let base = vals.iter().copied().min().unwrap_or(0);
+    let base = robust_base(vals);
     for (o, &v) in offs.iter_mut().zip(vals) {
         *o = v.wrapping_sub(base) as u64;
     }
