@@ -872,6 +872,20 @@ mod tests {
     }
 
     #[test]
+    fn low_outliers_become_exceptions() {
+        let mut vals: Vec<i64> = (0..BLOCK as i64).map(|i| 1000 + (i * 7) % 16).collect();
+        vals[5] = -1_000_000_000_000_000;
+        vals[600] = i64::MIN;
+        vals[601] = -77;
+        vals[900] = i64::MAX;
+        rt_block(&vals);
+        let mut buf = Vec::new();
+        encode_block(&vals, &mut buf);
+        // 4 bits per value plus four exceptions, not 64 bits per value
+        assert!(buf.len() < 512 + 60, "{}", buf.len());
+    }
+
+    #[test]
     fn constant_block_is_tiny() {
         let mut buf = Vec::new();
         encode_block(&[1000; BLOCK], &mut buf);
