@@ -141,14 +141,15 @@ pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecErro
     decode_values(dc, dbytes, d, &mut dict)?;
     out.reserve(n);
     let mut bad = false;
+    let dict = &dict[..d];
     stream::decode(&mut cur, n, |b| {
-        let max = b.iter().fold(0u64, |m, &i| m.max(i as u64));
-        if max >= d as u64 {
-            bad = true;
-            out.resize(out.len() + b.len(), 0.0);
-        } else {
-            out.extend(b.iter().map(|&i| dict[i as usize]));
-        }
+        out.extend(b.iter().map(|&i| match dict.get(i as u64 as usize) {
+            Some(&v) => v,
+            None => {
+                bad = true;
+                0.0
+            }
+        }));
     })?;
     if bad {
         return Err(codec_err("dict: index out of range"));
