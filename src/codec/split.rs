@@ -181,29 +181,30 @@ pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecErro
         }
         lefts.push(l << p);
     }
-    let mut ranks: Vec<u32> = Vec::with_capacity(n);
-    let mut bad = false;
-    stream::decode(&mut cur, n, |b| {
-        for &r in b {
-            bad |= (r as u64) >= d;
-            ranks.push(r as u32);
-        }
-    })?;
-    if bad {
-        return Err(codec_err("split: rank out of range"));
-    }
+    let mut ranks: Vec<i64> = Vec::with_capacity(n);
+    stream::decode(&mut cur, n, |b| ranks.extend_from_slice(b))?;
     let m = (1u64 << p) - 1;
+    let lefts = &lefts[..];
+    let mut bad = false;
     out.reserve(n);
     let mut k = 0usize;
     stream::decode(&mut cur, n, |b| {
         let rs = &ranks[k..k + b.len()];
-        out.extend(
-            b.iter()
-                .zip(rs)
-                .map(|(&r, &q)| f64::from_bits(lefts[q as usize] | (r as u64 & m))),
-        );
+        out.extend(b.iter().zip(rs).map(|(&r, &q)| {
+            let l = match lefts.get(q as u64 as usize) {
+                Some(&l) => l,
+                None => {
+                    bad = true;
+                    0
+                }
+            };
+            f64::from_bits(l | (r as u64 & m))
+        }));
         k += b.len();
     })?;
+    if bad {
+        return Err(codec_err("split: rank out of range"));
+    }
     cur.finish()
 }
 
