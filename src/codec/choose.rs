@@ -1,13 +1,17 @@
 //! The adaptive value-codec chooser behind `encode_values`.
 //!
-//! Order of checks: empty -> plain (0 bytes); all bits identical ->
-//! constant; all integral -> integer, else decimal (if at most half the
-//! values are exceptions); dictionary (n >= 64, gives up past n/4 distinct
-//! values); when the best so far costs more than 32 bits/value, Gorilla,
-//! float-int or split, whichever looks smaller on a sample (at Cold all
-//! three, always, fully encoded); RLE when its size (known from the run count) can win;
-//! pco at Cold (feature `pco`).
-//! The smallest candidate wins; plain if nothing beats 8 bytes/value.
+//! Candidates, in order (each one fully encoded into a scratch buffer; the
+//! smallest wins, plain if nothing beats 8 bytes per value):
+//! 1. n = 0: plain (0 bytes). All bit patterns identical: constant, done.
+//! 2. All values integral: integer; otherwise decimal (exponent chosen on a
+//!    sample; given up if more than half the values would be exceptions).
+//! 3. n >= 64: dictionary (given up past n/4 distinct values, and past
+//!    2^14 at Hot / 2^20 at Cold).
+//! 4. Cold: Gorilla, float-int and split, all three. Hot, only when the best
+//!    so far costs more than 32 bits/value: whichever of the three looks
+//!    smallest on a sample of up to 8 blocks of 1024 values.
+//! 5. RLE, when the run count says it can win.
+//! 6. Cold with feature `pco`: pco.
 
 use super::bitpack::pool;
 use super::{Level, constant, decimal, dict, floatint, gorilla, id, integer, plain, rle, split};

@@ -13,7 +13,7 @@
 //! A regular series has all differences equal: each block is then `w = 0`,
 //! `base = interval`, `n_exc = 0`, i.e. about 4 bytes per 1024 timestamps
 //! (0.03 bit each). A jittered series costs about `log2(range of the
-//! differences)` bits; a gap costs one exception (2 bytes + its high bits).
+//! differences)` bits; a gap costs one exception (10 bits of position + its high bits).
 
 use super::CodecError;
 use super::bitpack::{Cursor, stream};
