@@ -494,7 +494,9 @@ fn robust_base(vals: &[i64]) -> i64 {
     }
     let mut lo = [i64::MAX; K]; // the K smallest, ascending
     let mut hi = [i64::MIN; K]; // the K largest, descending
-    for &v in vals {
+    #[cold]
+    #[inline(never)]
+    fn insert(lo: &mut [i64; K], hi: &mut [i64; K], v: i64) {
         if v < lo[K - 1] {
             let mut i = K - 1;
             while i > 0 && lo[i - 1] > v {
@@ -510,6 +512,15 @@ fn robust_base(vals: &[i64]) -> i64 {
                 i -= 1;
             }
             hi[i] = v;
+        }
+    }
+    // thresholds kept in registers; inserting is rare for most data
+    let (mut lo_t, mut hi_t) = (i64::MAX, i64::MIN);
+    for &v in vals {
+        if v < lo_t || v > hi_t {
+            insert(&mut lo, &mut hi, v);
+            lo_t = lo[K - 1];
+            hi_t = hi[K - 1];
         }
     }
     // width of the core (the top K-1 values are patched anyway)

@@ -9,7 +9,8 @@
 //!    2^14 at Hot / 2^20 at Cold).
 //! 4. Cold: Gorilla, float-int and split, all three. Hot, only when the best
 //!    so far costs more than 32 bits/value: whichever of the three looks
-//!    smallest on a sample of up to 8 blocks of 1024 values.
+//!    smallest on a sample of up to 8 blocks of 1024 values (on the whole
+//!    column, i.e. exactly, up to 16384 values).
 //! 5. RLE, when the run count says it can win.
 //! 6. Cold with feature `pco`: pco.
 
@@ -157,11 +158,11 @@ fn encode_inner(values: &[f64], level: Level, allow_dict: bool, out: &mut Vec<u8
 }
 
 /// Up to 8 blocks of 1024 consecutive values, evenly spread (all values if
-/// there are at most 8192).
+/// there are at most 16384: then the trial encodes are the real ones).
 fn block_sample(values: &[f64]) -> Vec<f64> {
     const B: usize = 1024;
     let n = values.len();
-    if n <= 8 * B {
+    if n <= 16 * B {
         return values.to_vec();
     }
     (0..8)
