@@ -78,12 +78,20 @@ const ROWS: usize = BLOCK / LANES;
 
 /// Per-thread pools of scratch vectors, so that repeated encodes do not
 /// pay for fresh (page-faulting) allocations. Nested users simply get a
-/// new vector; at most 4 vectors of at most 2^22 elements are kept.
+/// new vector. Per thread at most 3 i64 vectors of at most 2^20 elements
+/// and 3 byte vectors of at most 2^23 bytes are kept (<= 48 MiB), until
+/// [`release`].
 pub mod pool {
     use std::cell::Cell;
 
-    const KEEP: usize = 4;
-    const MAX_CAP: usize = 1 << 22;
+    const KEEP: usize = 3;
+    const MAX_CAP: usize = 1 << 20;
+
+    /// Frees this thread's pooled vectors.
+    pub fn release() {
+        I64.with(|c| drop(c.take()));
+        U8.with(|c| drop(c.take()));
+    }
 
     thread_local! {
         static I64: Cell<Vec<Vec<i64>>> = const { Cell::new(Vec::new()) };

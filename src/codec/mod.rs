@@ -173,6 +173,13 @@ pub fn encode_values_as(codec: u8, values: &[f64], out: &mut Vec<u8>) -> bool {
     true
 }
 
+/// Frees the scratch buffers the encoders keep per thread to avoid
+/// re-allocating on every flush (at most 48 MiB per thread; call this from a
+/// thread that is done encoding for a while).
+pub fn release_scratch_buffers() {
+    bitpack::pool::release();
+}
+
 /// Decodes `n` values written by `encode_values` with codec `codec`,
 /// appending them to `out`.
 pub fn decode_values(

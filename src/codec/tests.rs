@@ -107,6 +107,15 @@ fn timestamps_edge_cases() {
 }
 
 #[test]
+fn scratch_release_keeps_encoding_correct() {
+    let v: Vec<f64> = (0..5000).map(|i| f64::from(i % 300) / 8.0).collect();
+    let (c1, s1) = rt_values(&v, Level::Hot);
+    release_scratch_buffers();
+    let (c2, s2) = rt_values(&v, Level::Hot);
+    assert_eq!((c1, s1), (c2, s2));
+}
+
+#[test]
 fn unknown_ids_error() {
     for c in [0u8, 12, 200, 255] {
         assert!(decode_values(c, &[], 0, &mut Vec::new()).is_err());
