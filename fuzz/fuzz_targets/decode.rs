@@ -28,7 +28,12 @@ fuzz_target!(|data: &[u8]| {
             let c = encode_values(&values, level, &mut buf);
             let mut again = Vec::new();
             decode_values(c, &buf, n, &mut again).expect("re-encoded column decodes");
-            assert!(values.iter().zip(&again).all(|(a, b)| a.to_bits() == b.to_bits()));
+            assert!(
+                values
+                    .iter()
+                    .zip(&again)
+                    .all(|(a, b)| a.to_bits() == b.to_bits())
+            );
         }
     }
 
