@@ -67,6 +67,14 @@ pub fn choose_exponent(values: &[f64]) -> Option<u8> {
             .copied()
             .collect()
     };
+    // quick rejection of non-decimal data: 64 values spread over the
+    // sample, none of the exponents may leave more than 3/4 of them out
+    let step = sample.len().div_ceil(64);
+    let quick: Vec<f64> = sample.iter().step_by(step).copied().collect();
+    let fits = |e: usize| quick.iter().filter(|&&v| scale(v, e).is_some()).count();
+    if quick.len() >= 16 && (0..=MAX_E as usize).all(|e| fits(e) * 4 < quick.len()) {
+        return None;
+    }
     let mut best: Option<(u64, u8)> = None;
     let mut best_exc = usize::MAX;
     for e in 0..=MAX_E as usize {
