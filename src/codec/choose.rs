@@ -91,8 +91,8 @@ fn encode_inner(values: &[f64], level: Level, allow_dict: bool, out: &mut Vec<u8
             }
         }
     } else if best.len * 8 > n * 32 {
-        // Hot: estimate both on a sample of up to 8 blocks, encode the
-        // better one (if it looks better than the best so far)
+        // Hot: estimate Gorilla, float-int and split on a sample of up to
+        // 8 blocks, encode the best looking one if it beats the best so far
         let s = block_sample(values);
         let whole = s.len() == n;
         let mut gb = pool::take_u8();
