@@ -13,13 +13,32 @@ use nanots::codec::{
 
 const RUNS: usize = 5;
 
-/// Median seconds of `RUNS` runs of `f`.
+/// This thread's CPU time in seconds.
+fn cpu_now() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we pass.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}
+
+/// Median seconds of `RUNS` runs of `f`: wall-clock time, or this thread's
+/// CPU time if `NANOTS_BENCH_CPU_TIME` is set (robust on a loaded machine).
 fn time(mut f: impl FnMut()) -> f64 {
+    let cpu = std::env::var("NANOTS_BENCH_CPU_TIME").is_ok();
     let mut t: Vec<f64> = (0..RUNS)
         .map(|_| {
-            let s = Instant::now();
-            f();
-            s.elapsed().as_secs_f64()
+            if cpu {
+                let s = cpu_now();
+                f();
+                cpu_now() - s
+            } else {
+                let s = Instant::now();
+                f();
+                s.elapsed().as_secs_f64()
+            }
         })
         .collect();
     t.sort_by(f64::total_cmp);
@@ -113,7 +132,14 @@ fn main() {
     if let Ok(f) = std::env::var("NANOTS_BENCH_FILTER") {
         files.retain(|p| p.to_string_lossy().contains(&f));
     }
-    println!("bits/value (b/v) and speed (M values/s, median of {RUNS}); Hot codec in brackets");
+    let clock = if std::env::var("NANOTS_BENCH_CPU_TIME").is_ok() {
+        "thread CPU time"
+    } else {
+        "wall clock"
+    };
+    println!(
+        "bits/value (b/v) and speed (M values/s, median of {RUNS}, {clock}); Hot / Cold codec in brackets"
+    );
     println!(
         "{:<18} {:>7} | {:>20} | {:>20} | {:>20} | {:>20}",
         "file",

@@ -5,6 +5,8 @@
 //! 1. n = 0: plain (0 bytes). All bit patterns identical: constant, done.
 //! 2. All values integral: integer; otherwise decimal (exponent chosen on a
 //!    sample; given up if more than half the values would be exceptions).
+//!    At Hot, decimal is first only estimated on a sample of blocks, and
+//!    encoded after step 3 only if the estimate beats the dictionary.
 //! 3. n >= 64: dictionary (given up past n/4 distinct values, and past
 //!    2^14 at Hot / 2^20 at Cold).
 //! 4. Cold: Gorilla, float-int and split, all three. Hot, only when the best
@@ -58,20 +60,33 @@ fn encode_inner(values: &[f64], level: Level, allow_dict: bool, out: &mut Vec<u8
         bytes: Vec::new(),
         len: n * 8,
     };
+    let mut dec: Option<(u8, u64)> = None;
     if let Some(ints) = integer::as_integers(values) {
         let mut b = pool::take_u8();
         integer::encode_ints(&ints, &mut b);
         best.offer(id::INTEGER, b);
-    } else {
+    } else if level == Level::Cold {
         let mut b = pool::take_u8();
         if decimal::encode(values, &mut b) {
             best.offer(id::DECIMAL, b);
         }
+    } else {
+        // Hot: decimal is only estimated here and encoded below if it
+        // still looks smaller than the dictionary
+        dec = decimal::estimate(values);
     }
     if allow_dict && n >= 64 {
         let mut b = pool::take_u8();
         if dict::encode(values, level, &mut b) {
             best.offer(id::DICT, b);
+        }
+    }
+    if let Some((e, est)) = dec
+        && (est as usize) * 20 < best.len * 21
+    {
+        let mut b = pool::take_u8();
+        if decimal::encode_with(values, e, &mut b) {
+            best.offer(id::DECIMAL, b);
         }
     }
     if level == Level::Cold {

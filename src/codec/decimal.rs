@@ -21,7 +21,7 @@
 //! arbitrary (the encoder repeats the previous integer). Nothing follows the
 //! stream.
 
-use super::bitpack::{Cursor, pool, put_varint, stream};
+use super::bitpack::{BLOCK, Cursor, pool, put_varint, stream};
 use super::integer::ints_div_to_f64;
 use super::{CodecError, codec_err};
 
@@ -116,6 +116,45 @@ pub fn choose_exponent(values: &[f64]) -> Option<u8> {
         return None;
     }
     best.map(|(_, e)| e)
+}
+
+/// Picks the exponent and estimates the encoded size in bytes from up to 8
+/// evenly spread blocks of 1024 values, without encoding. None if the data
+/// is not decimal enough.
+pub fn estimate(values: &[f64]) -> Option<(u8, u64)> {
+    let e = choose_exponent(values)?;
+    let n = values.len();
+    let nb = n.div_ceil(BLOCK);
+    let take = nb.min(8);
+    let mut ints = Vec::with_capacity(take * BLOCK);
+    let mut exc = 0u64;
+    let mut prev = 0i64;
+    for k in 0..take {
+        let b = k * nb / take;
+        for &v in &values[b * BLOCK..((b + 1) * BLOCK).min(n)] {
+            match scale(v, e as usize) {
+                Some(i) => {
+                    ints.push(i);
+                    prev = i;
+                }
+                None => {
+                    exc += 1;
+                    ints.push(prev);
+                }
+            }
+        }
+    }
+    let m = ints.len() as u64;
+    if m == 0 || exc * 2 > m {
+        return None;
+    }
+    let bits = [stream::MODE_FOR, stream::MODE_DELTA, stream::MODE_LINEAR]
+        .iter()
+        .map(|&mode| stream::estimate(&ints, mode, 8))
+        .min()
+        .unwrap_or(u64::MAX / 2);
+    let n = n as u64;
+    Some((e, (bits / 8 + exc * 10) * n / m + 4))
 }
 
 /// Encodes with exponent `e`; returns false (writing nothing) if more than

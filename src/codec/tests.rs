@@ -45,7 +45,7 @@ fn chooser_picks() {
         let v: Vec<f64> = (0..10_000).map(|i| f64::from(i % 17)).collect();
         let (c, _) = rt_values(&v, level);
         assert!(c == id::INTEGER || c == id::PCO, "{c}");
-        let v: Vec<f64> = (0..10_000).map(|i| f64::from(i % 1700) / 100.0).collect();
+        let v: Vec<f64> = (0..10_000).map(|i| f64::from(i % 9000) / 100.0).collect();
         let (c, _) = rt_values(&v, level);
         assert!(c == id::DECIMAL || c == id::PCO, "{c}");
         let v: Vec<f64> = (0..10_000)
