@@ -9,8 +9,43 @@
 //! - it never panics, loops without progress, or allocates more than
 //!   `n` values plus a constant, whatever bytes it is handed;
 //! - `n` is bounded by the caller (the segment header's row count).
+//!
+//! # Codec ids (see [`id`])
+//!
+//! | id | name           | column     | layout documented in |
+//! |----|----------------|------------|----------------------|
+//! | 1  | `plain`        | both       | `plain.rs`: n x 8 bytes LE |
+//! | 2  | `gorilla`      | values     | `gorilla.rs`         |
+//! | 3  | `integer`      | values     | `integer.rs` (+ integer stream, `bitpack.rs`) |
+//! | 4  | `decimal`      | values     | `decimal.rs` (+ integer stream) |
+//! | 5  | `constant`     | values     | `constant.rs`        |
+//! | 6  | `rle`          | values     | `rle.rs`             |
+//! | 7  | `pco`          | values     | `pco.rs` (pco standalone format; feature `pco`) |
+//! | 8  | `ts-delta-for` | timestamps | `timestamp.rs` (+ integer stream) |
+//! | 9  | `dict`         | values     | `dict.rs` (+ a nested value codec, integer stream) |
+//! | 10 | `float-int`    | values     | `floatint.rs` (+ integer stream) |
+//! | 11 | `split`        | values     | `split.rs` (+ two integer streams) |
+//!
+//! `encode_timestamps` writes 8, or 1 when that is smaller (e.g. random
+//! order; and for n = 0, which is 0 bytes). `encode_values` writes 1 for
+//! n = 0 (0 bytes) and otherwise the smallest candidate (see `choose.rs`).
+//! Shared building blocks (all integers little-endian, LSB-first bit
+//! streams, varints, the FOR block with exceptions and the *integer
+//! stream*) are specified in `bitpack.rs`.
 
+mod bitpack;
+mod choose;
+mod constant;
+mod decimal;
+mod dict;
+mod floatint;
+mod gorilla;
+mod integer;
+mod pco;
 mod plain;
+mod rle;
+mod split;
+mod timestamp;
 
 use std::fmt;
 
@@ -18,6 +53,33 @@ use std::fmt;
 pub mod id {
     /// Little-endian 8-byte values, one after another (i64 or f64 bits).
     pub const PLAIN: u8 = 1;
+    /// Facebook Gorilla XOR float compression (`gorilla.rs`).
+    pub const GORILLA: u8 = 2;
+    /// Floats that are all integral (not -0.0, within +-2^53) as an integer
+    /// stream: FOR or delta + FOR bit-packing (`integer.rs`).
+    pub const INTEGER: u8 = 3;
+    /// Decimal-scaled floats (ALP's idea): `i / 10^e` with verbatim
+    /// exceptions, integers as an integer stream (`decimal.rs`).
+    pub const DECIMAL: u8 = 4;
+    /// All values bit-identical: the 8 bytes of one value (`constant.rs`).
+    pub const CONSTANT: u8 = 5;
+    /// Run-length encoding: (varint length, 8-byte value) runs (`rle.rs`).
+    pub const RLE: u8 = 6;
+    /// The `pco` crate's standalone format, cold tier (`pco.rs`; needs the
+    /// `pco` cargo feature to decode).
+    pub const PCO: u8 = 7;
+    /// Timestamps: delta + frame-of-reference bit-packing in blocks of 1024
+    /// with exceptions (`timestamp.rs`).
+    pub const TS_DELTA_FOR: u8 = 8;
+    /// Dictionary: sorted distinct values (themselves encoded by another
+    /// value codec) plus an integer stream of indices (`dict.rs`).
+    pub const DICT: u8 = 9;
+    /// Float bit patterns mapped to order-preserving i64, as an integer
+    /// stream (`floatint.rs`): for high-precision data.
+    pub const FLOAT_INT: u8 = 10;
+    /// ALP_rd-style split: frequency-ranked dictionary of the high bits
+    /// plus bit-packed low bits (`split.rs`): for high-precision data.
+    pub const SPLIT: u8 = 11;
 }
 
 /// A decoder found bytes it cannot interpret. The segment reader turns this
@@ -48,8 +110,14 @@ pub enum Level {
 /// Encodes timestamps (any order, though sorted input compresses best),
 /// appending the encoded bytes to `out`. Returns the codec id used.
 pub fn encode_timestamps(ts: &[i64], out: &mut Vec<u8>) -> u8 {
-    plain::encode_i64(ts, out);
-    id::PLAIN
+    let start = out.len();
+    timestamp::encode(ts, out);
+    if out.len() - start > ts.len() * 8 {
+        out.truncate(start);
+        plain::encode_i64(ts, out);
+        return id::PLAIN;
+    }
+    id::TS_DELTA_FOR
 }
 
 /// Decodes `n` timestamps written by `encode_timestamps` with codec `codec`,
@@ -57,6 +125,7 @@ pub fn encode_timestamps(ts: &[i64], out: &mut Vec<u8>) -> u8 {
 pub fn decode_timestamps(codec: u8, data: &[u8], n: usize, out: &mut Vec<i64>) -> Result<(), CodecError> {
     match codec {
         id::PLAIN => plain::decode_i64(data, n, out),
+        id::TS_DELTA_FOR => timestamp::decode(data, n, out),
         other => Err(codec_err(format!("unknown timestamp codec id {other}"))),
     }
 }
@@ -64,9 +133,46 @@ pub fn decode_timestamps(codec: u8, data: &[u8], n: usize, out: &mut Vec<i64>) -
 /// Encodes `values` losslessly (bit-exact, NaN payloads included), appending
 /// the bytes to `out`. Returns the codec id chosen.
 pub fn encode_values(values: &[f64], level: Level, out: &mut Vec<u8>) -> u8 {
-    let _ = level;
-    plain::encode_f64(values, out);
-    id::PLAIN
+    choose::encode_values(values, level, out)
+}
+
+/// Encodes `values` with one specific codec, for tests, benchmarks and
+/// tools. Returns false (appending nothing) if that codec cannot represent
+/// the values (e.g. integer with a fraction) or is not compiled in.
+pub fn encode_values_as(codec: u8, values: &[f64], out: &mut Vec<u8>) -> bool {
+    match codec {
+        id::PLAIN => plain::encode_f64(values, out),
+        id::GORILLA => gorilla::encode(values, out),
+        id::INTEGER => match integer::as_integers(values) {
+            Some(ints) => integer::encode_ints(&ints, out),
+            None => return false,
+        },
+        id::DECIMAL => return decimal::encode(values, out),
+        id::CONSTANT => match constant::common_bits(values) {
+            Some(b) => constant::encode(b, out),
+            None => return false,
+        },
+        id::RLE => rle::encode(values, out),
+        id::DICT => return dict::encode(values, Level::Hot, out),
+        id::FLOAT_INT => floatint::encode(values, out),
+        id::SPLIT => {
+            let Some((p, _)) = split::choose(&values[..values.len().min(1024)]) else {
+                return false;
+            };
+            return split::encode_with(values, p, out);
+        }
+        #[cfg(feature = "pco")]
+        id::PCO => return pco::encode(values, out),
+        _ => return false,
+    }
+    true
+}
+
+/// Frees the scratch buffers the encoders keep per thread to avoid
+/// re-allocating on every flush (at most 48 MiB per thread; call this from a
+/// thread that is done encoding for a while).
+pub fn release_scratch_buffers() {
+    bitpack::pool::release();
 }
 
 /// Decodes `n` values written by `encode_values` with codec `codec`,
@@ -74,6 +180,15 @@ pub fn encode_values(values: &[f64], level: Level, out: &mut Vec<u8>) -> u8 {
 pub fn decode_values(codec: u8, data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecError> {
     match codec {
         id::PLAIN => plain::decode_f64(data, n, out),
+        id::GORILLA => gorilla::decode(data, n, out),
+        id::INTEGER => integer::decode(data, n, out),
+        id::DECIMAL => decimal::decode(data, n, out),
+        id::CONSTANT => constant::decode(data, n, out),
+        id::RLE => rle::decode(data, n, out),
+        id::DICT => dict::decode(data, n, out),
+        id::FLOAT_INT => floatint::decode(data, n, out),
+        id::SPLIT => split::decode(data, n, out),
+        id::PCO => pco::decode(data, n, out),
         other => Err(codec_err(format!("unknown value codec id {other}"))),
     }
 }
@@ -82,6 +197,19 @@ pub fn decode_values(codec: u8, data: &[u8], n: usize, out: &mut Vec<f64>) -> Re
 pub fn codec_name(codec: u8) -> &'static str {
     match codec {
         id::PLAIN => "plain",
+        id::GORILLA => "gorilla",
+        id::INTEGER => "integer",
+        id::DECIMAL => "decimal",
+        id::CONSTANT => "constant",
+        id::RLE => "rle",
+        id::DICT => "dict",
+        id::FLOAT_INT => "float-int",
+        id::SPLIT => "split",
+        id::PCO => "pco",
+        id::TS_DELTA_FOR => "ts-delta-for",
         _ => "unknown",
     }
 }
+
+#[cfg(test)]
+mod tests;

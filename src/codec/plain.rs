@@ -42,6 +42,25 @@ pub fn decode_f64(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), Codec
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn prop_round_trip(vals in proptest::collection::vec(any::<i64>(), 0..1000)) {
+            let mut buf = Vec::new();
+            encode_i64(&vals, &mut buf);
+            let mut out = Vec::new();
+            decode_i64(&buf, vals.len(), &mut out).unwrap();
+            prop_assert_eq!(&out, &vals);
+            let f: Vec<f64> = vals.iter().map(|&b| f64::from_bits(b as u64)).collect();
+            let mut buf2 = Vec::new();
+            encode_f64(&f, &mut buf2);
+            prop_assert_eq!(&buf2, &buf);
+            let mut outf = Vec::new();
+            decode_f64(&buf2, f.len(), &mut outf).unwrap();
+            prop_assert!(outf.iter().zip(&f).all(|(a, b)| a.to_bits() == b.to_bits()));
+        }
+    }
 
     #[test]
     fn round_trip_special_values_bit_exact() {

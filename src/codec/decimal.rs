@@ -1,0 +1,318 @@
+//! Codec 4, `decimal`: decimal-scaled floats (the idea of ALP, SIGMOD 2023).
+//!
+//! For an exponent `e` (0..=18), every value `v` that equals
+//! `(i as f64) / 10^e` bit-exactly for some i64 `i` (with `|v * 10^e| < 2^51`)
+//! is stored as `i` in an integer stream; the others (NaN, infinities, -0.0,
+//! too many digits, too large) are exceptions stored verbatim.
+//!
+//! Layout:
+//!
+//! | offset | size        | field                                                  |
+//! |--------|-------------|--------------------------------------------------------|
+//! | 0      | 1           | `e`, 0..=18                                            |
+//! | 1      | varint      | `n_exc`, 0..=n                                         |
+//! | ...    | `n_exc` varints | exception positions: the first absolute, then each as `pos[k] - pos[k-1] - 1` (strictly increasing, < n) |
+//! | ...    | `n_exc` x 8 | exception values: f64 bits, u64 LE                     |
+//! | ...    | ...         | one integer stream of `n` i64 (see [`super::bitpack::stream`]: mode u8, 0 = FOR / 1 = delta, then FOR blocks) |
+//!
+//! Decoding: `value[k] = (i[k] as f64) / 10^e` (IEEE division, round to
+//! nearest even; `10^e` is exact in f64), then `value[pos[j]] =
+//! from_bits(exc[j])`. The integer stored at an exception position is
+//! arbitrary (the encoder repeats the previous integer). Nothing follows the
+//! stream.
+
+use super::bitpack::{BLOCK, Cursor, pool, put_varint, stream};
+use super::integer::ints_div_to_f64;
+use super::{CodecError, codec_err};
+
+pub const MAX_E: u8 = 18;
+
+const POW10: [f64; 19] =
+    [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18];
+const MAGIC: f64 = 6755399441055744.0; // 1.5 * 2^52
+const FAST: f64 = 2251799813685248.0; // 2^51
+
+/// The integer `v` scales to at exponent `e`, if it round-trips exactly.
+#[inline]
+fn scale(v: f64, e: usize) -> Option<i64> {
+    let p = POW10[e];
+    let x = v * p;
+    if x.is_nan() || x.abs() >= FAST {
+        return None;
+    }
+    let i = ((x + MAGIC) - MAGIC) as i64;
+    if ((i as f64) / p).to_bits() == v.to_bits() { Some(i) } else { None }
+}
+
+/// Picks the exponent from a sample of at most 1024 values (32 runs of 32), minimizing an
+/// estimated size. Returns `None` if even the best leaves more than half the
+/// sample as exceptions.
+pub fn choose_exponent(values: &[f64]) -> Option<u8> {
+    let n = values.len();
+    if n == 0 {
+        return Some(0);
+    }
+    // 32 runs of 32 consecutive values, spread evenly
+    let sample: Vec<f64> = if n <= 1024 {
+        values.to_vec()
+    } else {
+        (0..32).flat_map(|k| &values[k * (n - 32) / 31..][..32]).copied().collect()
+    };
+    // quick rejection of non-decimal data: 64 values spread over the
+    // sample, none of the exponents may leave more than 3/4 of them out
+    let step = sample.len().div_ceil(64);
+    let quick: Vec<f64> = sample.iter().step_by(step).copied().collect();
+    let fits = |e: usize| quick.iter().filter(|&&v| scale(v, e).is_some()).count();
+    if quick.len() >= 16 && (0..=MAX_E as usize).all(|e| fits(e) * 4 < quick.len()) {
+        return None;
+    }
+    let mut best: Option<(u64, u8)> = None;
+    let mut best_exc = usize::MAX;
+    for e in 0..=MAX_E as usize {
+        let mut exc = 0usize;
+        let mut mn = i64::MAX;
+        let mut mx = i64::MIN;
+        let mut prev = 0i64;
+        let mut dmax = 0u64;
+        for &v in &sample {
+            match scale(v, e) {
+                Some(i) => {
+                    mn = mn.min(i);
+                    mx = mx.max(i);
+                    dmax = dmax.max(i.wrapping_sub(prev).unsigned_abs());
+                    prev = i;
+                }
+                None => exc += 1,
+            }
+        }
+        let ok = sample.len() - exc;
+        let range_bits = if ok == 0 { 0 } else { 64 - (mx.wrapping_sub(mn) as u64).leading_zeros() };
+        let delta_bits = 65 - dmax.leading_zeros();
+        let bits = u64::from(range_bits.min(delta_bits));
+        let cost = ok as u64 * bits + exc as u64 * 80;
+        if best.is_none_or(|(c, _)| cost < c) {
+            best = Some((cost, e as u8));
+        }
+        best_exc = best_exc.min(exc);
+        if exc == 0 {
+            // larger exponents only widen the integers
+            break;
+        }
+    }
+    if best_exc * 2 > sample.len() {
+        return None;
+    }
+    best.map(|(_, e)| e)
+}
+
+/// Picks the exponent and estimates the encoded size in bytes from up to 8
+/// evenly spread blocks of 1024 values, without encoding. None if the data
+/// is not decimal enough.
+pub fn estimate(values: &[f64]) -> Option<(u8, u64)> {
+    let e = choose_exponent(values)?;
+    let n = values.len();
+    let nb = n.div_ceil(BLOCK);
+    let take = nb.min(8);
+    let mut ints = Vec::with_capacity(take * BLOCK);
+    let mut exc = 0u64;
+    let mut prev = 0i64;
+    for k in 0..take {
+        let b = k * nb / take;
+        for &v in &values[b * BLOCK..((b + 1) * BLOCK).min(n)] {
+            match scale(v, e as usize) {
+                Some(i) => {
+                    ints.push(i);
+                    prev = i;
+                }
+                None => {
+                    exc += 1;
+                    ints.push(prev);
+                }
+            }
+        }
+    }
+    let m = ints.len() as u64;
+    if m == 0 || exc * 2 > m {
+        return None;
+    }
+    let bits = [stream::MODE_FOR, stream::MODE_DELTA, stream::MODE_LINEAR]
+        .iter()
+        .map(|&mode| stream::estimate(&ints, mode, 8))
+        .min()
+        .unwrap_or(u64::MAX / 2);
+    let n = n as u64;
+    Some((e, (bits / 8 + exc * 10) * n / m + 4))
+}
+
+/// Encodes with exponent `e`; returns false (writing nothing) if more than
+/// half the values would be exceptions.
+pub fn encode_with(values: &[f64], e: u8, out: &mut Vec<u8>) -> bool {
+    let n = values.len();
+    let mut ints = pool::take_i64();
+    ints.reserve(n);
+    let mut exc_pos: Vec<u32> = Vec::new();
+    let mut prev = 0i64;
+    for (k, &v) in values.iter().enumerate() {
+        match scale(v, e as usize) {
+            Some(i) => {
+                ints.push(i);
+                prev = i;
+            }
+            None => {
+                exc_pos.push(k as u32);
+                ints.push(prev);
+            }
+        }
+    }
+    if exc_pos.len() * 2 > n {
+        pool::give_i64(ints);
+        return false;
+    }
+    out.push(e);
+    put_varint(out, exc_pos.len() as u64);
+    let mut last: i64 = -1;
+    for &p in &exc_pos {
+        put_varint(out, (i64::from(p) - last - 1) as u64);
+        last = i64::from(p);
+    }
+    for &p in &exc_pos {
+        out.extend_from_slice(&values[p as usize].to_bits().to_le_bytes());
+    }
+    stream::encode(&ints, stream::choose_mode(&ints), out);
+    pool::give_i64(ints);
+    true
+}
+
+/// Chooses the exponent and encodes; false (nothing written) if unsuitable.
+pub fn encode(values: &[f64], out: &mut Vec<u8>) -> bool {
+    match choose_exponent(values) {
+        Some(e) => encode_with(values, e, out),
+        None => false,
+    }
+}
+
+pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecError> {
+    let mut cur = Cursor::new(data);
+    let e = cur.u8()?;
+    if e > MAX_E {
+        return Err(codec_err(format!("decimal: exponent {e} > {MAX_E}")));
+    }
+    let n_exc = cur.varint()?;
+    if n_exc > n as u64 || n_exc.saturating_mul(9) > cur.remaining() as u64 {
+        return Err(codec_err(format!("decimal: bad exception count {n_exc}")));
+    }
+    let n_exc = n_exc as usize;
+    let mut pos = Vec::with_capacity(n_exc);
+    let mut last: u64 = u64::MAX; // -1
+    for _ in 0..n_exc {
+        let gap = cur.varint()?;
+        let p = last.wrapping_add(1).checked_add(gap).filter(|&p| p < n as u64);
+        let Some(p) = p else {
+            return Err(codec_err("decimal: exception position out of range"));
+        };
+        pos.push(p as usize);
+        last = p;
+    }
+    let exc = cur.bytes(n_exc * 8)?;
+    let start = out.len();
+    out.reserve(n);
+    let div = POW10[e as usize];
+    stream::decode(&mut cur, n, |b| ints_div_to_f64(b, div, out))?;
+    cur.finish()?;
+    let dst = &mut out[start..];
+    for (p, b) in pos.iter().zip(exc.chunks_exact(8)) {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        dst[*p] = f64::from_bits(u64::from_le_bytes(a));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn rt(vals: &[f64]) -> Option<usize> {
+        let mut buf = Vec::new();
+        if !encode(vals, &mut buf) {
+            return None;
+        }
+        let mut out = vec![1.0];
+        decode(&buf, vals.len(), &mut out).unwrap();
+        let a: Vec<u64> = vals.iter().map(|v| v.to_bits()).collect();
+        let b: Vec<u64> = out[1..].iter().map(|v| v.to_bits()).collect();
+        assert_eq!(a, b);
+        Some(buf.len())
+    }
+
+    #[test]
+    fn picks_smallest_exponent() {
+        let v: Vec<f64> = (0..3000).map(|i| f64::from(i % 1000) / 100.0).collect();
+        assert_eq!(choose_exponent(&v), Some(2));
+        let v: Vec<f64> = (0..3000).map(|i| 88.5 + f64::from(i % 97) / 100000.0).collect();
+        assert_eq!(choose_exponent(&v), Some(5));
+        let v: Vec<f64> = vec![0.1, 0.2, 0.3];
+        assert_eq!(choose_exponent(&v), Some(1));
+    }
+
+    #[test]
+    fn edge_cases_and_exceptions() {
+        assert_eq!(rt(&[]), Some(1 + 1 + 1));
+        rt(&[0.5]).unwrap();
+        let mut v: Vec<f64> = (0..5000).map(|i| f64::from(i % 300 - 70) / 10.0).collect();
+        v[0] = f64::NAN;
+        v[17] = -0.0;
+        v[1024] = f64::INFINITY;
+        v[1025] = f64::NEG_INFINITY;
+        v[4999] = f64::from_bits(0x7ff0_0000_dead_beef);
+        v[3000] = std::f64::consts::PI;
+        v[3001] = 5e-324;
+        let size = rt(&v).unwrap();
+        assert!(size < 5000 * 12 / 8 + 120, "{size}");
+        // all NaN: not suitable
+        assert_eq!(rt(&[f64::NAN; 100]), None);
+        assert_eq!(rt(&[1e300, 1e300]), None);
+    }
+
+    #[test]
+    fn corrupt_inputs_error() {
+        let mut v: Vec<f64> = (0..3000).map(|i| f64::from(i % 1000) / 100.0).collect();
+        v[5] = f64::NAN;
+        let mut buf = Vec::new();
+        assert!(encode(&v, &mut buf));
+        for cut in 0..buf.len() {
+            assert!(decode(&buf[..cut], v.len(), &mut Vec::new()).is_err());
+        }
+        let mut bad = buf.clone();
+        bad[0] = 19;
+        assert!(decode(&bad, v.len(), &mut Vec::new()).is_err());
+        let mut bad = buf.clone();
+        bad[1] = 0x7f;
+        assert!(decode(&bad, v.len(), &mut Vec::new()).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn prop_decimals(ints in proptest::collection::vec(-10_000_000i64..10_000_000, 1..3000), e in 0usize..8, specials in proptest::collection::vec((any::<usize>(), any::<u64>()), 0..20)) {
+            let mut v: Vec<f64> = ints.iter().map(|&i| i as f64 / POW10[e]).collect();
+            let len = v.len();
+            for (p, b) in specials {
+                v[p % len] = f64::from_bits(b);
+            }
+            let _ = rt(&v);
+        }
+
+        #[test]
+        fn prop_any_bits_with_forced_exponent(bits in proptest::collection::vec(any::<u64>(), 0..500), e in 0u8..=MAX_E) {
+            let v: Vec<f64> = bits.iter().map(|&b| f64::from_bits(b)).collect();
+            let mut buf = Vec::new();
+            if encode_with(&v, e, &mut buf) {
+                let mut out = Vec::new();
+                decode(&buf, v.len(), &mut out).unwrap();
+                let got: Vec<u64> = out.iter().map(|x| x.to_bits()).collect();
+                prop_assert_eq!(got, bits);
+            }
+        }
+    }
+}

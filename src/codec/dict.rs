@@ -1,0 +1,199 @@
+//! Codec 9, `dict`: dictionary encoding for columns with few distinct
+//! values (relative to their length).
+//!
+//! The dictionary holds the distinct bit patterns sorted by
+//! `f64::total_cmp` (so nearby values get nearby indices), itself encoded by
+//! another value codec; each value is then its index, as an integer stream.
+//!
+//! Layout:
+//!
+//! | size          | field                                                        |
+//! |---------------|--------------------------------------------------------------|
+//! | varint        | `d`, the dictionary length, 1..=n                             |
+//! | u8            | `dc`, codec id of the dictionary (any value codec but 9)      |
+//! | varint        | `len`, byte length of the encoded dictionary                  |
+//! | `len` bytes   | the `d` dictionary values encoded with codec `dc`             |
+//! | ...           | one integer stream of the `n` indices, each in 0..d (see [`super::bitpack::stream`]: mode u8 0 = FOR / 1 = delta, then FOR blocks) |
+//!
+//! Nothing follows the index stream. `value[k] = dict[index[k]]`.
+
+use super::bitpack::{Cursor, pool, put_varint, stream};
+use super::{CodecError, Level, codec_err, decode_values, id};
+
+/// Sort key giving `f64::total_cmp` order on bit patterns.
+#[inline]
+fn key(bits: u64) -> u64 {
+    if bits >> 63 == 1 { !bits } else { bits | (1 << 63) }
+}
+
+const EMPTY: u32 = u32::MAX;
+
+#[inline]
+fn hash(b: u64, shift: u32) -> usize {
+    (b.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
+}
+
+/// Encodes with a dictionary; false (nothing written) if there are more
+/// than `n / 4` distinct values, or more than 2^14 (Hot) / 2^20 (Cold).
+pub fn encode(values: &[f64], level: Level, out: &mut Vec<u8>) -> bool {
+    let n = values.len();
+    let cap = if level == Level::Hot { 1 << 14 } else { 1 << 20 };
+    let limit = (n / 4).min(cap);
+    if n == 0 || limit == 0 {
+        return false;
+    }
+    // open addressing, bit pattern -> insertion id; grows at load 1/2
+    let mut size = 1024usize;
+    let mut shift = 64 - size.trailing_zeros();
+    let mut table: Vec<(u64, u32)> = vec![(0, EMPTY); size];
+    // insertion id of each value, later turned into its rank in place
+    let mut idx = pool::take_i64();
+    idx.reserve(n);
+    let mut distinct: Vec<u64> = Vec::new();
+    for v in values {
+        let b = v.to_bits();
+        let mut i = hash(b, shift);
+        let id = loop {
+            let (k, id) = table[i];
+            if id == EMPTY {
+                if distinct.len() >= limit {
+                    pool::give_i64(idx);
+                    return false;
+                }
+                let id = distinct.len() as u32;
+                table[i] = (b, id);
+                distinct.push(b);
+                if distinct.len() * 2 > size {
+                    size *= 2;
+                    shift -= 1;
+                    table = vec![(0, EMPTY); size];
+                    for (k, &d) in distinct.iter().enumerate() {
+                        let mut j = hash(d, shift);
+                        while table[j].1 != EMPTY {
+                            j = (j + 1) & (size - 1);
+                        }
+                        table[j] = (d, k as u32);
+                    }
+                }
+                break id;
+            }
+            if k == b {
+                break id;
+            }
+            i = (i + 1) & (size - 1);
+        };
+        idx.push(i64::from(id));
+    }
+    drop(table);
+    let mut order: Vec<(u64, u32)> = distinct.iter().enumerate().map(|(k, &b)| (key(b), k as u32)).collect();
+    order.sort_unstable();
+    let mut rank_of = vec![0u32; distinct.len()];
+    for (r, &(_, k)) in order.iter().enumerate() {
+        rank_of[k as usize] = r as u32;
+    }
+    for x in idx.iter_mut() {
+        *x = i64::from(rank_of[*x as usize]);
+    }
+    let distinct: Vec<u64> = order.iter().map(|&(_, k)| distinct[k as usize]).collect();
+    let dict: Vec<f64> = distinct.iter().map(|&b| f64::from_bits(b)).collect();
+    let mut dbytes = Vec::new();
+    let dc = super::choose::encode_values_no_dict(&dict, level, &mut dbytes);
+    put_varint(out, dict.len() as u64);
+    out.push(dc);
+    put_varint(out, dbytes.len() as u64);
+    out.extend_from_slice(&dbytes);
+    stream::encode(&idx, stream::choose_mode(&idx), out);
+    pool::give_i64(idx);
+    true
+}
+
+pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecError> {
+    let mut cur = Cursor::new(data);
+    let d = cur.varint()?;
+    if d == 0 || d > n as u64 {
+        return Err(codec_err(format!("dict: bad dictionary length {d} for {n} values")));
+    }
+    let d = d as usize;
+    let dc = cur.u8()?;
+    if dc == id::DICT {
+        return Err(codec_err("dict: nested dictionary"));
+    }
+    let len = cur.varint()?;
+    if len > cur.remaining() as u64 {
+        return Err(codec_err("dict: dictionary longer than the data"));
+    }
+    let dbytes = cur.bytes(len as usize)?;
+    let mut dict = Vec::with_capacity(d);
+    decode_values(dc, dbytes, d, &mut dict)?;
+    out.reserve(n);
+    let mut bad = false;
+    let dict = &dict[..d];
+    stream::decode(&mut cur, n, |b| {
+        out.extend(b.iter().map(|&i| match dict.get(i as u64 as usize) {
+            Some(&v) => v,
+            None => {
+                bad = true;
+                0.0
+            }
+        }));
+    })?;
+    if bad {
+        return Err(codec_err("dict: index out of range"));
+    }
+    cur.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn rt(vals: &[f64]) -> Option<usize> {
+        let mut buf = Vec::new();
+        if !encode(vals, Level::Hot, &mut buf) {
+            return None;
+        }
+        let mut out = vec![3.0];
+        decode(&buf, vals.len(), &mut out).unwrap();
+        let a: Vec<u64> = vals.iter().map(|v| v.to_bits()).collect();
+        let b: Vec<u64> = out[1..].iter().map(|v| v.to_bits()).collect();
+        assert_eq!(a, b);
+        Some(buf.len())
+    }
+
+    #[test]
+    fn round_trips_and_limits() {
+        assert_eq!(rt(&[]), None);
+        assert_eq!(rt(&[1.0, 2.0, 3.0]), None);
+        let specials = [f64::NAN, -0.0, 0.0, f64::INFINITY, f64::NEG_INFINITY, 5e-324, 0.7, -2.5];
+        let v: Vec<f64> = (0..5000).map(|i| specials[(i * 7 + i / 3) % specials.len()]).collect();
+        let size = rt(&v).unwrap();
+        assert!(size < 5000 * 3 / 8 + 200, "{size}");
+        let v: Vec<f64> = (0..5000).map(|i| f64::from(i % 2000)).collect();
+        assert_eq!(rt(&v), None);
+        let v: Vec<f64> = (0..5000).map(|i| f64::from(i % 1000) * 0.123_456_789).collect();
+        rt(&v).unwrap();
+    }
+
+    #[test]
+    fn corrupt_inputs_error() {
+        let v: Vec<f64> = (0..3000).map(|i| f64::from(i % 50) * 0.37).collect();
+        let mut buf = Vec::new();
+        assert!(encode(&v, Level::Hot, &mut buf));
+        for cut in 0..buf.len() {
+            assert!(decode(&buf[..cut], v.len(), &mut Vec::new()).is_err());
+        }
+        let mut bad = buf.clone();
+        bad[1] = id::DICT;
+        assert!(decode(&bad, v.len(), &mut Vec::new()).is_err());
+        assert!(decode(&buf, 10, &mut Vec::new()).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn prop_dict(pool in proptest::collection::vec(any::<u64>(), 1..20), picks in proptest::collection::vec(any::<usize>(), 0..3000)) {
+            let v: Vec<f64> = picks.iter().map(|&p| f64::from_bits(pool[p % pool.len()])).collect();
+            let _ = rt(&v);
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! Codec 3, `integer`: floats that are all integral (not -0.0, within
+//! +-2^53) stored as i64 in an integer stream.
+//!
+//! Layout: exactly one integer stream (see [`super::bitpack::stream`])
+//! of the `n` values converted to i64, and nothing after it:
+//!
+//! | offset | size | field                                                  |
+//! |--------|------|--------------------------------------------------------|
+//! | 0      | 1    | mode: 0 = FOR, 1 = delta                               |
+//! | 1      | 8    | delta mode only (and n > 0): first value, i64 LE       |
+//! | ...    | ...  | FOR blocks of 1024 (of the values, or of the `n - 1` wrapping differences) |
+//!
+//! Decoding converts each i64 `i` with `i as f64` (round to nearest even).
+
+use super::CodecError;
+use super::bitpack::{Cursor, stream};
+
+/// Largest magnitude the integer codec accepts (every integer up to it is
+/// exactly representable).
+pub const LIMIT: f64 = 9007199254740992.0; // 2^53
+
+/// Returns the values as i64 if every one is integral, not -0.0 and within
+/// +-2^53.
+pub fn as_integers(values: &[f64]) -> Option<Vec<i64>> {
+    let mut ints = Vec::with_capacity(values.len());
+    for &v in values {
+        if v.is_nan() || v.abs() > LIMIT || v.trunc() != v || v.to_bits() == (-0.0f64).to_bits() {
+            return None;
+        }
+        ints.push(v as i64);
+    }
+    Some(ints)
+}
+
+pub fn encode_ints(ints: &[i64], out: &mut Vec<u8>) {
+    stream::encode(ints, stream::choose_mode(ints), out);
+}
+
+const MAGIC: f64 = 6755399441055744.0; // 1.5 * 2^52
+const MAGIC_BITS: i64 = 0x4338_0000_0000_0000; // bits of MAGIC
+const FAST: i64 = 1 << 51;
+
+/// Whether every value is within [-2^51, 2^51) (branch-free, vectorizable).
+#[inline(always)]
+fn fits_fast(b: &[i64]) -> bool {
+    let acc = b.iter().fold(0u64, |acc, &x| acc | x.wrapping_add(FAST) as u64);
+    acc >> 52 == 0
+}
+
+/// Appends `i as f64` for every i (vectorizable when all |i| < 2^51).
+#[inline(always)]
+pub fn ints_to_f64(b: &[i64], out: &mut Vec<f64>) {
+    let start = out.len();
+    out.resize(start + b.len(), 0.0);
+    let dst = &mut out[start..];
+    if fits_fast(b) {
+        for (o, &i) in dst.iter_mut().zip(b) {
+            *o = f64::from_bits(i.wrapping_add(MAGIC_BITS) as u64) - MAGIC;
+        }
+    } else {
+        for (o, &i) in dst.iter_mut().zip(b) {
+            *o = i as f64;
+        }
+    }
+}
+
+/// Appends `i as f64 / div` for every i.
+#[inline(always)]
+pub fn ints_div_to_f64(b: &[i64], div: f64, out: &mut Vec<f64>) {
+    let start = out.len();
+    out.resize(start + b.len(), 0.0);
+    let dst = &mut out[start..];
+    if fits_fast(b) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            unsafe { div_fast_avx2(dst, b, div) };
+            return;
+        }
+        div_fast(dst, b, div);
+    } else {
+        for (o, &i) in dst.iter_mut().zip(b) {
+            *o = i as f64 / div;
+        }
+    }
+}
+
+#[inline(always)]
+fn div_fast(dst: &mut [f64], b: &[i64], div: f64) {
+    for (o, &i) in dst.iter_mut().zip(b) {
+        *o = (f64::from_bits(i.wrapping_add(MAGIC_BITS) as u64) - MAGIC) / div;
+    }
+}
+
+/// `div_fast` compiled for AVX2 (4-wide division): the division is the
+/// bottleneck of decimal decoding.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn div_fast_avx2(dst: &mut [f64], b: &[i64], div: f64) {
+    div_fast(dst, b, div)
+}
+
+pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecError> {
+    let mut cur = Cursor::new(data);
+    out.reserve(n);
+    stream::decode(&mut cur, n, |b| ints_to_f64(b, out))?;
+    cur.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn rt(vals: &[f64]) -> usize {
+        let ints = as_integers(vals).expect("integral");
+        let mut buf = Vec::new();
+        encode_ints(&ints, &mut buf);
+        let mut out = Vec::new();
+        decode(&buf, vals.len(), &mut out).unwrap();
+        let a: Vec<u64> = vals.iter().map(|v| v.to_bits()).collect();
+        let b: Vec<u64> = out.iter().map(|v| v.to_bits()).collect();
+        assert_eq!(a, b);
+        buf.len()
+    }
+
+    #[test]
+    fn acceptance() {
+        assert!(as_integers(&[1.0, -0.0]).is_none());
+        assert!(as_integers(&[f64::NAN]).is_none());
+        assert!(as_integers(&[f64::INFINITY]).is_none());
+        assert!(as_integers(&[0.5]).is_none());
+        assert!(as_integers(&[LIMIT * 2.0]).is_none());
+        assert_eq!(as_integers(&[LIMIT, -LIMIT, 0.0]).unwrap(), vec![1 << 53, -(1 << 53), 0]);
+    }
+
+    #[test]
+    fn edge_cases() {
+        rt(&[]);
+        rt(&[7.0]);
+        rt(&[LIMIT, -LIMIT, 0.0, 1.0, -1.0, LIMIT - 1.0]);
+        let v: Vec<f64> = (0..5000).map(|i| f64::from(i * 3 % 17)).collect();
+        assert!(rt(&v) < 5000 * 5 / 8 + 100);
+        let v: Vec<f64> = (0..5000).map(|i| f64::from(1_000_000 + i)).collect();
+        assert!(rt(&v) < 100);
+        let v: Vec<f64> = (0..3000).map(|i| ((i as f64) * 1e12).min(LIMIT)).collect();
+        rt(&v);
+    }
+
+    #[test]
+    fn corrupt_inputs_error() {
+        let v: Vec<f64> = (0..3000).map(|i| f64::from(i * 37 % 1001)).collect();
+        let mut buf = Vec::new();
+        encode_ints(&as_integers(&v).unwrap(), &mut buf);
+        for cut in 0..buf.len() {
+            assert!(decode(&buf[..cut], v.len(), &mut Vec::new()).is_err());
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn prop_ints(ints in proptest::collection::vec(-(1i64 << 53)..=(1i64 << 53), 0..3000)) {
+            let v: Vec<f64> = ints.iter().map(|&i| i as f64).collect();
+            rt(&v);
+        }
+
+        #[test]
+        fn prop_any_i64_stream_converts_like_as(ints in proptest::collection::vec(any::<i64>(), 0..2000)) {
+            let mut buf = Vec::new();
+            encode_ints(&ints, &mut buf);
+            let mut out = Vec::new();
+            decode(&buf, ints.len(), &mut out).unwrap();
+            let want: Vec<u64> = ints.iter().map(|&i| (i as f64).to_bits()).collect();
+            let got: Vec<u64> = out.iter().map(|v| v.to_bits()).collect();
+            prop_assert_eq!(got, want);
+        }
+    }
+}

@@ -1,0 +1,271 @@
+//! Dispatch-level tests: round trips through `encode_*`/`decode_*`, the
+//! chooser's picks, and random garbage fed to every decoder.
+
+use super::*;
+use proptest::prelude::*;
+
+fn bits(v: &[f64]) -> Vec<u64> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+fn rt_values(v: &[f64], level: Level) -> (u8, usize) {
+    let mut buf = vec![0xAA];
+    let codec = encode_values(v, level, &mut buf);
+    let mut out = vec![7.0];
+    decode_values(codec, &buf[1..], v.len(), &mut out).unwrap();
+    assert_eq!(bits(&out[1..]), bits(v), "codec {}", codec_name(codec));
+    (codec, buf.len() - 1)
+}
+
+fn rt_ts(ts: &[i64]) -> (u8, usize) {
+    let mut buf = vec![0xAA];
+    let codec = encode_timestamps(ts, &mut buf);
+    let mut out = vec![7];
+    decode_timestamps(codec, &buf[1..], ts.len(), &mut out).unwrap();
+    assert_eq!(&out[1..], ts);
+    (codec, buf.len() - 1)
+}
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn chooser_picks() {
+    for level in [Level::Hot, Level::Cold] {
+        assert_eq!(rt_values(&[], level), (id::PLAIN, 0));
+        assert_eq!(rt_values(&[1.5], level), (id::CONSTANT, 8));
+        assert_eq!(rt_values(&[f64::NAN; 100], level), (id::CONSTANT, 8));
+        let v: Vec<f64> = (0..10_000).map(|i| f64::from(i % 17)).collect();
+        let (c, _) = rt_values(&v, level);
+        assert!(c == id::INTEGER || c == id::PCO, "{c}");
+        let v: Vec<f64> = (0..10_000).map(|i| f64::from(i % 9000) / 100.0).collect();
+        let (c, _) = rt_values(&v, level);
+        assert!(c == id::DECIMAL || c == id::PCO, "{c}");
+        let v: Vec<f64> = (0..10_000).map(|i| if i < 5000 { 0.1 } else { -3.7 }).collect();
+        assert_eq!(rt_values(&v, level).0, id::RLE);
+        let mut r = Rng(99);
+        let v: Vec<f64> = (0..1000).map(|_| f64::from_bits(r.next())).collect();
+        assert_eq!(rt_values(&v, level), (id::PLAIN, 8000));
+        let v: Vec<f64> = (0..10_000).map(|i| (f64::from(i) * 0.001).sin()).collect();
+        let (c, _) = rt_values(&v, level);
+        assert!(c == id::FLOAT_INT || c == id::PCO, "{c}");
+        let v: Vec<f64> =
+            (0..10_000).map(|i| f64::from(i / 3).sqrt() * 1e10 + 1.0 / f64::from(i / 3 + 1)).collect();
+        let (c, _) = rt_values(&v, level);
+        assert!([id::GORILLA, id::FLOAT_INT, id::PCO].contains(&c), "{c}");
+    }
+}
+
+#[test]
+fn mixed_specials_round_trip() {
+    let mut v: Vec<f64> = (0..3000).map(|i| f64::from(i % 500) / 4.0).collect();
+    for (k, s) in [
+        f64::NAN,
+        -0.0,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        5e-324,
+        -5e-324,
+        f64::from_bits(0x7ff8_dead_beef_0001),
+        f64::from_bits(0xfff0_0000_0000_0001),
+        f64::MAX,
+        f64::MIN_POSITIVE,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        v[k * 300 + 1] = s;
+    }
+    for level in [Level::Hot, Level::Cold] {
+        let (c, size) = rt_values(&v, level);
+        assert!(size < 3000 * 2, "{} {size}", codec_name(c));
+    }
+}
+
+#[test]
+fn timestamps_edge_cases() {
+    assert_eq!(rt_ts(&[]), (id::PLAIN, 0));
+    rt_ts(&[i64::MIN]);
+    rt_ts(&[i64::MIN, i64::MAX, i64::MIN, 0, i64::MAX]);
+    let mut r = Rng(5);
+    let ts: Vec<i64> = (0..5000).map(|_| r.next() as i64).collect();
+    assert_eq!(rt_ts(&ts), (id::PLAIN, 40_000));
+    let ts: Vec<i64> = (0..100_000).map(|i| i * 1000).collect();
+    let (c, size) = rt_ts(&ts);
+    assert_eq!(c, id::TS_DELTA_FOR);
+    assert!(size * 8 <= 10_000, "{size}");
+}
+
+#[test]
+fn scratch_release_keeps_encoding_correct() {
+    let v: Vec<f64> = (0..5000).map(|i| f64::from(i % 300) / 8.0).collect();
+    let (c1, s1) = rt_values(&v, Level::Hot);
+    release_scratch_buffers();
+    let (c2, s2) = rt_values(&v, Level::Hot);
+    assert_eq!((c1, s1), (c2, s2));
+}
+
+#[test]
+fn unknown_ids_error() {
+    for c in [0u8, 12, 200, 255] {
+        assert!(decode_values(c, &[], 0, &mut Vec::new()).is_err());
+        assert!(decode_timestamps(c, &[], 0, &mut Vec::new()).is_err());
+        assert_eq!(codec_name(c), "unknown");
+    }
+    assert!(decode_timestamps(id::GORILLA, &[], 0, &mut Vec::new()).is_err());
+}
+
+/// Thousands of random byte strings (pure garbage and mutated valid
+/// encodings) to every decoder: they must return Ok with exactly n values
+/// or Err, and never panic.
+#[test]
+fn random_bytes_never_panic() {
+    let mut r = Rng(0x1234_5678_9abc_def1);
+    let value_ids = [
+        id::PLAIN,
+        id::GORILLA,
+        id::INTEGER,
+        id::DECIMAL,
+        id::CONSTANT,
+        id::RLE,
+        id::PCO,
+        id::DICT,
+        id::FLOAT_INT,
+        id::SPLIT,
+    ];
+    let mut valid: Vec<(u8, Vec<u8>, usize)> = Vec::new();
+    for level in [Level::Hot, Level::Cold] {
+        let sets: Vec<Vec<f64>> = vec![
+            (0..3000).map(|i| f64::from(i % 17)).collect(),
+            (0..3000).map(|i| f64::from(i % 1700) / 100.0).collect(),
+            (0..3000).map(|i| (f64::from(i) * 0.01).sin()).collect(),
+            (0..3000).map(|i| if i < 1000 { 0.1 } else { 2.0 }).collect(),
+        ];
+        for v in sets {
+            let mut b = Vec::new();
+            let c = encode_values(&v, level, &mut b);
+            valid.push((c, b, v.len()));
+        }
+    }
+    let mut b = Vec::new();
+    let c = gorilla_only(&mut b);
+    valid.push((c, b, 3000));
+    // one valid encoding per codec, forced
+    let mut rr = Rng(77);
+    let mixed: Vec<f64> = (0..3000)
+        .map(|i| match i % 5 {
+            0 => f64::from(i % 40) / 10.0,
+            1 => f64::from_bits(rr.next() >> 12 | 0x3fe0_0000_0000_0000),
+            _ => f64::from(i % 7),
+        })
+        .collect();
+    for &c in &value_ids {
+        let mut b = Vec::new();
+        if encode_values_as(c, &mixed, &mut b) {
+            valid.push((c, b, mixed.len()));
+        }
+        let mut b = Vec::new();
+        if encode_values_as(c, &[2.5; 700], &mut b) {
+            valid.push((c, b, 700));
+        }
+    }
+    let covered: Vec<u8> = valid.iter().map(|v| v.0).collect();
+    for c in [id::PLAIN, id::GORILLA, id::DECIMAL, id::CONSTANT, id::RLE, id::DICT, id::FLOAT_INT, id::SPLIT]
+    {
+        assert!(covered.contains(&c), "no valid sample for codec {c}");
+    }
+    let ts: Vec<i64> = (0..3000).map(|i| i * 1000 + (i % 7)).collect();
+    let mut tsb = Vec::new();
+    encode_timestamps(&ts, &mut tsb);
+
+    // NANOTS_FUZZ_ITERS raises the iteration count for a longer local run
+    let iters: u64 = std::env::var("NANOTS_FUZZ_ITERS").ok().and_then(|s| s.parse().ok()).unwrap_or(8000);
+    for iter in 0..iters {
+        let len = (r.next() % 300) as usize;
+        let mut data: Vec<u8> = (0..len).map(|_| r.next() as u8).collect();
+        let n = (r.next() % 5000) as usize;
+        for &c in &value_ids {
+            let mut out = Vec::new();
+            if decode_values(c, &data, n, &mut out).is_ok() {
+                assert_eq!(out.len(), n);
+            }
+        }
+        let mut out = Vec::new();
+        if decode_timestamps(id::TS_DELTA_FOR, &data, n, &mut out).is_ok() {
+            assert_eq!(out.len(), n);
+        }
+        // mutate a valid encoding
+        let (c, good, gn) = &valid[(iter as usize) % valid.len()];
+        data.clone_from(good);
+        if !data.is_empty() {
+            for _ in 0..1 + r.next() % 4 {
+                let at = (r.next() as usize) % data.len();
+                data[at] ^= 1 << (r.next() % 8);
+            }
+        }
+        if r.next().is_multiple_of(4) {
+            data.truncate((r.next() as usize) % (data.len() + 1));
+        }
+        let n = if r.next().is_multiple_of(8) { (r.next() % 5000) as usize } else { *gn };
+        let mut out = Vec::new();
+        if decode_values(*c, &data, n, &mut out).is_ok() {
+            assert_eq!(out.len(), n);
+        }
+        let mut t = tsb.clone();
+        let at = (r.next() as usize) % t.len();
+        t[at] ^= 1 << (r.next() % 8);
+        let mut out = Vec::new();
+        if decode_timestamps(id::TS_DELTA_FOR, &t, ts.len(), &mut out).is_ok() {
+            assert_eq!(out.len(), ts.len());
+        }
+    }
+}
+
+fn gorilla_only(out: &mut Vec<u8>) -> u8 {
+    let v: Vec<f64> = (0..3000).map(|i| (f64::from(i) * 0.37).cos() * 1e3).collect();
+    gorilla::encode(&v, out);
+    id::GORILLA
+}
+
+proptest! {
+    #[test]
+    fn prop_values_any_bits(b in proptest::collection::vec(any::<u64>(), 0..2000), cold in any::<bool>()) {
+        let v: Vec<f64> = b.iter().map(|&x| f64::from_bits(x)).collect();
+        rt_values(&v, if cold { Level::Cold } else { Level::Hot });
+    }
+
+    #[test]
+    fn prop_values_decimalish(ints in proptest::collection::vec(-100_000i64..100_000, 1..3000), e in 0i32..6, specials in proptest::collection::vec((any::<usize>(), any::<u64>()), 0..10), cold in any::<bool>()) {
+        let mut v: Vec<f64> = ints.iter().map(|&i| i as f64 / 10f64.powi(e)).collect();
+        let len = v.len();
+        for (p, b) in specials {
+            v[p % len] = f64::from_bits(b);
+        }
+        rt_values(&v, if cold { Level::Cold } else { Level::Hot });
+    }
+
+    #[test]
+    fn prop_values_runs(runs in proptest::collection::vec((any::<u64>(), 1usize..200), 1..30)) {
+        let v: Vec<f64> = runs.iter().flat_map(|&(b, k)| std::iter::repeat_n(f64::from_bits(b), k)).collect();
+        rt_values(&v, Level::Hot);
+    }
+
+    #[test]
+    fn prop_timestamps_any(ts in proptest::collection::vec(any::<i64>(), 0..3000)) {
+        rt_ts(&ts);
+    }
+
+    #[test]
+    fn prop_timestamps_sorted(start in any::<i64>(), steps in proptest::collection::vec(0i64..10_000, 0..3000)) {
+        let mut t = start;
+        let ts: Vec<i64> = steps.iter().map(|&s| { t = t.wrapping_add(s); t }).collect();
+        rt_ts(&ts);
+    }
+}
