@@ -26,6 +26,7 @@ mod io;
 mod options;
 mod query;
 mod segment;
+pub mod sql;
 mod table;
 mod wal;
 
