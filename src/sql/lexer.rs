@@ -103,10 +103,17 @@ impl Token<'_> {
     }
 }
 
-/// At most 40 characters of `s`, escaped so control characters and
-/// newlines cannot garble the message.
+/// At most 40 characters of `s`, control characters escaped so newlines
+/// and the like cannot garble the message.
 fn shorten(s: &str) -> String {
-    let mut out: String = s.chars().take(40).flat_map(char::escape_debug).collect();
+    let mut out = String::new();
+    for c in s.chars().take(40) {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
     if s.chars().nth(40).is_some() {
         out.push_str("...");
     }
