@@ -970,6 +970,7 @@ fn strip(stmts: &[Statement]) -> Vec<Plain> {
                     .map(|c| c.iter().map(|&v| Bits(v)).collect())
                     .collect(),
             ),
+            _ => unreachable!("only CREATE TABLE and INSERT exist"),
         })
         .collect()
 }

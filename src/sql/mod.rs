@@ -37,7 +37,11 @@
 //!   `infinity` with optional sign, any case. Values are parsed by
 //!   `f64::from_str`, so correctly rounded (beyond `f64::MAX` rounds to
 //!   infinity).
+//!   A sign may be separated from its number by blanks (`- 8`), as a
+//!   unary minus in SQL; `--8` is a comment, not a double negation.
 //! * Comments: `--` to the end of the line and `/* ... */` (not nested).
+//! * [`Statement`] implements `Display`, rendering canonical SQL that
+//!   parses back to the same statement (floats in shortest round-trip form).
 //!
 //! # Errors and atomicity
 //!

@@ -30,6 +30,7 @@ pub struct Ident {
 
 /// One parsed statement.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Statement {
     /// `CREATE TABLE [IF NOT EXISTS] name (col [type], ...)`.
     CreateTable(CreateTable),
@@ -49,6 +50,7 @@ impl Statement {
 
 /// `CREATE TABLE [IF NOT EXISTS] name (col [DOUBLE|FLOAT|REAL|F64], ...)`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct CreateTable {
     /// Where `CREATE` is.
     pub pos: Pos,
@@ -64,6 +66,7 @@ pub struct CreateTable {
 /// `INSERT INTO name [(col, ...)] VALUES (ts, v, ...), ...`, stored by
 /// column so it can be handed to `append_rows` without copying.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Insert {
     /// Where `INSERT` is.
     pub pos: Pos,
