@@ -57,7 +57,9 @@
 //! column) before its rows go to the engine in one `append_rows` call, so
 //! a statement with one bad row inserts nothing; but statements before
 //! the failing one stay executed and later ones are not run. Use
-//! [`exec_sql_partial`] to learn what ran before an error.
+//! [`exec_sql_partial`] to learn what ran before an error. (Atomicity here
+//! is about validation; what a crash in the middle of one large
+//! `append_rows` leaves behind is the engine's WAL semantics.)
 //!
 //! # Limits
 //!
@@ -117,16 +119,18 @@ pub fn exec_sql_partial(db: &NanoTsDb, sql: &str) -> (SqlOutcome, Option<Error>)
         if let Err(e) = execute(db, &stmt, &mut outcome) {
             return (outcome, Some(e));
         }
-        outcome.statements += 1;
     }
 }
 
-/// Executes one parsed statement, adding what it did to `outcome`.
+/// Executes one parsed statement, adding what it did to `outcome` (left
+/// unchanged on error: the statement did nothing).
 pub fn execute(db: &NanoTsDb, stmt: &Statement, outcome: &mut SqlOutcome) -> Result<()> {
     match stmt {
-        Statement::CreateTable(c) => create_table(db, c, outcome),
-        Statement::Insert(i) => insert(db, i, outcome),
+        Statement::CreateTable(c) => create_table(db, c, outcome)?,
+        Statement::Insert(i) => insert(db, i, outcome)?,
     }
+    outcome.statements += 1;
+    Ok(())
 }
 
 /// Prefixes an engine error with the position it concerns. I/O errors are
