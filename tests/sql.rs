@@ -601,6 +601,14 @@ fn syntax_errors_point_at_the_problem() {
             "-- é\n/* ü */ INSERT INTO \"ü\" VALUES (1, ä)",
             "line 2, column 36: expected a value (a number, NaN or inf), found 'ä'",
         ),
+        (
+            "INSERT INTO t VALUES (1, 'ab",
+            "line 1, column 26: unterminated string literal",
+        ),
+        (
+            "INSERT INTO t VALUES (1, 2) /* a\n b",
+            "line 1, column 29: unterminated /* comment",
+        ),
         // Timestamps.
         (
             "INSERT INTO t VALUES (1.5, 2)",
