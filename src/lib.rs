@@ -27,6 +27,7 @@ mod maintenance;
 mod options;
 mod query;
 mod segment;
+pub mod sql;
 mod table;
 mod wal;
 
