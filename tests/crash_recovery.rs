@@ -59,7 +59,8 @@ fn crash_child_writer() {
 }
 
 fn crash_many_times(mode: &str, iterations: u64, max_acks: u64) {
-    for iter in 0..iterations {
+    let soak = if std::env::var_os("NANOTS_SOAK").is_some() { 25 } else { 1 };
+    for iter in 0..iterations * soak {
         let (_dir, path) = temp_db();
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ ((iter + 1) * 7919));
         let target = 1 + rng.below(max_acks);
@@ -100,10 +101,12 @@ fn crash_many_times(mode: &str, iterations: u64, max_acks: u64) {
         seen.sort_unstable();
         let n = seen.len() as u64;
         assert!(n >= acked, "{mode} iteration {iter}: {n} rows survived, {acked} were acknowledged");
-        assert!(
-            seen.iter().copied().eq(0..n),
-            "{mode} iteration {iter}: rows are not exactly 0..{n} once each"
-        );
+        if let Some(k) = (0..seen.len()).find(|&k| seen[k] != k as u64) {
+            panic!(
+                "{mode} iteration {iter}: rows are not exactly 0..{n} once each: position {k} holds {:?}",
+                &seen[k.saturating_sub(2)..(k + 3).min(seen.len())]
+            );
+        }
     }
 }
 

@@ -95,7 +95,8 @@ fn drop_table_frees_the_name_and_compaction_the_space() {
     let db = open(&path);
     db.create_table("big", &["v"]).unwrap();
     let ts: Vec<i64> = (0..50_000).collect();
-    let v: Vec<f64> = ts.iter().map(|i| f64::from_bits(*i as u64 * 0x9e37_79b9)).collect();
+    let mut rng = Rng(99);
+    let v: Vec<f64> = ts.iter().map(|_| f64::from_bits(rng.next())).collect();
     db.append_rows("big", &ts, &[&v]).unwrap();
     db.create_table("small", &["v"]).unwrap();
     db.append_row("small", 1, &[1.0]).unwrap();

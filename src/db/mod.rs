@@ -150,6 +150,14 @@ impl NanoTsDb {
         }
     }
 
+    /// Runs SQL statements separated by `;`: `CREATE TABLE [IF NOT EXISTS]`
+    /// and `INSERT INTO ... VALUES`, the reference design's subset (see
+    /// [`crate::sql`]). Each statement is atomic; statements before a failing
+    /// one stay executed. Errors give line and column.
+    pub fn exec_sql(&self, sql: &str) -> Result<crate::sql::SqlOutcome> {
+        crate::sql::exec_sql(self, sql)
+    }
+
     /// Writes all buffered rows into compressed segments in the `.ntt` file,
     /// fsyncs it (unless `SyncMode::Never`) and empties the WAL.
     pub fn flush(&self) -> Result<()> {
