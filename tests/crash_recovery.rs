@@ -102,9 +102,15 @@ fn crash_many_times(mode: &str, iterations: u64, max_acks: u64) {
         let n = seen.len() as u64;
         assert!(n >= acked, "{mode} iteration {iter}: {n} rows survived, {acked} were acknowledged");
         if let Some(k) = (0..seen.len()).find(|&k| seen[k] != k as u64) {
+            // Keep the evidence for a post-mortem.
+            let keep = std::env::temp_dir().join(format!("nanots-crash-{mode}-{iter}-{}", std::process::id()));
+            let _ = std::fs::create_dir_all(&keep);
+            let _ = std::fs::copy(&path, keep.join("test.ntt"));
+            let dups: Vec<u64> = seen.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).take(10).collect();
             panic!(
-                "{mode} iteration {iter}: rows are not exactly 0..{n} once each: position {k} holds {:?}",
-                &seen[k.saturating_sub(2)..(k + 3).min(seen.len())]
+                "{mode} iteration {iter}: rows are not exactly 0..{n} once each (acked {acked}): position {k} holds {:?}; duplicates {dups:?}; files kept in {}",
+                &seen[k.saturating_sub(2)..(k + 3).min(seen.len())],
+                keep.display()
             );
         }
     }
