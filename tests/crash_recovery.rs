@@ -90,6 +90,8 @@ fn crash_many_times(mode: &str, iterations: u64, max_acks: u64) {
         child.kill().expect("SIGKILL");
         child.wait().unwrap();
 
+        let evidence = path.with_extension("before-open");
+        snapshot_files(&path, &evidence);
         let db = NanoTsDb::open(&path, NanoTsOptions::default())
             .unwrap_or_else(|e| panic!("{mode} iteration {iter}: reopen failed: {e}"));
         let (ts, cols) = db.query_table_range_columns("t", i64::MIN, i64::MAX).unwrap();
@@ -105,7 +107,8 @@ fn crash_many_times(mode: &str, iterations: u64, max_acks: u64) {
             // Keep the evidence for a post-mortem.
             let keep = std::env::temp_dir().join(format!("nanots-crash-{mode}-{iter}-{}", std::process::id()));
             let _ = std::fs::create_dir_all(&keep);
-            let _ = std::fs::copy(&path, keep.join("test.ntt"));
+            let _ = std::fs::copy(&evidence, keep.join("test.ntt"));
+            let _ = std::fs::copy(wal_of(&evidence), keep.join("test.ntt-wal"));
             let dups: Vec<u64> = seen.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).take(10).collect();
             panic!(
                 "{mode} iteration {iter}: rows are not exactly 0..{n} once each (acked {acked}): position {k} holds {:?}; duplicates {dups:?}; files kept in {}",
