@@ -42,7 +42,8 @@ pub struct NanoTsOptions {
     /// memory: the buffers hold at most this much plus one append, and their
     /// capacity at most twice that. Default 8 MiB. `0` disables auto-flush.
     pub auto_flush_bytes: usize,
-    /// Most rows per segment written by a flush. Default 65,536; at most
+    /// Most rows per segment written by a flush. Default 131,072 (larger
+    /// segments compress better; a query decodes whole segments); at most
     /// 4,194,304 (2^22).
     pub segment_max_rows: usize,
     /// Cap on any record's payload in bytes. `None` reads the
@@ -56,7 +57,7 @@ impl Default for NanoTsOptions {
             retention: None,
             sync: SyncMode::default(),
             auto_flush_bytes: 8 << 20,
-            segment_max_rows: 65_536,
+            segment_max_rows: 131_072,
             max_record_size: None,
         }
     }

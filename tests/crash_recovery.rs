@@ -105,7 +105,8 @@ fn crash_many_times(mode: &str, iterations: u64, max_acks: u64) {
         assert!(n >= acked, "{mode} iteration {iter}: {n} rows survived, {acked} were acknowledged");
         if let Some(k) = (0..seen.len()).find(|&k| seen[k] != k as u64) {
             // Keep the evidence for a post-mortem.
-            let keep = std::env::temp_dir().join(format!("nanots-crash-{mode}-{iter}-{}", std::process::id()));
+            let keep =
+                std::env::temp_dir().join(format!("nanots-crash-{mode}-{iter}-{}", std::process::id()));
             let _ = std::fs::create_dir_all(&keep);
             let _ = std::fs::copy(&evidence, keep.join("test.ntt"));
             let _ = std::fs::copy(wal_of(&evidence), keep.join("test.ntt-wal"));

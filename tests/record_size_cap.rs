@@ -52,7 +52,8 @@ fn a_length_above_the_cap_while_reading_is_corruption_not_an_allocation() {
     let db = open(&path);
     db.create_table("t", &["v"]).unwrap();
     let ts: Vec<i64> = (0..2000).collect();
-    let v: Vec<f64> = (0..2000).map(|i| i as f64).collect();
+    let mut rng = Rng(5);
+    let v: Vec<f64> = (0..2000).map(|_| f64::from_bits(rng.next())).collect();
     db.append_rows("t", &ts, &[&v]).unwrap();
     db.close().unwrap();
     // Reopened with a cap below the segment's size: committed, so Corrupt.

@@ -17,7 +17,7 @@
 //! 6. Cold with feature `pco`: pco.
 
 use super::bitpack::pool;
-use super::{Level, constant, decimal, dict, floatint, gorilla, id, integer, plain, rle, split};
+use super::{Level, affine, constant, decimal, dict, floatint, gorilla, id, integer, plain, rle, split};
 
 struct Best {
     codec: u8,
@@ -57,19 +57,36 @@ fn encode_inner(values: &[f64], level: Level, allow_dict: bool, out: &mut Vec<u8
     }
     let mut best = Best { codec: id::PLAIN, bytes: Vec::new(), len: n * 8 };
     let mut dec: Option<(u8, u64)> = None;
+    let mut dec_exponent = None;
     if let Some(ints) = integer::as_integers(values) {
         let mut b = pool::take_u8();
         integer::encode_ints(&ints, &mut b);
         best.offer(id::INTEGER, b);
     } else if level == Level::Cold {
+        dec_exponent = decimal::choose_exponent(values);
         let mut b = pool::take_u8();
-        if decimal::encode(values, &mut b) {
+        if dec_exponent.is_some_and(|e| decimal::encode_with(values, e, &mut b)) {
             best.offer(id::DECIMAL, b);
+        } else {
+            pool::give_u8(b);
         }
     } else {
         // Hot: decimal is only estimated here and encoded below if it
         // still looks smaller than the dictionary
         dec = decimal::estimate(values);
+        dec_exponent = dec.map(|(e, _)| e);
+    }
+    // Decimal-looking data generated as `start + i * step`: tried only when
+    // the first values fit that model.
+    if let Some(e) = dec_exponent
+        && affine::likely(values, e)
+    {
+        let mut b = pool::take_u8();
+        if affine::encode_with(values, e, &mut b) {
+            best.offer(id::AFFINE, b);
+        } else {
+            pool::give_u8(b);
+        }
     }
     if allow_dict && n >= 64 {
         let mut b = pool::take_u8();

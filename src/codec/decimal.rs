@@ -27,10 +27,10 @@ use super::{CodecError, codec_err};
 
 pub const MAX_E: u8 = 18;
 
-const POW10: [f64; 19] =
+pub(super) const POW10: [f64; 19] =
     [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18];
-const MAGIC: f64 = 6755399441055744.0; // 1.5 * 2^52
-const FAST: f64 = 2251799813685248.0; // 2^51
+pub(super) const MAGIC: f64 = 6755399441055744.0; // 1.5 * 2^52
+pub(super) const FAST: f64 = 2251799813685248.0; // 2^51
 
 /// The integer `v` scales to at exponent `e`, if it round-trips exactly.
 #[inline]
@@ -169,15 +169,7 @@ pub fn encode_with(values: &[f64], e: u8, out: &mut Vec<u8>) -> bool {
         return false;
     }
     out.push(e);
-    put_varint(out, exc_pos.len() as u64);
-    let mut last: i64 = -1;
-    for &p in &exc_pos {
-        put_varint(out, (i64::from(p) - last - 1) as u64);
-        last = i64::from(p);
-    }
-    for &p in &exc_pos {
-        out.extend_from_slice(&values[p as usize].to_bits().to_le_bytes());
-    }
+    write_exceptions(values, &exc_pos, out);
     stream::encode(&ints, stream::choose_mode(&ints), out);
     pool::give_i64(ints);
     true
@@ -197,9 +189,41 @@ pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecErro
     if e > MAX_E {
         return Err(codec_err(format!("decimal: exponent {e} > {MAX_E}")));
     }
+    let (pos, exc) = read_exceptions(&mut cur, n, "decimal")?;
+    let start = out.len();
+    out.reserve(n);
+    let div = POW10[e as usize];
+    stream::decode(&mut cur, n, |b| ints_div_to_f64(b, div, out))?;
+    cur.finish()?;
+    patch_exceptions(&mut out[start..], &pos, exc);
+    Ok(())
+}
+
+/// Writes the exception list shared by the decimal codecs: varint count,
+/// varint position gaps (first absolute, then `pos[k] - pos[k-1] - 1`),
+/// then each value's 8 bytes.
+pub(super) fn write_exceptions(values: &[f64], exc_pos: &[u32], out: &mut Vec<u8>) {
+    put_varint(out, exc_pos.len() as u64);
+    let mut last: i64 = -1;
+    for &p in exc_pos {
+        put_varint(out, (i64::from(p) - last - 1) as u64);
+        last = i64::from(p);
+    }
+    for &p in exc_pos {
+        out.extend_from_slice(&values[p as usize].to_bits().to_le_bytes());
+    }
+}
+
+/// Reads what `write_exceptions` wrote: positions (strictly increasing,
+/// below `n`) and the raw value bytes.
+pub(super) fn read_exceptions<'a>(
+    cur: &mut Cursor<'a>,
+    n: usize,
+    codec: &str,
+) -> Result<(Vec<usize>, &'a [u8]), CodecError> {
     let n_exc = cur.varint()?;
     if n_exc > n as u64 || n_exc.saturating_mul(9) > cur.remaining() as u64 {
-        return Err(codec_err(format!("decimal: bad exception count {n_exc}")));
+        return Err(codec_err(format!("{codec}: bad exception count {n_exc}")));
     }
     let n_exc = n_exc as usize;
     let mut pos = Vec::with_capacity(n_exc);
@@ -208,24 +232,21 @@ pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecErro
         let gap = cur.varint()?;
         let p = last.wrapping_add(1).checked_add(gap).filter(|&p| p < n as u64);
         let Some(p) = p else {
-            return Err(codec_err("decimal: exception position out of range"));
+            return Err(codec_err(format!("{codec}: exception position out of range")));
         };
         pos.push(p as usize);
         last = p;
     }
-    let exc = cur.bytes(n_exc * 8)?;
-    let start = out.len();
-    out.reserve(n);
-    let div = POW10[e as usize];
-    stream::decode(&mut cur, n, |b| ints_div_to_f64(b, div, out))?;
-    cur.finish()?;
-    let dst = &mut out[start..];
+    Ok((pos, cur.bytes(n_exc * 8)?))
+}
+
+/// Overwrites the decoded values at the exception positions.
+pub(super) fn patch_exceptions(dst: &mut [f64], pos: &[usize], exc: &[u8]) {
     for (p, b) in pos.iter().zip(exc.chunks_exact(8)) {
         let mut a = [0u8; 8];
         a.copy_from_slice(b);
         dst[*p] = f64::from_bits(u64::from_le_bytes(a));
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@
 //! | 9  | `dict`         | values     | `dict.rs` (+ a nested value codec, integer stream) |
 //! | 10 | `float-int`    | values     | `floatint.rs` (+ integer stream) |
 //! | 11 | `split`        | values     | `split.rs` (+ two integer streams) |
+//! | 12 | `affine`       | values     | `affine.rs` (+ integer stream) |
 //!
 //! `encode_timestamps` writes 8, or 1 when that is smaller (e.g. random
 //! order; and for n = 0, which is 0 bytes). `encode_values` writes 1 for
@@ -33,6 +34,7 @@
 //! streams, varints, the FOR block with exceptions and the *integer
 //! stream*) are specified in `bitpack.rs`.
 
+mod affine;
 mod bitpack;
 mod choose;
 mod constant;
@@ -80,6 +82,9 @@ pub mod id {
     /// ALP_rd-style split: frequency-ranked dictionary of the high bits
     /// plus bit-packed low bits (`split.rs`): for high-precision data.
     pub const SPLIT: u8 = 11;
+    /// Affine decimal: `base + k * 10^-e` evaluated in floating point, the
+    /// counters as an integer stream (`affine.rs`).
+    pub const AFFINE: u8 = 12;
 }
 
 /// A decoder found bytes it cannot interpret. The segment reader turns this
@@ -161,6 +166,10 @@ pub fn encode_values_as(codec: u8, values: &[f64], out: &mut Vec<u8>) -> bool {
             };
             return split::encode_with(values, p, out);
         }
+        id::AFFINE => {
+            let Some(e) = decimal::choose_exponent(values) else { return false };
+            return affine::encode_with(values, e, out);
+        }
         #[cfg(feature = "pco")]
         id::PCO => return pco::encode(values, out),
         _ => return false,
@@ -189,6 +198,7 @@ pub fn decode_values(codec: u8, data: &[u8], n: usize, out: &mut Vec<f64>) -> Re
         id::FLOAT_INT => floatint::decode(data, n, out),
         id::SPLIT => split::decode(data, n, out),
         id::PCO => pco::decode(data, n, out),
+        id::AFFINE => affine::decode(data, n, out),
         other => Err(codec_err(format!("unknown value codec id {other}"))),
     }
 }
@@ -205,6 +215,7 @@ pub fn codec_name(codec: u8) -> &'static str {
         id::DICT => "dict",
         id::FLOAT_INT => "float-int",
         id::SPLIT => "split",
+        id::AFFINE => "affine",
         id::PCO => "pco",
         id::TS_DELTA_FOR => "ts-delta-for",
         _ => "unknown",

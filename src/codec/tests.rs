@@ -114,7 +114,7 @@ fn scratch_release_keeps_encoding_correct() {
 
 #[test]
 fn unknown_ids_error() {
-    for c in [0u8, 12, 200, 255] {
+    for c in [0u8, 13, 200, 255] {
         assert!(decode_values(c, &[], 0, &mut Vec::new()).is_err());
         assert!(decode_timestamps(c, &[], 0, &mut Vec::new()).is_err());
         assert_eq!(codec_name(c), "unknown");
@@ -139,6 +139,7 @@ fn random_bytes_never_panic() {
         id::DICT,
         id::FLOAT_INT,
         id::SPLIT,
+        id::AFFINE,
     ];
     let mut valid: Vec<(u8, Vec<u8>, usize)> = Vec::new();
     for level in [Level::Hot, Level::Cold] {
@@ -147,6 +148,7 @@ fn random_bytes_never_panic() {
             (0..3000).map(|i| f64::from(i % 1700) / 100.0).collect(),
             (0..3000).map(|i| (f64::from(i) * 0.01).sin()).collect(),
             (0..3000).map(|i| if i < 1000 { 0.1 } else { 2.0 }).collect(),
+            (0..3000).map(|i| 25.0 + f64::from(i) * 0.001).collect(),
         ];
         for v in sets {
             let mut b = Vec::new();
