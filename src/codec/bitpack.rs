@@ -772,7 +772,7 @@ pub mod stream {
         total * nblocks as u64 / take as u64
     }
 
-    /// Picks FOR or delta by the cost model on a sample of blocks.
+    /// Picks FOR, delta or linear by the cost model on a sample of blocks.
     pub fn choose_mode(vals: &[i64]) -> u8 {
         let f = estimate(vals, MODE_FOR, 8);
         let d = estimate(vals, MODE_DELTA, 8);

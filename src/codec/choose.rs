@@ -6,7 +6,7 @@
 //! 2. All values integral: integer; otherwise decimal (exponent chosen on a
 //!    sample; given up if more than half the values would be exceptions).
 //!    At Hot, decimal is first only estimated on a sample of blocks, and
-//!    encoded after step 3 only if the estimate beats the dictionary.
+//!    encoded after step 3 if the estimate is below 105% of the best so far.
 //! 3. n >= 64: dictionary (given up past n/4 distinct values, and past
 //!    2^14 at Hot / 2^20 at Cold).
 //! 4. Cold: Gorilla, float-int and split, all three. Hot, only when the best

@@ -13,7 +13,7 @@
 //! | u8            | `dc`, codec id of the dictionary (any value codec but 9)      |
 //! | varint        | `len`, byte length of the encoded dictionary                  |
 //! | `len` bytes   | the `d` dictionary values encoded with codec `dc`             |
-//! | ...           | one integer stream of the `n` indices, each in 0..d (see [`super::bitpack::stream`]: mode u8 0 = FOR / 1 = delta, then FOR blocks) |
+//! | ...           | one integer stream of the `n` indices, each in 0..d (see [`super::bitpack::stream`]: mode u8 0 = FOR / 1 = delta / 2 = linear, then FOR blocks) |
 //!
 //! Nothing follows the index stream. `value[k] = dict[index[k]]`.
 

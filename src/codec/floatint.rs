@@ -9,7 +9,7 @@
 //! same function.
 //!
 //! Layout: exactly one integer stream of the `n` mapped values (see
-//! [`super::bitpack::stream`]: mode u8, 0 = FOR / 1 = delta, then FOR
+//! [`super::bitpack::stream`]: mode u8, 0 = FOR / 1 = delta / 2 = linear, then FOR
 //! blocks of 1024), and nothing after it.
 
 use super::CodecError;

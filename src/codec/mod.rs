@@ -6,8 +6,9 @@
 //!
 //! Contract shared by every decoder:
 //! - it appends exactly `n` values to `out` or returns an error;
-//! - it never panics, loops without progress, or allocates more than
-//!   `n` values plus a constant, whatever bytes it is handed;
+//! - it never panics, loops without progress, or allocates more than about
+//!   `2n` values plus a constant (split and pco keep one `n`-sized scratch
+//!   buffer besides the output), whatever bytes it is handed;
 //! - `n` is bounded by the caller (the segment header's row count).
 //!
 //! # Codec ids (see [`id`])
@@ -104,8 +105,9 @@ pub(crate) fn codec_err(msg: impl Into<String>) -> CodecError {
     CodecError(msg.into())
 }
 
-/// How hard the value encoder tries. `Hot` is the flush path (fast);
-/// `Cold` is pack and background maintenance (smallest output).
+/// How hard the value encoder tries. `Hot` is the flush path, and the
+/// segments a rewrite re-encodes because a delete or retention reached them
+/// (fast); `Cold` is `pack_table` (smallest output).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
     Hot,
