@@ -119,7 +119,7 @@ struct ArrowArrayStream {
 // `nts_options.sync`: never force data to disk (leave it to the OS).
 #define NTS_SYNC_NEVER 2
 
-// Most codecs reported per column by `nts_column_stats`.
+// Most codecs reported per column by `nts_table_column_stats`.
 #define NTS_STATS_MAX_CODECS 8
 
 // An open database (opaque). Returned by `nts_open`, released by
@@ -198,7 +198,7 @@ typedef struct {
   uint64_t ts_raw_bytes;
 } nts_stats;
 
-// Storage statistics of one column, filled by `nts_column_stats`.
+// Storage statistics of one column, filled by `nts_table_column_stats`.
 // Versioned like `nts_stats`.
 typedef struct {
   // In: `sizeof(nts_column_stats)`; out: bytes written by the library.
@@ -530,12 +530,12 @@ nts_status nts_table_stats(nts_db *db,
 // # Safety
 // `table` and `column` are NULL or NUL-terminated; `out` is NULL or a
 // writable `nts_column_stats` whose `struct_size` is set.
-nts_status nts_column_stats(nts_db *db,
-                            const char *table,
-                            const char *column,
-                            nts_column_stats *out);
+nts_status nts_table_column_stats(nts_db *db,
+                                  const char *table,
+                                  const char *column,
+                                  nts_column_stats *out);
 
-// The static name of codec `codec_id` as reported in `nts_column_stats`
+// The static name of codec `codec_id` as reported in `nts_table_column_stats`
 // (e.g. `"plain"`). Never NULL; never free it.
 const char *nts_codec_name(uint8_t codec_id);
 

@@ -663,10 +663,10 @@ pub struct nts_stats {
     pub ts_raw_bytes: u64,
 }
 
-/// Most codecs reported per column by `nts_column_stats`.
+/// Most codecs reported per column by `nts_table_column_stats`.
 pub const NTS_STATS_MAX_CODECS: usize = 8;
 
-/// Storage statistics of one column, filled by `nts_column_stats`.
+/// Storage statistics of one column, filled by `nts_table_column_stats`.
 /// Versioned like `nts_stats`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
@@ -783,13 +783,13 @@ fn column_stats(c: &ColumnStorage) -> nts_column_stats {
 /// `table` and `column` are NULL or NUL-terminated; `out` is NULL or a
 /// writable `nts_column_stats` whose `struct_size` is set.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn nts_column_stats(
+pub unsafe extern "C" fn nts_table_column_stats(
     db: *mut nts_db,
     table: *const c_char,
     column: *const c_char,
     out: *mut nts_column_stats,
 ) -> nts_status {
-    call("nts_column_stats", || {
+    call("nts_table_column_stats", || {
         out_arg(out, "out")?;
         let db = lookup(db)?;
         // SAFETY: NUL-terminated per the contract.
@@ -812,7 +812,7 @@ pub unsafe extern "C" fn nts_column_stats(
     })
 }
 
-/// The static name of codec `codec_id` as reported in `nts_column_stats`
+/// The static name of codec `codec_id` as reported in `nts_table_column_stats`
 /// (e.g. `"plain"`). Never NULL; never free it.
 #[unsafe(no_mangle)]
 pub extern "C" fn nts_codec_name(codec_id: u8) -> *const c_char {
