@@ -11,57 +11,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const ARROW: bool = cfg!(feature = "arrow");
+#[path = "c/build_support.rs"]
+mod build_support;
 
-/// `<target>/<profile>` of this test binary (`<target>/<profile>/deps/c_abi-*`).
-fn profile_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("current_exe");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("test binary lives in <target>/<profile>/deps")
-        .to_path_buf()
-}
-
-/// Builds the static and shared libraries and returns the directory
-/// holding them.
-fn build_libraries() -> PathBuf {
-    let dir = profile_dir();
-    let target_dir = dir.parent().unwrap();
-    let cargo = std::env::var("CARGO")
-        .ok()
-        .or(option_env!("CARGO").map(str::to_owned))
-        .unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.arg("build")
-        .arg("--lib")
-        .arg("--manifest-path")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(target_dir);
-    match dir.file_name().and_then(|n| n.to_str()) {
-        Some("debug") => {}
-        Some("release") => {
-            cmd.arg("--release");
-        }
-        Some(other) => {
-            cmd.args(["--profile", other]);
-        }
-        None => {}
-    }
-    if !ARROW {
-        cmd.arg("--no-default-features");
-    }
-    let status = cmd.status().expect("running cargo build");
-    assert!(status.success(), "cargo build --lib failed");
-    for lib in ["libnanots.a", "libnanots.so"] {
-        assert!(
-            dir.join(lib).exists(),
-            "{} missing",
-            dir.join(lib).display()
-        );
-    }
-    dir
-}
+use build_support::{ARROW, build_libraries};
 
 fn cc() -> String {
     std::env::var("CC").unwrap_or_else(|_| "cc".into())
