@@ -177,7 +177,7 @@ pub unsafe extern "C" fn nts_open(
         let opts = unsafe { options_from_c(opts) }?;
         let db = NanoTsDb::open(path, opts)?;
         // SAFETY: checked writable out-param.
-        unsafe { ptr::write(out, register(db)) };
+        unsafe { ptr::write(out, register(db)?) };
         Ok(())
     })
 }
