@@ -6,6 +6,8 @@
 //! struct (record batch) of `ts_ms: timestamp[ms]` followed by one
 //! non-nullable `float64` field per value column.
 
+#![forbid(unsafe_code)]
+
 use std::sync::Arc;
 
 use arrow_array::{

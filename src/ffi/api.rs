@@ -438,8 +438,8 @@ unsafe fn result_ref<'a>(r: *const nts_result) -> Option<&'a nts_result> {
 /// `result` is NULL or a live result from `nts_query_range`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn nts_result_rows(result: *const nts_result) -> usize {
-    // SAFETY: forwarded contract.
     call_value("nts_result_rows", 0, || {
+        // SAFETY: `result` is NULL or a live result per this function\'s contract.
         unsafe { result_ref(result) }.map_or(0, |r| r.ts.len())
     })
 }
@@ -450,8 +450,8 @@ pub unsafe extern "C" fn nts_result_rows(result: *const nts_result) -> usize {
 /// `result` is NULL or a live result from `nts_query_range`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn nts_result_ncols(result: *const nts_result) -> usize {
-    // SAFETY: forwarded contract.
     call_value("nts_result_ncols", 0, || {
+        // SAFETY: `result` is NULL or a live result per this function\'s contract.
         unsafe { result_ref(result) }.map_or(0, |r| r.columns.len())
     })
 }
@@ -465,8 +465,8 @@ pub unsafe extern "C" fn nts_result_ncols(result: *const nts_result) -> usize {
 /// `result` is NULL or a live result from `nts_query_range`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn nts_result_ts(result: *const nts_result) -> *const i64 {
-    // SAFETY: forwarded contract.
     call_value("nts_result_ts", ptr::null(), || {
+        // SAFETY: `result` is NULL or a live result per this function\'s contract.
         unsafe { result_ref(result) }.map_or(ptr::null(), |r| r.ts.as_ptr())
     })
 }
@@ -480,8 +480,8 @@ pub unsafe extern "C" fn nts_result_ts(result: *const nts_result) -> *const i64 
 /// `result` is NULL or a live result from `nts_query_range`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn nts_result_column(result: *const nts_result, col: usize) -> *const f64 {
-    // SAFETY: forwarded contract.
     call_value("nts_result_column", ptr::null(), || {
+        // SAFETY: `result` is NULL or a live result per this function\'s contract.
         unsafe { result_ref(result) }
             .and_then(|r| r.columns.get(col))
             .map_or(ptr::null(), |c| c.as_ptr())
@@ -500,8 +500,8 @@ pub unsafe extern "C" fn nts_result_column_name(
     result: *const nts_result,
     col: usize,
 ) -> *const c_char {
-    // SAFETY: forwarded contract.
     call_value("nts_result_column_name", ptr::null(), || {
+        // SAFETY: `result` is NULL or a live result per this function\'s contract.
         unsafe { result_ref(result) }
             .and_then(|r| r.names.get(col))
             .map_or(ptr::null(), |c| c.as_ptr())

@@ -66,23 +66,21 @@ pub unsafe extern "C" fn nts_query_range_arrow(
     call("nts_query_range_arrow", || {
         let out_array = out_arg(out_array, "out_array")?;
         let out_schema = out_arg(out_schema, "out_schema")?;
-        // SAFETY: checked writable out-params; the empty structs own nothing.
-        unsafe {
-            ptr::write(out_array, FFI_ArrowArray::empty());
-            ptr::write(out_schema, FFI_ArrowSchema::empty());
-        }
+        // SAFETY: checked writable out-param; the empty struct owns nothing.
+        unsafe { ptr::write(out_array, FFI_ArrowArray::empty()) };
+        // SAFETY: as above.
+        unsafe { ptr::write(out_schema, FFI_ArrowSchema::empty()) };
         let db = lookup(db)?;
         // SAFETY: NUL-terminated per the contract.
         let table = unsafe { str_arg(table, "table") }?;
         let batch = query_batch(&db, table, start_ms, end_ms)?;
         let data = StructArray::from(batch).into_data();
         let (array, schema) = arrow_array::ffi::to_ffi(&data).map_err(arrow_error)?;
-        // SAFETY: checked writable out-params holding released (empty)
-        // structs, so nothing is leaked by overwriting them.
-        unsafe {
-            ptr::write(out_array, array);
-            ptr::write(out_schema, schema);
-        }
+        // SAFETY: checked writable out-param holding a released (empty)
+        // struct, so nothing is leaked by overwriting it.
+        unsafe { ptr::write(out_array, array) };
+        // SAFETY: as above.
+        unsafe { ptr::write(out_schema, schema) };
         Ok(())
     })
 }

@@ -24,6 +24,10 @@
 //! with `Closed`). Tokens come from a 64-bit counter and are never reused,
 //! so there is no ABA problem (a stale handle can never alias a newer one).
 #![allow(non_camel_case_types)]
+#![deny(
+    clippy::undocumented_unsafe_blocks,
+    clippy::multiple_unsafe_ops_per_block
+)]
 
 mod api;
 pub(crate) mod args;
