@@ -19,8 +19,13 @@
  *   with writes. nts_result / nts_strings objects may be read from any
  *   thread; an Arrow stream must be used by one thread at a time.
  * - Handles: an nts_db * is an opaque token that is never dereferenced by
- *   the library. A closed handle returns NTS_ERR_CLOSED on every later call;
- *   tokens are never reused, so a stale handle cannot alias a newer one.
+ *   the library. A closed (or made-up) handle returns NTS_ERR_CLOSED on every
+ *   later call, never a crash. On 64-bit targets tokens are never reused, so
+ *   a stale handle cannot alias a newer one (on 32-bit targets it could after
+ *   about a million later opens). At most 4096 handles are open at once.
+ *   nts_close waits for calls still running on that handle, then closes it.
+ * - Panics: a Rust panic never crosses the boundary; it becomes
+ *   NTS_ERR_PANIC (the library must be built with panic=unwind, the default).
  * - Arrow (default cargo feature "arrow"): nts_query_range_arrow and
  *   nts_query_range_stream are declared when NTS_ARROW is defined, which
  *   this header does unless NTS_NO_ARROW is defined before including it
@@ -281,7 +286,8 @@ void nts_options_init(nts_options *opts);
 //
 // Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL `path`/`out_db`, bad
 // options); `NTS_ERR_LOCKED` (already open elsewhere); `NTS_ERR_IO`;
-// `NTS_ERR_CORRUPT`; `NTS_ERR_UNSUPPORTED_VERSION`.
+// `NTS_ERR_CORRUPT`; `NTS_ERR_UNSUPPORTED_VERSION`; `NTS_ERR_TOO_LARGE`
+// (4096 handles already open).
 //
 // # Safety
 // `path` is NULL or NUL-terminated; `opts` is NULL or a valid
@@ -291,12 +297,12 @@ nts_status nts_open(const char *path,
                     nts_db **out_db);
 
 // Flushes buffered rows, checkpoints and closes the database, and frees the
-// handle. NULL is a no-op returning `NTS_OK`.
+// handle. NULL is a no-op returning `NTS_OK`. Waits for calls on this
+// handle that are already running on other threads.
 //
 // The handle is invalid afterwards even if this returns an error (rows not
 // flushed then stay in the WAL and are recovered by the next `nts_open`).
-// Calls still running on other threads finish safely (they may return
-// `NTS_ERR_CLOSED`); any later call with the stale handle, including a
+// Any later call with the stale handle, including a
 // second `nts_close`, returns `NTS_ERR_CLOSED`. Arrow streams already
 // obtained from this handle stay valid.
 //

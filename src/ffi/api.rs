@@ -148,7 +148,8 @@ pub unsafe extern "C" fn nts_options_init(opts: *mut nts_options) {
 ///
 /// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL `path`/`out_db`, bad
 /// options); `NTS_ERR_LOCKED` (already open elsewhere); `NTS_ERR_IO`;
-/// `NTS_ERR_CORRUPT`; `NTS_ERR_UNSUPPORTED_VERSION`.
+/// `NTS_ERR_CORRUPT`; `NTS_ERR_UNSUPPORTED_VERSION`; `NTS_ERR_TOO_LARGE`
+/// (4096 handles already open).
 ///
 /// # Safety
 /// `path` is NULL or NUL-terminated; `opts` is NULL or a valid
@@ -183,12 +184,12 @@ pub unsafe extern "C" fn nts_open(
 }
 
 /// Flushes buffered rows, checkpoints and closes the database, and frees the
-/// handle. NULL is a no-op returning `NTS_OK`.
+/// handle. NULL is a no-op returning `NTS_OK`. Waits for calls on this
+/// handle that are already running on other threads.
 ///
 /// The handle is invalid afterwards even if this returns an error (rows not
 /// flushed then stay in the WAL and are recovered by the next `nts_open`).
-/// Calls still running on other threads finish safely (they may return
-/// `NTS_ERR_CLOSED`); any later call with the stale handle, including a
+/// Any later call with the stale handle, including a
 /// second `nts_close`, returns `NTS_ERR_CLOSED`. Arrow streams already
 /// obtained from this handle stay valid.
 ///

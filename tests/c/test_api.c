@@ -69,6 +69,19 @@ static void test_open_errors(const char *path) {
   bad.reserved = 1;
   CHECK_ST(nts_open(path, &bad, &db), NTS_ERR_INVALID_ARGUMENT);
   CHECK(db == NULL);
+
+  /* A caller compiled against a newer, larger nts_options is accepted. */
+  struct {
+    nts_options o;
+    uint64_t future_field;
+  } newer;
+  nts_options_init(&newer.o);
+  newer.o.struct_size = sizeof newer;
+  newer.future_field = 7;
+  CHECK_OK(nts_open(path, &newer.o, &db));
+  CHECK(db != NULL);
+  CHECK_OK(nts_close(db));
+  remove(path);
 }
 
 static void test_tables(nts_db *db) {
@@ -142,6 +155,9 @@ static void test_appends(nts_db *db) {
   CHECK_ST(nts_append_rows(db, "nope", ts, 5, cols, 2), NTS_ERR_NOT_FOUND);
   CHECK_ST(nts_append_rows(NULL, "sensor", ts, 5, cols, 2), NTS_ERR_INVALID_ARGUMENT);
   CHECK_OK(nts_append_rows(db, "sensor", NULL, 0, bad_cols, 2)); /* no rows */
+  /* Counts whose byte size overflows are rejected before any read. */
+  CHECK_ST(nts_append_rows(db, "sensor", ts, SIZE_MAX, cols, 2), NTS_ERR_INVALID_ARGUMENT);
+  CHECK_ST(nts_append_row(db, "sensor", 1, v, SIZE_MAX / 2), NTS_ERR_INVALID_ARGUMENT);
 
   /* Series API. */
   CHECK_OK(nts_append(db, "cpu", 10, 0.25));
