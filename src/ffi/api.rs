@@ -54,12 +54,19 @@ pub struct nts_options {
     pub retention_ms: i64,
 }
 
-const OPTIONS_V1_SIZE: usize = size_of::<nts_options>();
+/// Size of the first version of `nts_options`: the smallest `struct_size`
+/// accepted, forever. Fields appended later default when a caller's struct
+/// is shorter.
+const OPTIONS_MIN_SIZE: usize = 40;
+/// Size of the first version of `nts_stats` (never changes).
+const STATS_MIN_SIZE: usize = 88;
+/// Size of the first version of `nts_column_stats` (never changes).
+const COLUMN_STATS_MIN_SIZE: usize = 96;
 
 fn default_options() -> nts_options {
     let d = NanoTsOptions::default();
     nts_options {
-        struct_size: OPTIONS_V1_SIZE as u32,
+        struct_size: size_of::<nts_options>() as u32,
         sync: NTS_SYNC_ON_FLUSH,
         auto_flush_bytes: d.auto_flush_bytes as u64,
         segment_max_rows: d.segment_max_rows as u64,
@@ -83,13 +90,19 @@ unsafe fn options_from_c(opts: *const nts_options) -> FfiResult<NanoTsOptions> {
     // SAFETY: non-NULL and aligned; every version of the struct starts
     // with the u32 struct_size, which the caller must have set.
     let size = unsafe { ptr::read(opts.cast::<u32>()) } as usize;
-    if size < OPTIONS_V1_SIZE {
+    if size < OPTIONS_MIN_SIZE {
         return Err(FfiError::invalid(format!(
-            "opts->struct_size is {size}, expected at least {OPTIONS_V1_SIZE}: initialize it with nts_options_init"
+            "opts->struct_size is {size}, expected at least {OPTIONS_MIN_SIZE}: initialize it with nts_options_init"
         )));
     }
-    // SAFETY: the caller's struct is at least as large as ours (checked).
-    let o = unsafe { ptr::read(opts) };
+    // Fields the caller's (older) struct lacks keep their defaults; fields
+    // of a newer, larger struct are ignored.
+    let mut o = default_options();
+    let n = size.min(size_of::<nts_options>());
+    // SAFETY: the caller's struct has `size >= n` readable bytes; `o` is a
+    // local of `size_of::<nts_options>() >= n` bytes; every field is a
+    // plain integer, valid for any bit pattern; no overlap.
+    unsafe { ptr::copy_nonoverlapping(opts.cast::<u8>(), (&raw mut o).cast::<u8>(), n) };
     let sync = match o.sync {
         NTS_SYNC_EVERY_APPEND => SyncMode::EveryAppend,
         NTS_SYNC_ON_FLUSH => SyncMode::OnFlush,
@@ -693,15 +706,19 @@ pub struct nts_column_stats {
 /// # Safety
 /// `out` is NULL or points to `out->struct_size` writable bytes whose first
 /// field is a u32 `struct_size`.
-unsafe fn write_versioned<T: Copy>(out: *mut T, mut value: T, what: &str) -> FfiResult {
+unsafe fn write_versioned<T: Copy>(
+    out: *mut T,
+    mut value: T,
+    min_size: usize,
+    what: &str,
+) -> FfiResult {
     let out = out_arg(out, what)?;
     // SAFETY: non-NULL, aligned; every versioned struct starts with u32.
     let size = unsafe { ptr::read(out.cast::<u32>()) } as usize;
     let ours = size_of::<T>();
-    if size < ours {
-        // v1 is the only version: anything smaller is a caller bug.
+    if size < min_size {
         return Err(FfiError::invalid(format!(
-            "{what}->struct_size is {size}, expected at least {ours} (set it to sizeof the struct)"
+            "{what}->struct_size is {size}, expected at least {min_size} (set it to sizeof the struct)"
         )));
     }
     let written = size.min(ours);
@@ -749,7 +766,7 @@ pub unsafe extern "C" fn nts_table_stats(
             ts_raw_bytes: s.timestamps.raw_bytes,
         };
         // SAFETY: writable versioned struct per the contract.
-        unsafe { write_versioned(out, v, "out") }
+        unsafe { write_versioned(out, v, STATS_MIN_SIZE, "out") }
     })
 }
 
@@ -809,7 +826,7 @@ pub unsafe extern "C" fn nts_table_column_stats(
             })?
         };
         // SAFETY: writable versioned struct per the contract.
-        unsafe { write_versioned(out, column_stats(c), "out") }
+        unsafe { write_versioned(out, column_stats(c), COLUMN_STATS_MIN_SIZE, "out") }
     })
 }
 
@@ -856,8 +873,11 @@ mod tests {
     }
 
     #[test]
-    fn options_struct_has_only_fixed_width_fields() {
-        assert_eq!(size_of::<nts_options>(), 40);
-        assert_eq!(size_of::<nts_stats>(), 88);
+    fn first_versions_of_the_structs_keep_their_sizes() {
+        // The *_MIN_SIZE constants are ABI: they must equal the sizes of the
+        // first versions. Appending fields grows size_of, never these.
+        assert_eq!(size_of::<nts_options>(), OPTIONS_MIN_SIZE);
+        assert_eq!(size_of::<nts_stats>(), STATS_MIN_SIZE);
+        assert_eq!(size_of::<nts_column_stats>(), COLUMN_STATS_MIN_SIZE);
     }
 }
