@@ -42,6 +42,59 @@ static double sum_batch(const struct ArrowArray *arr, int64_t *last_ts, int64_t 
   return sum;
 }
 
+/* A damaged segment is reported, never crashes: by nts_open
+ * (NTS_ERR_CORRUPT), or by nts_query_range (NTS_ERR_CORRUPT) and the
+ * stream's get_next (non-zero errno plus get_last_error). */
+static void test_corruption(const char *path) {
+  nts_db *db = NULL;
+  REQUIRE_OK(nts_open(path, NULL, &db));
+  const char *cols[] = {"v"};
+  REQUIRE_OK(nts_create_table(db, "t", cols, 1));
+  for (int i = 0; i < 200000; i++) {
+    double v = i * 1.5;
+    REQUIRE_OK(nts_append_row(db, "t", i, &v, 1));
+  }
+  REQUIRE_OK(nts_close(db));
+  FILE *f = fopen(path, "r+b");
+  CHECK(f != NULL);
+  if (!f) return;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, n / 2, SEEK_SET);
+  int ch = fgetc(f);
+  fseek(f, n / 2, SEEK_SET);
+  fputc(ch ^ 0xff, f);
+  fclose(f);
+
+  nts_status st = nts_open(path, NULL, &db);
+  if (st != NTS_OK) {
+    CHECK(st == NTS_ERR_CORRUPT);
+    return;
+  }
+  nts_result *r = NULL;
+  CHECK_ST(nts_query_range(db, "t", 0, 1000000, &r), NTS_ERR_CORRUPT);
+  CHECK(r == NULL);
+  CHECK(strstr(nts_last_error(), "corrupt") != NULL);
+  struct ArrowArray arr;
+  struct ArrowSchema sch;
+  CHECK_ST(nts_query_range_arrow(db, "t", 0, 1000000, &arr, &sch), NTS_ERR_CORRUPT);
+  CHECK(arr.release == NULL && sch.release == NULL);
+  struct ArrowArrayStream s;
+  REQUIRE_OK(nts_query_range_stream(db, "t", 0, 1000000, &s));
+  int rc;
+  int64_t rows = 0;
+  while ((rc = s.get_next(&s, &arr)) == 0 && arr.release != NULL) {
+    rows += arr.length;
+    arr.release(&arr);
+  }
+  CHECK(rc != 0);
+  CHECK(rows < 200000);
+  const char *msg = rc ? s.get_last_error(&s) : NULL;
+  CHECK(msg != NULL && strstr(msg, "corrupt") != NULL);
+  s.release(&s);
+  CHECK_OK(nts_close(db));
+}
+
 int main(int argc, char **argv) {
   char path[1024];
   nts_t_path(path, sizeof path, argc, argv, "arrow.ntt");
@@ -133,5 +186,9 @@ int main(int argc, char **argv) {
   free(ts);
   free(a);
   free(b);
+
+  char cpath[1024];
+  nts_t_path(cpath, sizeof cpath, argc, argv, "corrupt.ntt");
+  test_corruption(cpath);
   return nts_t_finish();
 }
