@@ -18,9 +18,12 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+#[cfg(feature = "arrow")]
+mod arrow;
 pub mod codec;
 mod db;
 mod error;
+pub mod ffi;
 mod format;
 mod io;
 mod maintenance;

@@ -1,0 +1,42 @@
+//! The C ABI: `extern "C"` functions over [`crate::NanoTsDb`], declared in
+//! `include/nanots.h` (generated from this module by cbindgen; see
+//! `scripts/gen-header.sh`).
+//!
+//! This layer is pure translation: it checks pointers, converts C strings,
+//! slices and structs into Rust values, calls the public Rust API and maps
+//! its [`crate::Error`] onto an `nts_status`. No engine logic lives here.
+//!
+//! Conventions, enforced by the helpers in [`boundary`] and [`args`]:
+//! - every exported symbol starts with `nts_` (types `nts_*`, macros `NTS_*`);
+//! - every exported function body runs inside one panic boundary
+//!   ([`boundary::call`] / [`boundary::call_value`]): a Rust panic becomes
+//!   `NTS_ERR_PANIC`, never an unwind into C;
+//! - pointers are checked (NULL, alignment, length overflow) before use;
+//! - a failed call stores its message for [`nts_last_error`] (thread-local);
+//! - everything the library allocates has exactly one matching `nts_*_free`
+//!   (or an Arrow `release` callback).
+//!
+//! Handles: an `nts_db *` is an opaque token, never dereferenced. A global
+//! registry maps live tokens to `Arc<NanoTsDb>`; every call looks its token
+//! up, so a closed (or never-opened) handle gives `NTS_ERR_CLOSED` instead of
+//! a use-after-free, and `nts_close` racing with calls on other threads is
+//! safe (in-flight calls keep their `Arc`; the engine then answers them
+//! with `Closed`). Tokens come from a 64-bit counter and are never reused,
+//! so there is no ABA problem (a stale handle can never alias a newer one).
+#![allow(non_camel_case_types)]
+#![deny(clippy::undocumented_unsafe_blocks, clippy::multiple_unsafe_ops_per_block)]
+
+mod api;
+pub(crate) mod args;
+#[cfg(feature = "arrow")]
+mod arrow_api;
+pub(crate) mod boundary;
+mod handle;
+mod status;
+
+pub use api::*;
+#[cfg(feature = "arrow")]
+pub use arrow_api::*;
+pub use boundary::{nts_last_error, nts_status_str};
+pub use handle::nts_db;
+pub use status::*;

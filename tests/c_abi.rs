@@ -1,0 +1,134 @@
+//! Compiles the C programs in `tests/c/` against `include/nanots.h` and
+//! links them with the static (`libnanots.a`) and the shared
+//! (`libnanots.so`, through its SONAME `libnanots.so.0`) library, then runs
+//! them. Cargo does not build the staticlib/cdylib for integration tests,
+//! so this test runs `cargo build --lib` itself, with the same target
+//! directory, profile and `arrow` feature as the test binary.
+//!
+//! Needs a C compiler (`$CC`, else `cc`). `scripts/c-tests.sh` runs the same
+//! programs under AddressSanitizer and valgrind.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[path = "c/build_support.rs"]
+mod build_support;
+
+use build_support::{ARROW, build_libraries};
+
+fn cc() -> String {
+    std::env::var("CC").unwrap_or_else(|_| "cc".into())
+}
+
+fn c_sources() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/c")
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_str().unwrap();
+            name.starts_with("test_") && name.ends_with(".c") && (ARROW || !name.contains("arrow"))
+        })
+        .collect();
+    v.sort();
+    assert!(v.len() >= 2, "no C tests found in {}", dir.display());
+    v
+}
+
+fn compile(src: &Path, out: &Path, link: &[String]) {
+    let include = Path::new(env!("CARGO_MANIFEST_DIR")).join("include");
+    let mut cmd = Command::new(cc());
+    cmd.args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-g", "-pthread"])
+        .arg("-I")
+        .arg(&include)
+        .arg(src)
+        .arg("-o")
+        .arg(out);
+    if !ARROW {
+        cmd.arg("-DNTS_NO_ARROW");
+    }
+    cmd.args(link);
+    let output = cmd.output().expect("running the C compiler");
+    assert!(
+        output.status.success(),
+        "compiling {} failed:\n{}",
+        src.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn run(exe: &Path, workdir: &Path) {
+    let output =
+        Command::new(exe).arg(workdir).env_remove("LD_LIBRARY_PATH").output().expect("running a C test");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{}: {}", exe.display(), stdout.trim());
+    assert!(output.status.success(), "{} failed ({}):\n{stdout}\n{stderr}", exe.display(), output.status);
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+}
+
+#[test]
+fn c_programs_pass_against_static_and_shared_library() {
+    let libdir = build_libraries();
+    let tmp = tempfile::tempdir().unwrap();
+
+    // The shared library as an install would lay it out: the SONAME file
+    // plus the development symlink.
+    let shlib = tmp.path().join("lib");
+    std::fs::create_dir(&shlib).unwrap();
+    std::fs::copy(libdir.join("libnanots.so"), shlib.join("libnanots.so.0")).unwrap();
+    std::os::unix::fs::symlink("libnanots.so.0", shlib.join("libnanots.so")).unwrap();
+
+    let static_link = vec![
+        libdir.join("libnanots.a").display().to_string(),
+        "-lpthread".into(),
+        "-ldl".into(),
+        "-lm".into(),
+    ];
+    let shared_link = vec![
+        format!("-L{}", shlib.display()),
+        "-lnanots".into(),
+        format!("-Wl,-rpath,{}", shlib.display()),
+        "-lm".into(),
+    ];
+    for src in c_sources() {
+        let stem = src.file_stem().unwrap().to_str().unwrap().to_owned();
+        for (kind, link) in [("static", &static_link), ("shared", &shared_link)] {
+            let exe = tmp.path().join(format!("{stem}-{kind}"));
+            compile(&src, &exe, link);
+            let work = tmp.path().join(format!("{stem}-{kind}.d"));
+            std::fs::create_dir(&work).unwrap();
+            run(&exe, &work);
+        }
+    }
+}
+
+#[test]
+fn shared_library_has_soname_and_exports_only_nts_symbols() {
+    let libdir = build_libraries();
+    let so = libdir.join("libnanots.so");
+    let Ok(out) = Command::new("readelf").arg("-d").arg(&so).output() else {
+        eprintln!("SKIPPED: readelf not available");
+        return;
+    };
+    let dynamic = String::from_utf8_lossy(&out.stdout);
+    assert!(dynamic.contains("Library soname: [libnanots.so.0]"), "{dynamic}");
+    let out = Command::new("nm").args(["-D", "--defined-only"]).arg(&so).output().expect("nm");
+    let syms: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(2).map(str::to_owned))
+        .collect();
+    assert!(syms.iter().any(|s| s == "nts_open"), "{syms:?}");
+    for s in &syms {
+        assert!(s.starts_with("nts_"), "exported symbol {s} lacks the nts_ prefix");
+    }
+    // Every exported function is declared in the header.
+    let header =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("include/nanots.h")).unwrap();
+    for s in &syms {
+        assert!(
+            header.contains(&format!(" {s}(")) || header.contains(&format!("*{s}(")),
+            "{s} not declared in nanots.h"
+        );
+    }
+}
