@@ -154,7 +154,7 @@ typedef struct {
   // Buffered row bytes that trigger an automatic flush; 0 disables
   // auto-flush. Default 8 MiB.
   uint64_t auto_flush_bytes;
-  // Most rows per segment written by a flush: 1..=4194304. Default 65536.
+  // Most rows per segment written by a flush: 1..=4194304. Default 131072.
   uint64_t segment_max_rows;
   // Cap on any record's payload in bytes; 0 = the
   // `NANOTS_MAX_RECORD_SIZE` environment variable, else 64 MiB.
@@ -622,6 +622,77 @@ const char *nts_last_error(void);
 //
 // Ownership: static storage; never free it. Never returns NULL.
 const char *nts_status_str(nts_status status);
+
+// Merges all segments of `table` into sorted, non-overlapping segments of
+// about `target_segment_points` rows, re-encoded with the strongest codecs,
+// and applies pending deletes; the file is rewritten and atomically
+// replaced (a crash leaves the old or the new file, both complete). Queries
+// on other threads keep running meanwhile.
+//
+// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL or invalid UTF-8
+// `table`, `target_segment_points` 0 or above 4194304); `NTS_ERR_NOT_FOUND`;
+// `NTS_ERR_CLOSED`; `NTS_ERR_IO`; `NTS_ERR_CORRUPT`.
+//
+// # Safety
+// `table` is NULL or NUL-terminated.
+nts_status nts_pack_table(nts_db *db,
+                          const char *table,
+                          uint64_t target_segment_points);
+
+// Removes rows older than `nts_options.retention_ms` (relative to the
+// earlier of each table's newest timestamp and the wall clock), applies
+// deletes and drops, and gives the space back: the file is rewritten and
+// atomically replaced, so it shrinks. Does nothing if nothing expired.
+//
+// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL `db`); `NTS_ERR_CLOSED`;
+// `NTS_ERR_IO`; `NTS_ERR_CORRUPT`.
+//
+// # Safety
+// Always safe: `db` is only used as a registry key.
+nts_status nts_compact_retention_now(nts_db *db);
+
+// Deletes the rows of `table` with `start_ms <= ts_ms <= end_ms` (inclusive
+// at both ends) that exist now; rows appended afterwards are not affected.
+// Queries stop seeing them at once; the space comes back at the next pack
+// or compaction.
+//
+// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL or invalid UTF-8
+// `table`, `start_ms > end_ms`); `NTS_ERR_NOT_FOUND`; `NTS_ERR_CLOSED`;
+// `NTS_ERR_IO`.
+//
+// # Safety
+// `table` is NULL or NUL-terminated.
+nts_status nts_delete_range(nts_db *db,
+                            const char *table,
+                            int64_t start_ms,
+                            int64_t end_ms);
+
+// Drops `table` and its rows; the name can be used again at once, the
+// space comes back at the next pack or compaction.
+//
+// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT`; `NTS_ERR_NOT_FOUND`;
+// `NTS_ERR_CLOSED`; `NTS_ERR_IO`.
+//
+// # Safety
+// `table` is NULL or NUL-terminated.
+nts_status nts_drop_table(nts_db *db,
+                          const char *table);
+
+// Runs SQL statements separated by `;`: `CREATE TABLE [IF NOT EXISTS]
+// name (col [DOUBLE|FLOAT|REAL|F64], ...)` and `INSERT INTO name [(ts_ms,
+// col, ...)] VALUES (ts, v, ...), ...`. Each statement is atomic; the
+// statements before a failing one stay executed. `SELECT` and anything else
+// is refused: use the query API, or DuckDB/DataFusion over the Arrow export.
+//
+// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL or invalid UTF-8 `sql`,
+// syntax errors: `nts_last_error` gives line, column and what was
+// expected); the engine's codes (`NTS_ERR_NOT_FOUND`,
+// `NTS_ERR_ALREADY_EXISTS`, `NTS_ERR_SCHEMA_MISMATCH`, `NTS_ERR_IO`, ...).
+//
+// # Safety
+// `sql` is NULL or NUL-terminated.
+nts_status nts_exec_sql(nts_db *db,
+                        const char *sql);
 
 #ifdef __cplusplus
 }  // extern "C"

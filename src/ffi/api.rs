@@ -42,7 +42,7 @@ pub struct nts_options {
     /// Buffered row bytes that trigger an automatic flush; 0 disables
     /// auto-flush. Default 8 MiB.
     pub auto_flush_bytes: u64,
-    /// Most rows per segment written by a flush: 1..=4194304. Default 65536.
+    /// Most rows per segment written by a flush: 1..=4194304. Default 131072.
     pub segment_max_rows: u64,
     /// Cap on any record's payload in bytes; 0 = the
     /// `NANOTS_MAX_RECORD_SIZE` environment variable, else 64 MiB.

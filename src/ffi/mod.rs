@@ -32,6 +32,7 @@ pub(crate) mod args;
 mod arrow_api;
 pub(crate) mod boundary;
 mod handle;
+mod maintenance;
 mod status;
 
 pub use api::*;
@@ -39,4 +40,5 @@ pub use api::*;
 pub use arrow_api::*;
 pub use boundary::{nts_last_error, nts_status_str};
 pub use handle::nts_db;
+pub use maintenance::*;
 pub use status::*;

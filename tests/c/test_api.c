@@ -41,7 +41,7 @@ static void test_open_errors(const char *path) {
   CHECK(o.struct_size == sizeof(nts_options));
   CHECK(o.sync == NTS_SYNC_ON_FLUSH);
   CHECK(o.auto_flush_bytes == 8u << 20);
-  CHECK(o.segment_max_rows == 65536);
+  CHECK(o.segment_max_rows == 131072);
   CHECK(o.max_record_size == 0 && o.retention_ms == 0);
 
   CHECK_ST(nts_open(NULL, NULL, &db), NTS_ERR_INVALID_ARGUMENT);

@@ -1,0 +1,118 @@
+/* Calls the maintenance and SQL entry points: pack, retention compaction,
+ * deletes, drops and exec_sql, on success and failure paths. */
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "check.h"
+
+static size_t rows_of(nts_db *db, const char *table, int64_t lo, int64_t hi) {
+  nts_result *r = NULL;
+  if (nts_query_range(db, table, lo, hi, &r) != NTS_OK) return (size_t)-1;
+  size_t n = nts_result_rows(r);
+  nts_result_free(r);
+  return n;
+}
+
+static long long file_size(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+static void test_sql(nts_db *db) {
+  CHECK_OK(nts_exec_sql(db, "CREATE TABLE t (a DOUBLE, b REAL); "
+                            "INSERT INTO t VALUES (1, 1.5, 2), (2, -0.0, NaN);"
+                            "INSERT INTO t (b, ts_ms, a) VALUES (9, 3, 4);"));
+  CHECK(rows_of(db, "t", 0, 10) == 3);
+  /* One bad row: the statement inserts nothing. */
+  CHECK_ST(nts_exec_sql(db, "INSERT INTO t VALUES (4, 1, 1), (5, 1);"), NTS_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(nts_last_error(), "line 1, column") != NULL);
+  CHECK(rows_of(db, "t", 0, 10) == 3);
+  CHECK_ST(nts_exec_sql(db, "SELECT * FROM t"), NTS_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(nts_last_error(), "not supported") != NULL);
+  CHECK_ST(nts_exec_sql(db, "CREATE TABLE t (a)"), NTS_ERR_ALREADY_EXISTS);
+  CHECK_OK(nts_exec_sql(db, "CREATE TABLE IF NOT EXISTS t (a DOUBLE, b DOUBLE)"));
+  CHECK_ST(nts_exec_sql(db, "INSERT INTO nope VALUES (1, 2)"), NTS_ERR_NOT_FOUND);
+  CHECK_ST(nts_exec_sql(db, NULL), NTS_ERR_INVALID_ARGUMENT);
+  CHECK_ST(nts_exec_sql(NULL, "CREATE TABLE x (a)"), NTS_ERR_INVALID_ARGUMENT);
+  CHECK_ST(nts_exec_sql(db, "CREATE TABLE \xff (a)"), NTS_ERR_INVALID_ARGUMENT);
+}
+
+static void test_delete_and_pack(nts_db *db, const char *path) {
+  CHECK_OK(nts_exec_sql(db, "CREATE TABLE s (v)"));
+  for (int64_t i = 0; i < 5000; i++) {
+    double v = (double)(i * 7 % 1000) / 8.0;
+    CHECK_OK(nts_append_row(db, "s", 4999 - i, &v, 1));
+    if (i % 1000 == 999) CHECK_OK(nts_flush(db));
+  }
+  CHECK(rows_of(db, "s", INT64_MIN, INT64_MAX) == 5000);
+  CHECK_OK(nts_delete_range(db, "s", 100, 199));
+  CHECK(rows_of(db, "s", INT64_MIN, INT64_MAX) == 4900);
+  CHECK(rows_of(db, "s", 100, 199) == 0);
+  CHECK_ST(nts_delete_range(db, "s", 10, 9), NTS_ERR_INVALID_ARGUMENT);
+  CHECK_ST(nts_delete_range(db, "nope", 0, 1), NTS_ERR_NOT_FOUND);
+  CHECK_ST(nts_delete_range(db, NULL, 0, 1), NTS_ERR_INVALID_ARGUMENT);
+
+  nts_stats st;
+  st.struct_size = sizeof st;
+  CHECK_OK(nts_table_stats(db, "s", &st));
+  CHECK(st.segments >= 5);
+  long long before = file_size(path);
+  CHECK_OK(nts_pack_table(db, "s", 8192));
+  CHECK_OK(nts_table_stats(db, "s", &st));
+  CHECK(st.segments == 1);
+  CHECK(st.rows == 4900);
+  CHECK(file_size(path) < before);
+  CHECK(rows_of(db, "s", INT64_MIN, INT64_MAX) == 4900);
+  CHECK_ST(nts_pack_table(db, "s", 0), NTS_ERR_INVALID_ARGUMENT);
+  CHECK_ST(nts_pack_table(db, "nope", 10), NTS_ERR_NOT_FOUND);
+  CHECK_ST(nts_pack_table(NULL, "s", 10), NTS_ERR_INVALID_ARGUMENT);
+  CHECK_ST(nts_pack_table(db, "\xc3", 10), NTS_ERR_INVALID_ARGUMENT);
+
+  /* Drop, then compaction gives the space back. */
+  CHECK_OK(nts_drop_table(db, "s"));
+  CHECK(rows_of(db, "s", 0, 1) == (size_t)-1);
+  CHECK_ST(nts_drop_table(db, "s"), NTS_ERR_NOT_FOUND);
+  CHECK_ST(nts_drop_table(db, NULL), NTS_ERR_INVALID_ARGUMENT);
+  before = file_size(path);
+  CHECK_OK(nts_compact_retention_now(db));
+  CHECK(file_size(path) < before);
+  CHECK_ST(nts_compact_retention_now(NULL), NTS_ERR_INVALID_ARGUMENT);
+}
+
+static void test_retention(const char *path) {
+  nts_options o;
+  nts_options_init(&o);
+  o.retention_ms = 1000;
+  nts_db *db = NULL;
+  REQUIRE_OK(nts_open(path, &o, &db));
+  CHECK_OK(nts_exec_sql(db, "CREATE TABLE r (v); INSERT INTO r VALUES (1000, 1), (5000, 2), (9000, 3), (10000, 4);"));
+  CHECK_OK(nts_compact_retention_now(db));
+  /* Cutoff = min(newest = 10000, now) - 1000 = 9000: rows at 9000 and 10000 stay. */
+  CHECK(rows_of(db, "r", INT64_MIN, INT64_MAX) == 2);
+  CHECK_OK(nts_close(db));
+  CHECK_ST(nts_compact_retention_now(db), NTS_ERR_CLOSED);
+  CHECK_ST(nts_pack_table(db, "r", 10), NTS_ERR_CLOSED);
+  CHECK_ST(nts_delete_range(db, "r", 0, 1), NTS_ERR_CLOSED);
+  CHECK_ST(nts_drop_table(db, "r"), NTS_ERR_CLOSED);
+  CHECK_ST(nts_exec_sql(db, "CREATE TABLE z (a)"), NTS_ERR_CLOSED);
+}
+
+int main(int argc, char **argv) {
+  char path[1024], path2[1024];
+  nts_t_path(path, sizeof path, argc, argv, "maintenance.ntt");
+  nts_t_path(path2, sizeof path2, argc, argv, "retention.ntt");
+  nts_options o;
+  nts_options_init(&o);
+  o.sync = NTS_SYNC_NEVER;
+  nts_db *db = NULL;
+  REQUIRE_OK(nts_open(path, &o, &db));
+  test_sql(db);
+  test_delete_and_pack(db, path);
+  CHECK_OK(nts_close(db));
+  /* Everything survives a reopen. */
+  REQUIRE_OK(nts_open(path, NULL, &db));
+  CHECK(rows_of(db, "t", 0, 10) == 3);
+  CHECK_OK(nts_close(db));
+  test_retention(path2);
+  return nts_t_finish();
+}
