@@ -127,6 +127,9 @@ struct ArrowArrayStream {
 // Most codecs reported per column by `nts_table_column_stats`.
 #define NTS_STATS_MAX_CODECS 8
 
+// Bytes of `nts_maintenance_info.last_error_message`, NUL included.
+#define NTS_MAINTENANCE_MESSAGE_LEN 256
+
 // An open database (opaque). Returned by `nts_open`, released by
 // `nts_close`. May be used from several threads at once.
 typedef struct nts_db nts_db;
@@ -164,6 +167,19 @@ typedef struct {
   // Rows older than this many milliseconds may be dropped by retention;
   // 0 keeps everything. Must not be negative.
   int64_t retention_ms;
+  // 1 = run background maintenance on a thread of its own for this handle
+  // (flush, retention, merging small segments; see the fields below);
+  // 0 (default) = no thread. Added in 0.1; absent from shorter structs.
+  uint32_t auto_maintenance;
+  // Reserved, must be 0.
+  uint32_t reserved2;
+  // How often the maintenance thread wakes, in ms; 0 = 1000.
+  uint64_t maintenance_interval_ms;
+  // The thread flushes buffered rows older than this, in ms; 0 = 5000.
+  uint64_t flush_after_ms;
+  // The thread runs retention compaction this often, in ms (when
+  // `retention_ms` is set); 0 = 60000.
+  uint64_t retention_every_ms;
 } nts_options;
 
 // The result of every fallible C call: `NTS_OK` (0) or one of the
@@ -220,6 +236,38 @@ typedef struct {
   // Segments encoded with `codec_ids[i]`.
   uint64_t codec_segments[NTS_STATS_MAX_CODECS];
 } nts_column_stats;
+
+// What background maintenance has done (`nts_maintenance_status`). A
+// versioned struct: set `struct_size = sizeof(nts_maintenance_info)`.
+typedef struct {
+  // `sizeof(nts_maintenance_info)` as compiled by the caller.
+  uint32_t struct_size;
+  // 1 while the maintenance thread runs, else 0.
+  uint32_t running;
+  // Wake-ups so far.
+  uint64_t runs;
+  // Flushes it made.
+  uint64_t flushes;
+  // Retention compactions it ran.
+  uint64_t retention_runs;
+  // Tables whose small trailing segments it merged.
+  uint64_t merges;
+  // Steps that failed.
+  uint64_t errors;
+  // Status of the last failure (`NTS_OK` if none).
+  nts_status last_error_status;
+  // Reserved (0).
+  uint32_t reserved;
+  // Message of the last failure, NUL-terminated (truncated to fit);
+  // empty if none.
+  char last_error_message[NTS_MAINTENANCE_MESSAGE_LEN];
+} nts_maintenance_info;
+
+// Callback for maintenance errors: `code` and a NUL-terminated `message`
+// valid only during the call; runs on the maintenance thread.
+typedef void (*nts_maintenance_hook)(void *user,
+                                     nts_status code,
+                                     const char *message);
 
 // Success.
 #define NTS_OK 0
@@ -693,6 +741,33 @@ nts_status nts_drop_table(nts_db *db,
 // `sql` is NULL or NUL-terminated.
 nts_status nts_exec_sql(nts_db *db,
                         const char *sql);
+
+// Fills `*out` with the state of this handle's background maintenance
+// (all zero when `nts_options.auto_maintenance` was 0): counters, and the
+// status and message of its last error, which is never swallowed.
+//
+// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL arguments, bad
+// `struct_size`); `NTS_ERR_CLOSED`.
+//
+// # Safety
+// `out` is NULL or a writable `nts_maintenance_info` whose `struct_size`
+// is set.
+nts_status nts_maintenance_status(nts_db *db,
+                                  nts_maintenance_info *out);
+
+// Sets (or, with a NULL `hook`, clears) the callback that receives every
+// error of this handle's background maintenance, with `user` passed back.
+// The callback runs on the maintenance thread and must not call
+// `nts_close` on this handle.
+//
+// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL `db`); `NTS_ERR_CLOSED`.
+//
+// # Safety
+// `hook`, if not NULL, stays callable with `user` until it is replaced or
+// the handle closed.
+nts_status nts_set_maintenance_hook(nts_db *db,
+                                    nts_maintenance_hook hook,
+                                    void *user);
 
 #ifdef __cplusplus
 }  // extern "C"

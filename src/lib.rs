@@ -34,8 +34,9 @@ pub mod sql;
 mod table;
 mod wal;
 
-pub use db::{NanoTsDb, SERIES_COLUMN};
+pub use db::{NanoTsDb, NanoTsDbShared, SERIES_COLUMN};
 pub use error::{Error, ErrorKind, Result};
-pub use options::{NanoTsOptions, SyncMode};
+pub use maintenance::background::{MaintenanceHook, MaintenanceStatus};
+pub use options::{AutoMaintenanceOptions, NanoTsOptions, SyncMode};
 pub use query::stats::{CodecUse, ColumnStorage, TableStats};
 pub use query::{Columns, RangeReader};

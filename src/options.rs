@@ -49,6 +49,49 @@ pub struct NanoTsOptions {
     /// Cap on any record's payload in bytes. `None` reads the
     /// `NANOTS_MAX_RECORD_SIZE` environment variable, else 64 MiB.
     pub max_record_size: Option<u32>,
+    /// Background maintenance (a thread that flushes, applies retention and
+    /// merges small segments). Only [`crate::NanoTsDbShared::open`] starts
+    /// it; [`crate::NanoTsDb::open`] refuses options that ask for it, since
+    /// NanoTS never starts a thread the host did not ask for.
+    pub auto_maintenance: Option<AutoMaintenanceOptions>,
+}
+
+/// Schedule of background maintenance. Every `interval` the thread wakes
+/// and, in this order:
+/// - flushes buffered rows if the last flush (by anyone) was `flush_after`
+///   ago or more, bounding the rows at risk on power loss in time as well as
+///   in bytes;
+/// - runs retention compaction (`compact_retention_now`) every
+///   `retention_every`, if `NanoTsOptions::retention` is set;
+/// - merges a table's trailing run of small segments (fewer than
+///   `pack_target_rows / 2` rows) once there are `merge_min_segments` of
+///   them, into segments of up to `pack_target_rows` rows, appended at the
+///   end of the file (cost: the merged rows only; the old segments' space
+///   comes back at the next retention compaction).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutoMaintenanceOptions {
+    /// How often the thread wakes. Default 1 s.
+    pub interval: Duration,
+    /// Flush buffered rows older than this. Default 5 s.
+    pub flush_after: Duration,
+    /// How often retention compaction runs. Default 60 s.
+    pub retention_every: Duration,
+    /// Small trailing segments that trigger a merge. Default 8.
+    pub merge_min_segments: usize,
+    /// Rows per merged segment. Default 131,072.
+    pub pack_target_rows: usize,
+}
+
+impl Default for AutoMaintenanceOptions {
+    fn default() -> Self {
+        AutoMaintenanceOptions {
+            interval: Duration::from_secs(1),
+            flush_after: Duration::from_secs(5),
+            retention_every: Duration::from_secs(60),
+            merge_min_segments: 8,
+            pack_target_rows: 131_072,
+        }
+    }
 }
 
 impl Default for NanoTsOptions {
@@ -59,6 +102,7 @@ impl Default for NanoTsOptions {
             auto_flush_bytes: 8 << 20,
             segment_max_rows: 131_072,
             max_record_size: None,
+            auto_maintenance: None,
         }
     }
 }
@@ -75,6 +119,17 @@ impl NanoTsOptions {
                 "segment_max_rows must be 1..={}, got {}",
                 crate::format::MAX_SEGMENT_ROWS,
                 self.segment_max_rows
+            )));
+        }
+        if let Some(m) = &self.auto_maintenance
+            && (m.interval.is_zero()
+                || m.merge_min_segments < 2
+                || m.pack_target_rows == 0
+                || m.pack_target_rows > crate::format::MAX_SEGMENT_ROWS)
+        {
+            return Err(Error::invalid(format!(
+                "auto_maintenance needs interval > 0, merge_min_segments >= 2 and pack_target_rows 1..={}: {m:?}",
+                crate::format::MAX_SEGMENT_ROWS
             )));
         }
         let cap = match self.max_record_size {

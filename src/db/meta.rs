@@ -13,6 +13,7 @@
 //!               u32 zero, i64 start ts, i64 end ts
 //! DropTable:  u32 table id
 //! Tombstone:  u32 table id, u32 zero, i64 start ts, i64 end ts (inclusive)
+//! Supersede:  u32 table id, u32 count, count x u64 segment record offsets
 //! ```
 //!
 //! A checkpoint lists every table and every live segment (per table in file
@@ -63,6 +64,26 @@ pub fn encode_tombstone(t: &Tombstone, out: &mut Vec<u8>) {
     w.u32(0);
     w.i64(t.start_ms);
     w.i64(t.end_ms);
+}
+
+/// Payload of a `Supersede` record.
+pub fn encode_supersede(table_id: u32, offsets: &[u64], out: &mut Vec<u8>) {
+    let mut w = ByteWriter::new(out);
+    w.u32(table_id);
+    w.u32(offsets.len() as u32);
+    for o in offsets {
+        w.u64(*o);
+    }
+}
+
+pub fn decode_supersede(r: &mut ByteReader<'_>) -> Result<(u32, Vec<u64>)> {
+    let table_id = r.u32()?;
+    let n = r.u32()? as usize;
+    if n > r.remaining() / 8 {
+        return Err(r.corrupt(format!("supersede record claims {n} segments")));
+    }
+    let offsets = (0..n).map(|_| r.u64()).collect::<Result<_>>()?;
+    Ok((table_id, offsets))
 }
 
 pub fn decode_tombstone(r: &mut ByteReader<'_>, offset: u64) -> Result<Tombstone> {

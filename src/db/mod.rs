@@ -2,7 +2,10 @@
 
 pub(crate) mod meta;
 mod open;
+mod shared;
 mod state;
+
+pub use shared::NanoTsDbShared;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
@@ -48,9 +51,53 @@ impl NanoTsDb {
     /// is left untouched); `Corrupt` for damaged committed data, naming the
     /// offset; `InvalidArgument` for bad options or `NANOTS_MAX_RECORD_SIZE`.
     pub fn open(path: impl AsRef<Path>, opts: NanoTsOptions) -> Result<NanoTsDb> {
-        let path = path.as_ref().to_path_buf();
-        let state = open::open(&path, opts)?;
-        Ok(NanoTsDb { path, state: RwLock::new(state), maint: Mutex::new(()) })
+        if opts.auto_maintenance.is_some() {
+            return Err(Error::invalid(
+                "auto_maintenance runs a background thread: open with NanoTsDbShared::open instead",
+            ));
+        }
+        Self::open_inner(path.as_ref(), opts)
+    }
+
+    pub(crate) fn open_inner(path: &Path, opts: NanoTsOptions) -> Result<NanoTsDb> {
+        let state = open::open(path, opts)?;
+        Ok(NanoTsDb { path: path.to_path_buf(), state: RwLock::new(state), maint: Mutex::new(()) })
+    }
+
+    /// The options this handle was opened with.
+    pub fn options(&self) -> Result<NanoTsOptions> {
+        Ok(self.read_lock()?.opts.clone())
+    }
+
+    /// Flushes if there are buffered rows and the last flush was at least
+    /// `age` ago. Returns whether it flushed.
+    pub(crate) fn flush_if_older(&self, age: Duration) -> Result<bool> {
+        let _m = self.maint_lock();
+        let mut st = self.write_lock();
+        if st.mem_bytes == 0 || st.last_flush.elapsed() < age {
+            return Ok(false);
+        }
+        st.flush(false)?;
+        Ok(true)
+    }
+
+    /// Merges each table's trailing run of small segments (see
+    /// `AutoMaintenanceOptions`). Returns how many tables it merged.
+    pub(crate) fn merge_small_tails(&self, target_rows: usize, min_segments: usize) -> Result<usize> {
+        let tables = self.list_tables()?;
+        let mut merged = 0;
+        for t in tables {
+            let _m = self.maint_lock();
+            let mut st = self.write_lock();
+            match st.merge_tail(&t, target_rows / 2, target_rows, min_segments) {
+                Ok(true) => merged += 1,
+                Ok(false) => {}
+                // Dropped since listed: nothing to merge.
+                Err(e) if e.kind() == ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(merged)
     }
 
     /// The database file's path.

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
-use super::meta::{Checkpoint, CommitInfo, decode_tombstone};
+use super::meta::{Checkpoint, CommitInfo, decode_supersede, decode_tombstone};
 use super::state::State;
 use crate::error::{Error, Result};
 use crate::format::bytes::ByteReader;
@@ -31,6 +31,7 @@ enum Parsed {
     Checkpoint(Checkpoint),
     DropTable(u32),
     Tombstone(Tombstone),
+    Supersede(u32, Vec<u64>),
 }
 
 fn parse_record(map: &[u8], rec: &RecordRef, verify_segment: bool) -> Result<Parsed> {
@@ -46,6 +47,7 @@ fn parse_record(map: &[u8], rec: &RecordRef, verify_segment: bool) -> Result<Par
         RecordType::Checkpoint => "checkpoint record",
         RecordType::DropTable => "drop-table record",
         RecordType::Tombstone => "tombstone record",
+        RecordType::Supersede => "supersede record",
     };
     let mut r = ByteReader::new(payload, rec.payload_offset(), what);
     let parsed = match rec.kind {
@@ -66,6 +68,10 @@ fn parse_record(map: &[u8], rec: &RecordRef, verify_segment: bool) -> Result<Par
         RecordType::Checkpoint => Parsed::Checkpoint(Checkpoint::decode(&mut r)?),
         RecordType::DropTable => Parsed::DropTable(r.u32()?),
         RecordType::Tombstone => Parsed::Tombstone(decode_tombstone(&mut r, rec.offset)?),
+        RecordType::Supersede => {
+            let (id, offsets) = decode_supersede(&mut r)?;
+            Parsed::Supersede(id, offsets)
+        }
     };
     r.finish()?;
     Ok(parsed)
@@ -81,6 +87,8 @@ struct Loader {
     commit: CommitInfo,
     checkpoint_offset: u64,
     records_since_checkpoint: u64,
+    /// Dead bytes a compaction would give back (superseded segments).
+    garbage: bool,
 }
 
 impl Loader {
@@ -152,10 +160,23 @@ impl Loader {
                     self.tables.remove(&id);
                     self.segments.remove(&id);
                     self.tombstones.remove(&id);
+                    self.garbage = true;
                 }
                 Parsed::Tombstone(t) => {
                     self.require_table(t.table_id, offset, "tombstone record")?;
                     self.tombstones.entry(t.table_id).or_default().push(t);
+                }
+                Parsed::Supersede(id, offsets) => {
+                    self.require_table(id, offset, "supersede record")?;
+                    let segs = self.segments.entry(id).or_default();
+                    let before = segs.len();
+                    segs.retain(|s| !offsets.contains(&s.offset));
+                    if before - segs.len() != offsets.len() {
+                        return Err(Error::corrupt(format!(
+                            "supersede record at file offset {offset} names segments that are not live"
+                        )));
+                    }
+                    self.garbage = true;
                 }
             }
         }
@@ -317,7 +338,8 @@ pub fn open(path: &Path, opts: NanoTsOptions) -> Result<State> {
         max_record_size: cap,
         poisoned: None,
         closed: false,
-        garbage: false,
+        garbage: loader.garbage,
+        last_flush: std::time::Instant::now(),
     };
     for (id, def) in loader.tables {
         let mut t = Table::new(def);

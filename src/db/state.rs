@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use memmap2::Mmap;
 
-use super::meta::{Checkpoint, CommitInfo, encode_tombstone};
+use super::meta::{Checkpoint, CommitInfo, encode_supersede, encode_tombstone};
 use crate::codec::Level;
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::header::{FileHeader, SLOT_OFFSETS, Slot};
@@ -49,6 +49,8 @@ pub struct State {
     /// Whether dropped tables left dead bytes that a compaction would
     /// give back.
     pub garbage: bool,
+    /// When buffered rows were last flushed (or the handle opened).
+    pub last_flush: std::time::Instant,
 }
 
 impl State {
@@ -289,6 +291,7 @@ impl State {
             Arc::make_mut(&mut t.segments).extend(metas);
         }
         self.mem_bytes = 0;
+        self.last_flush = std::time::Instant::now();
         if let Some(wal) = self.wal.as_mut() {
             wal.reset(wal_epoch + 1)?;
         }
@@ -341,6 +344,61 @@ impl State {
             st.last_table = None;
             st.garbage = true;
             Ok(())
+        })
+    }
+
+    /// Merges the trailing run of small segments of `table` (fewer than
+    /// `small_rows` rows each, at least `min_segments` of them) into
+    /// segments of up to `target_rows` rows appended at the end of the file,
+    /// and retires the old ones with a `Supersede` record in the same
+    /// transaction. Only a *trailing* run is merged, so the merged rows keep
+    /// their place in append order. Returns whether it merged anything.
+    /// Cost: the merged rows only; the space of the old segments comes back
+    /// at the next compaction.
+    pub fn merge_tail(
+        &mut self,
+        table: &str,
+        small_rows: usize,
+        target_rows: usize,
+        min_segments: usize,
+    ) -> Result<bool> {
+        let id = self.table_id(table)?;
+        // No flush first: buffered rows come after every segment in append
+        // order, before and after the merge alike.
+        self.write(|st| {
+            let t = &st.tables[&id];
+            let k = t.segments.iter().rev().take_while(|s| (s.rows as usize) < small_rows).count();
+            if k < min_segments.max(2) {
+                return Ok(false);
+            }
+            let tail = t.segments[t.segments.len() - k..].to_vec();
+            let snap = crate::query::Snapshot {
+                table: t.def.name.clone(),
+                columns: t.def.columns.clone(),
+                map: st.map.clone(),
+                segments: Arc::new(tail.clone()),
+                tombstones: t.tombstones.clone(),
+                mem: crate::query::Columns::with_columns(t.def.columns.len(), 0),
+                max_record_size: st.max_record_size,
+            };
+            let rows = crate::query::RangeReader::new(snap, i64::MIN, i64::MAX).read_all()?;
+            let cols: Vec<&[f64]> = rows.columns.iter().map(Vec::as_slice).collect();
+            let cap = st.max_record_size;
+            let metas = write_segment_records(id, &rows.ts, &cols, target_rows, Level::Cold, cap, |r| {
+                st.write_records(r)
+            })?;
+            let offsets: Vec<u64> = tail.iter().map(|s| s.offset).collect();
+            let mut payload = Vec::new();
+            encode_supersede(id, &offsets, &mut payload);
+            let mut rec = Vec::new();
+            frame(&mut rec, RecordType::Supersede, &payload, cap)?;
+            st.write_records(&rec)?;
+            st.commit(false)?;
+            let segs = Arc::make_mut(&mut st.tables.get_mut(&id).expect("id from by_name").segments);
+            segs.truncate(segs.len() - k);
+            segs.extend(metas);
+            st.garbage = true;
+            Ok(true)
         })
     }
 

@@ -10,7 +10,7 @@ use super::args::{bytes_arg, c_name, out_arg, slice_arg, str_arg, usize_of};
 use super::boundary::{FfiError, FfiResult, call, call_value};
 use super::handle::{lookup, nts_db, register, unregister};
 use super::status::nts_status;
-use crate::{ColumnStorage, NanoTsDb, NanoTsOptions, SyncMode};
+use crate::{AutoMaintenanceOptions, ColumnStorage, NanoTsDbShared, NanoTsOptions, SyncMode};
 
 /// Major version of this header; `nts_version()` reports the library's.
 pub const NTS_VERSION_MAJOR: u32 = 0;
@@ -52,6 +52,19 @@ pub struct nts_options {
     /// Rows older than this many milliseconds may be dropped by retention;
     /// 0 keeps everything. Must not be negative.
     pub retention_ms: i64,
+    /// 1 = run background maintenance on a thread of its own for this handle
+    /// (flush, retention, merging small segments; see the fields below);
+    /// 0 (default) = no thread. Added in 0.1; absent from shorter structs.
+    pub auto_maintenance: u32,
+    /// Reserved, must be 0.
+    pub reserved2: u32,
+    /// How often the maintenance thread wakes, in ms; 0 = 1000.
+    pub maintenance_interval_ms: u64,
+    /// The thread flushes buffered rows older than this, in ms; 0 = 5000.
+    pub flush_after_ms: u64,
+    /// The thread runs retention compaction this often, in ms (when
+    /// `retention_ms` is set); 0 = 60000.
+    pub retention_every_ms: u64,
 }
 
 /// Size of the first version of `nts_options`: the smallest `struct_size`
@@ -73,6 +86,11 @@ fn default_options() -> nts_options {
         max_record_size: 0,
         reserved: 0,
         retention_ms: 0,
+        auto_maintenance: 0,
+        reserved2: 0,
+        maintenance_interval_ms: 0,
+        flush_after_ms: 0,
+        retention_every_ms: 0,
     }
 }
 
@@ -111,9 +129,23 @@ unsafe fn options_from_c(opts: *const nts_options) -> FfiResult<NanoTsOptions> {
             return Err(FfiError::invalid(format!("opts->sync {other} is not an NTS_SYNC_* value")));
         }
     };
-    if o.reserved != 0 {
-        return Err(FfiError::invalid("opts->reserved must be 0"));
+    if o.reserved != 0 || o.reserved2 != 0 {
+        return Err(FfiError::invalid("opts->reserved and opts->reserved2 must be 0"));
     }
+    let auto_maintenance = match o.auto_maintenance {
+        0 => None,
+        1 => {
+            let d = AutoMaintenanceOptions::default();
+            let ms = |v: u64, default: Duration| if v == 0 { default } else { Duration::from_millis(v) };
+            Some(AutoMaintenanceOptions {
+                interval: ms(o.maintenance_interval_ms, d.interval),
+                flush_after: ms(o.flush_after_ms, d.flush_after),
+                retention_every: ms(o.retention_every_ms, d.retention_every),
+                ..d
+            })
+        }
+        other => return Err(FfiError::invalid(format!("opts->auto_maintenance {other} is not 0 or 1"))),
+    };
     let retention = match o.retention_ms {
         0 => None,
         ms if ms < 0 => {
@@ -127,6 +159,7 @@ unsafe fn options_from_c(opts: *const nts_options) -> FfiResult<NanoTsOptions> {
         auto_flush_bytes: usize_of(o.auto_flush_bytes, "opts->auto_flush_bytes")?,
         segment_max_rows: usize_of(o.segment_max_rows, "opts->segment_max_rows")?,
         max_record_size: (o.max_record_size != 0).then_some(o.max_record_size),
+        auto_maintenance,
     })
 }
 
@@ -183,7 +216,7 @@ pub unsafe extern "C" fn nts_open(
         );
         // SAFETY: valid options struct per the contract.
         let opts = unsafe { options_from_c(opts) }?;
-        let db = NanoTsDb::open(path, opts)?;
+        let db = NanoTsDbShared::open(path, opts)?;
         // SAFETY: checked writable out-param.
         unsafe { ptr::write(out, register(db)?) };
         Ok(())

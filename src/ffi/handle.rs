@@ -25,7 +25,7 @@ use std::sync::{Mutex, RwLock, RwLockReadGuard};
 
 use super::boundary::{FfiError, FfiResult};
 use super::status::{NTS_ERR_CLOSED, NTS_ERR_INVALID_ARGUMENT, NTS_ERR_TOO_LARGE};
-use crate::NanoTsDb;
+use crate::{NanoTsDb, NanoTsDbShared};
 
 /// An open database (opaque). Returned by `nts_open`, released by
 /// `nts_close`. May be used from several threads at once.
@@ -38,7 +38,7 @@ const SLOT_BITS: u32 = 12;
 /// Most handles open at the same time.
 pub(crate) const MAX_OPEN_HANDLES: usize = 1 << SLOT_BITS;
 
-type Slot = RwLock<Option<(usize, Box<NanoTsDb>)>>;
+type Slot = RwLock<Option<(usize, NanoTsDbShared)>>;
 
 static SLOTS: [Slot; MAX_OPEN_HANDLES] = [const { RwLock::new(None) }; MAX_OPEN_HANDLES];
 /// Free slot indices; `None` until the first open fills it.
@@ -49,14 +49,14 @@ fn slot_of(token: usize) -> (usize, usize) {
     (token & (MAX_OPEN_HANDLES - 1), token >> SLOT_BITS)
 }
 
-fn read_slot(i: usize) -> RwLockReadGuard<'static, Option<(usize, Box<NanoTsDb>)>> {
+fn read_slot(i: usize) -> RwLockReadGuard<'static, Option<(usize, NanoTsDbShared)>> {
     // A panic never happens while a slot is write-locked (see `unregister`),
     // but never let poisoning turn into a panic at the boundary either.
     SLOTS[i].read().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Stores an open database in a free slot and returns its token.
-pub(crate) fn register(db: NanoTsDb) -> FfiResult<*mut nts_db> {
+pub(crate) fn register(db: NanoTsDbShared) -> FfiResult<*mut nts_db> {
     let index = {
         let mut free = FREE.lock().unwrap_or_else(|e| e.into_inner());
         let free = free.get_or_insert_with(|| (0..MAX_OPEN_HANDLES).rev().collect());
@@ -67,20 +67,27 @@ pub(crate) fn register(db: NanoTsDb) -> FfiResult<*mut nts_db> {
     let generation = NEXT_GENERATION.fetch_add(1, Ordering::Relaxed) & (usize::MAX >> SLOT_BITS);
     let generation = generation.max(1); // the token is never NULL
     let token = (generation << SLOT_BITS) | index;
-    *SLOTS[index].write().unwrap_or_else(|e| e.into_inner()) = Some((generation, Box::new(db)));
+    *SLOTS[index].write().unwrap_or_else(|e| e.into_inner()) = Some((generation, db));
     Ok(std::ptr::without_provenance_mut(token))
 }
 
 /// A live database, borrowed for one call: holds its slot's read lock, so
 /// `nts_close` cannot take it away meanwhile.
 pub(crate) struct DbRef {
-    guard: RwLockReadGuard<'static, Option<(usize, Box<NanoTsDb>)>>,
+    guard: RwLockReadGuard<'static, Option<(usize, NanoTsDbShared)>>,
 }
 
 impl std::ops::Deref for DbRef {
     type Target = NanoTsDb;
 
     fn deref(&self) -> &NanoTsDb {
+        self.shared()
+    }
+}
+
+impl DbRef {
+    /// The shared handle (for maintenance status and hooks).
+    pub(crate) fn shared(&self) -> &NanoTsDbShared {
         match &*self.guard {
             Some((_, db)) => db,
             // `lookup` only builds a DbRef over an occupied slot, and the
@@ -105,7 +112,7 @@ pub(crate) fn lookup(db: *const nts_db) -> FfiResult<DbRef> {
 
 /// Takes the database of a live token out of its slot, waiting for calls on
 /// it that are still running, and frees the slot.
-pub(crate) fn unregister(db: *const nts_db) -> FfiResult<Box<NanoTsDb>> {
+pub(crate) fn unregister(db: *const nts_db) -> FfiResult<NanoTsDbShared> {
     let (index, generation) = slot_of(db.addr());
     let taken = {
         let mut slot = SLOTS[index].write().unwrap_or_else(|e| e.into_inner());
@@ -130,7 +137,7 @@ mod tests {
     #[test]
     fn stale_and_made_up_tokens_are_rejected() {
         let dir = tempfile::tempdir().unwrap();
-        let db = NanoTsDb::open(dir.path().join("h.ntt"), crate::NanoTsOptions::default()).unwrap();
+        let db = NanoTsDbShared::open(dir.path().join("h.ntt"), crate::NanoTsOptions::default()).unwrap();
         let h = register(db).unwrap();
         assert!(lookup(h).is_ok());
         let d = unregister(h).unwrap();
@@ -140,7 +147,7 @@ mod tests {
         let fake = std::ptr::without_provenance::<nts_db>(usize::MAX);
         assert_eq!(lookup(fake).err().unwrap().status, NTS_ERR_CLOSED);
         // A new handle never equals the stale one.
-        let db2 = NanoTsDb::open(dir.path().join("h.ntt"), crate::NanoTsOptions::default()).unwrap();
+        let db2 = NanoTsDbShared::open(dir.path().join("h.ntt"), crate::NanoTsOptions::default()).unwrap();
         let h2 = register(db2).unwrap();
         assert_ne!(h, h2);
         assert_eq!(lookup(h).err().unwrap().status, NTS_ERR_CLOSED);

@@ -32,6 +32,8 @@ pub enum RecordType {
     DropTable = 5,
     /// Hides a table's rows in a time range from every earlier segment.
     Tombstone = 6,
+    /// Retires segments whose rows a merge rewrote into later segments.
+    Supersede = 7,
 }
 
 impl RecordType {
@@ -43,6 +45,7 @@ impl RecordType {
             4 => RecordType::Checkpoint,
             5 => RecordType::DropTable,
             6 => RecordType::Tombstone,
+            7 => RecordType::Supersede,
             _ => return None,
         })
     }

@@ -1,7 +1,9 @@
 /* Calls the maintenance and SQL entry points: pack, retention compaction,
  * deletes, drops and exec_sql, on success and failure paths. */
+#define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "check.h"
 
@@ -97,10 +99,63 @@ static void test_retention(const char *path) {
   CHECK_ST(nts_exec_sql(db, "CREATE TABLE z (a)"), NTS_ERR_CLOSED);
 }
 
+static int hook_calls = 0;
+static void on_error(void *user, nts_status code, const char *message) {
+  (void)message;
+  if (user == &hook_calls && code != NTS_OK) hook_calls++;
+}
+
+static void test_background(const char *path) {
+  nts_options o;
+  nts_options_init(&o);
+  CHECK(o.auto_maintenance == 0 && o.maintenance_interval_ms == 0);
+  o.auto_maintenance = 1;
+  o.maintenance_interval_ms = 5;
+  o.flush_after_ms = 10;
+  nts_db *db = NULL;
+  REQUIRE_OK(nts_open(path, &o, &db));
+  CHECK_OK(nts_set_maintenance_hook(db, on_error, &hook_calls));
+  CHECK_OK(nts_exec_sql(db, "CREATE TABLE b (v); INSERT INTO b VALUES (1, 1), (2, 2);"));
+  nts_maintenance_info info;
+  memset(&info, 0, sizeof info);
+  info.struct_size = sizeof info;
+  uint64_t pending = 1;
+  for (int i = 0; i < 2000 && (pending != 0 || info.flushes == 0); i++) {
+    struct timespec ts = {0, 5 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    CHECK_OK(nts_pending_bytes(db, &pending));
+    CHECK_OK(nts_maintenance_status(db, &info));
+  }
+  CHECK(pending == 0);
+  CHECK(info.running == 1);
+  CHECK(info.flushes >= 1 && info.runs >= 1);
+  CHECK(info.errors == 0 && info.last_error_status == NTS_OK && info.last_error_message[0] == 0);
+  CHECK(hook_calls == 0);
+  CHECK_OK(nts_set_maintenance_hook(db, NULL, NULL));
+  info.struct_size = 8;
+  CHECK_ST(nts_maintenance_status(db, &info), NTS_ERR_INVALID_ARGUMENT);
+  CHECK_ST(nts_maintenance_status(db, NULL), NTS_ERR_INVALID_ARGUMENT);
+  CHECK_ST(nts_maintenance_status(NULL, &info), NTS_ERR_INVALID_ARGUMENT);
+  o.auto_maintenance = 7;
+  nts_db *bad = NULL;
+  CHECK_ST(nts_open(path, &o, &bad), NTS_ERR_INVALID_ARGUMENT);
+  CHECK_OK(nts_close(db));
+  CHECK_ST(nts_maintenance_status(db, &info), NTS_ERR_CLOSED);
+  CHECK_ST(nts_set_maintenance_hook(db, on_error, NULL), NTS_ERR_CLOSED);
+  /* Without auto_maintenance the status is all zero. */
+  REQUIRE_OK(nts_open(path, NULL, &db));
+  info.struct_size = sizeof info;
+  CHECK_OK(nts_maintenance_status(db, &info));
+  CHECK(info.running == 0 && info.runs == 0);
+  CHECK(rows_of(db, "b", 0, 9) == 2);
+  CHECK_OK(nts_close(db));
+}
+
 int main(int argc, char **argv) {
-  char path[1024], path2[1024];
+  char path[1024], path2[1024], path3[1024];
   nts_t_path(path, sizeof path, argc, argv, "maintenance.ntt");
   nts_t_path(path2, sizeof path2, argc, argv, "retention.ntt");
+  nts_t_path(path3, sizeof path3, argc, argv, "background.ntt");
   nts_options o;
   nts_options_init(&o);
   o.sync = NTS_SYNC_NEVER;
@@ -114,5 +169,6 @@ int main(int argc, char **argv) {
   CHECK(rows_of(db, "t", 0, 10) == 3);
   CHECK_OK(nts_close(db));
   test_retention(path2);
+  test_background(path3);
   return nts_t_finish();
 }

@@ -1,0 +1,94 @@
+//! [`NanoTsDbShared`]: a cheaply clonable, `Send + Sync` handle that can run
+//! background maintenance.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use super::NanoTsDb;
+use crate::error::Result;
+use crate::maintenance::background::{MaintenanceHook, MaintenanceStatus, Worker};
+use crate::options::NanoTsOptions;
+
+/// A shared database handle (clone it into every thread that needs it),
+/// with the background maintenance of `NanoTsOptions::auto_maintenance`
+/// when set. All [`NanoTsDb`] methods are available through `Deref`.
+///
+/// The maintenance thread stops when [`Self::close`] is called or the last
+/// clone is dropped: it finishes the step it is in (a flush, a retention
+/// compaction or a merge), then exits and is joined, before the database is
+/// closed (flushed, checkpointed). No thread is left behind.
+#[derive(Clone)]
+pub struct NanoTsDbShared {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Arc<NanoTsDb>,
+    worker: Mutex<Option<Worker>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Join the thread first: it holds a reference to the database,
+        // which closes when the last one goes.
+        if let Some(mut w) = self.worker.get_mut().unwrap_or_else(|e| e.into_inner()).take() {
+            w.stop();
+        }
+    }
+}
+
+impl std::ops::Deref for NanoTsDbShared {
+    type Target = NanoTsDb;
+
+    fn deref(&self) -> &NanoTsDb {
+        &self.inner.db
+    }
+}
+
+impl NanoTsDbShared {
+    /// Opens like [`NanoTsDb::open`], then starts background maintenance if
+    /// `opts.auto_maintenance` is set.
+    pub fn open(path: impl AsRef<Path>, opts: NanoTsOptions) -> Result<NanoTsDbShared> {
+        let maintenance = opts.auto_maintenance.clone();
+        let retention = opts.retention.is_some();
+        let db = Arc::new(NanoTsDb::open_inner(path.as_ref(), opts)?);
+        let worker = match maintenance {
+            Some(m) => Some(Worker::start(db.clone(), m, retention)?),
+            None => None,
+        };
+        Ok(NanoTsDbShared { inner: Arc::new(Inner { db, worker: Mutex::new(worker) }) })
+    }
+
+    fn worker(&self) -> std::sync::MutexGuard<'_, Option<Worker>> {
+        self.inner.worker.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// What background maintenance has done, and its last error (also
+    /// passed to the hook). `running` is false when it is off or stopped.
+    pub fn maintenance_status(&self) -> MaintenanceStatus {
+        self.worker().as_ref().map(Worker::status).unwrap_or_default()
+    }
+
+    /// Sets (or clears) the callback that receives every error of
+    /// background maintenance, on the maintenance thread.
+    pub fn set_maintenance_hook(&self, hook: Option<MaintenanceHook>) {
+        if let Some(w) = self.worker().as_ref() {
+            w.set_hook(hook);
+        }
+    }
+
+    /// Stops background maintenance (waiting for a running step), then
+    /// closes the database for every clone of this handle.
+    pub fn close(&self) -> Result<()> {
+        if let Some(mut w) = self.worker().take() {
+            w.stop();
+        }
+        self.inner.db.close()
+    }
+}
+
+impl std::fmt::Debug for NanoTsDbShared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NanoTsDbShared").field("path", &self.inner.db.path()).finish_non_exhaustive()
+    }
+}

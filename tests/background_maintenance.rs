@@ -1,0 +1,122 @@
+//! Background maintenance: it flushes, applies retention, merges small
+//! segments, reports its errors, and stops cleanly on close.
+
+mod common;
+use common::*;
+use nanots::{AutoMaintenanceOptions, ErrorKind, NanoTsDb, NanoTsDbShared, NanoTsOptions};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn fast() -> AutoMaintenanceOptions {
+    AutoMaintenanceOptions {
+        interval: Duration::from_millis(10),
+        flush_after: Duration::from_millis(30),
+        retention_every: Duration::from_millis(30),
+        merge_min_segments: 4,
+        pack_target_rows: 1000,
+    }
+}
+
+/// Polls `cond` for up to 10 s.
+fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < Duration::from_secs(10), "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn flushes_merges_and_stops_on_close() {
+    let (_dir, path) = temp_db();
+    let opts = NanoTsOptions { auto_maintenance: Some(fast()), ..Default::default() };
+    let db = NanoTsDbShared::open(&path, opts).unwrap();
+    assert!(db.maintenance_status().running);
+    db.create_table("t", &["v"]).unwrap();
+    db.append_row("t", 1, &[1.0]).unwrap();
+    eventually("the buffered row to be flushed", || db.maintenance_status().flushes >= 1);
+    assert_eq!(db.pending_bytes().unwrap(), 0);
+
+    // Many small flushes: merged into segments of up to 1000 rows.
+    for k in 0..20i64 {
+        let ts: Vec<i64> = (k * 50..(k + 1) * 50).collect();
+        let v: Vec<f64> = ts.iter().map(|&t| t as f64).collect();
+        db.append_rows("t", &ts, &[&v]).unwrap();
+        db.flush().unwrap();
+    }
+    eventually("small segments to be merged", || db.maintenance_status().merges >= 1);
+    eventually("small segments to be merged", || db.stats("t").unwrap().segments <= 3);
+    let (ts, cols) = db.query_table_range_columns("t", i64::MIN, i64::MAX).unwrap();
+    assert_eq!(ts.len(), 1001);
+    assert!(ts[1..].iter().zip(&cols[0][1..]).all(|(t, v)| *t as f64 == *v));
+
+    let clone = db.clone();
+    let t = Instant::now();
+    db.close().unwrap();
+    assert!(t.elapsed() < Duration::from_secs(2), "close took {:?}", t.elapsed());
+    assert!(!clone.maintenance_status().running);
+    assert_eq!(clone.append_row("t", 5, &[1.0]).unwrap_err().kind(), ErrorKind::Closed);
+    drop(clone);
+    let db = open(&path);
+    assert_eq!(db.query_table_range_columns("t", i64::MIN, i64::MAX).unwrap().0.len(), 1001);
+}
+
+#[test]
+fn applies_retention_on_schedule() {
+    let (_dir, path) = temp_db();
+    let opts = NanoTsOptions {
+        retention: Some(Duration::from_secs(10)),
+        auto_maintenance: Some(fast()),
+        ..Default::default()
+    };
+    let db = NanoTsDbShared::open(&path, opts).unwrap();
+    db.create_table("t", &["v"]).unwrap();
+    for i in 0..100i64 {
+        db.append_row("t", i * 1000, &[i as f64]).unwrap();
+    }
+    // Newest row at 99 s: rows before 89 s expire.
+    eventually("retention", || db.query_table_range_columns("t", i64::MIN, i64::MAX).unwrap().0.len() == 11);
+    assert!(db.maintenance_status().retention_runs >= 1);
+    assert_eq!(db.maintenance_status().errors, 0);
+}
+
+#[test]
+fn errors_are_recorded_and_passed_to_the_hook() {
+    let (_dir, path) = temp_db();
+    let db =
+        NanoTsDbShared::open(&path, NanoTsOptions { auto_maintenance: Some(fast()), ..Default::default() })
+            .unwrap();
+    let seen: Arc<Mutex<Vec<ErrorKind>>> = Arc::default();
+    let s = seen.clone();
+    db.set_maintenance_hook(Some(Arc::new(move |e: &nanots::Error| s.lock().unwrap().push(e.kind()))));
+    db.create_table("t", &["v"]).unwrap();
+    for k in 0..6i64 {
+        db.append_row("t", k, &[k as f64]).unwrap();
+        db.flush().unwrap();
+    }
+    // Damage the last segment's values behind the engine's back: merging
+    // the small segments must read it and fail with Corrupt.
+    let seg = records(&path).into_iter().rfind(|r| r.1 == REC_SEGMENT).unwrap();
+    let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    std::os::unix::fs::FileExt::write_all_at(&f, &[0xAB], seg.0 + seg.2 - 1).unwrap();
+    eventually("a maintenance error", || db.maintenance_status().errors >= 1);
+    let st = db.maintenance_status();
+    assert_eq!(st.last_error.as_ref().unwrap().0, ErrorKind::Corrupt);
+    assert!(st.last_error.unwrap().1.contains("offset"));
+    eventually("the hook", || seen.lock().unwrap().contains(&ErrorKind::Corrupt));
+    // The data that was not damaged is still readable.
+    assert_eq!(db.query_table_range_columns("t", 0, 4).unwrap().0, vec![0, 1, 2, 3, 4]);
+}
+
+#[test]
+fn plain_open_refuses_to_start_a_thread() {
+    let (_dir, path) = temp_db();
+    let opts =
+        NanoTsOptions { auto_maintenance: Some(AutoMaintenanceOptions::default()), ..Default::default() };
+    assert_eq!(NanoTsDb::open(&path, opts).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    let bad = NanoTsOptions {
+        auto_maintenance: Some(AutoMaintenanceOptions { interval: Duration::ZERO, ..Default::default() }),
+        ..Default::default()
+    };
+    assert_eq!(NanoTsDbShared::open(&path, bad).unwrap_err().kind(), ErrorKind::InvalidArgument);
+}
