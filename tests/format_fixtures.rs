@@ -1,0 +1,71 @@
+//! Files written by every format version stay readable: the fixtures in
+//! `tests/fixtures/` were written by that version of the library and are
+//! never regenerated once committed (write new ones for a new version:
+//! `NANOTS_WRITE_FIXTURES=1 cargo test --test format_fixtures -- --ignored`).
+
+mod common;
+use common::*;
+use nanots::{NanoTsDb, NanoTsOptions};
+use std::path::PathBuf;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+/// The content of `v1-basic.ntt`, built the same way the fixture was.
+fn v1_expected() -> Vec<(i64, [f64; 2])> {
+    let mut rows: Vec<(i64, [f64; 2])> = (0..3000i64)
+        .map(|i| (((i * 7919) % 3000) * 1000, [20.0 + (i % 100) as f64 * 0.25, 25.0 + i as f64 * 0.001]))
+        .filter(|(t, _)| !(100_000..=199_000).contains(t))
+        .collect();
+    rows.sort_by_key(|r| r.0);
+    rows
+}
+
+#[test]
+#[ignore = "writes the fixtures of the current format version"]
+fn write_v1_fixture() {
+    if std::env::var_os("NANOTS_WRITE_FIXTURES").is_none() {
+        return;
+    }
+    let path = fixture("v1-basic.ntt");
+    let _ = std::fs::remove_file(&path);
+    let db = NanoTsDb::open(&path, NanoTsOptions { segment_max_rows: 1000, ..Default::default() }).unwrap();
+    db.create_table("sensor", &["temp", "level"]).unwrap();
+    db.create_table("gone", &["x"]).unwrap();
+    db.append_row("gone", 1, &[1.0]).unwrap();
+    for i in 0..3000i64 {
+        // Out of order, two decimal columns (dict/decimal and affine codecs).
+        let t = ((i * 7919) % 3000) * 1000;
+        db.append_row("sensor", t, &[20.0 + (i % 100) as f64 * 0.25, 25.0 + i as f64 * 0.001]).unwrap();
+        if i == 1500 {
+            db.flush().unwrap();
+        }
+    }
+    db.append("specials", 5, f64::from_bits(0x7ff8_dead_beef_0001)).unwrap();
+    db.append("specials", 6, -0.0).unwrap();
+    db.flush().unwrap();
+    db.delete_range("sensor", 100_000, 199_000).unwrap();
+    db.drop_table("gone").unwrap();
+    db.close().unwrap();
+}
+
+#[test]
+fn v1_fixture_reads_back_exactly() {
+    let (_dir, path) = temp_db();
+    std::fs::copy(fixture("v1-basic.ntt"), &path).expect("fixture present");
+    let db = NanoTsDb::open(&path, NanoTsOptions::default()).unwrap();
+    assert_eq!(db.list_tables().unwrap(), ["sensor", "specials"]);
+    let (ts, cols) = db.query_table_range_columns("sensor", i64::MIN, i64::MAX).unwrap();
+    let want = v1_expected();
+    assert_eq!(ts, want.iter().map(|r| r.0).collect::<Vec<_>>());
+    assert_eq!(bits(&cols[0]), bits(&want.iter().map(|r| r.1[0]).collect::<Vec<_>>()));
+    assert_eq!(bits(&cols[1]), bits(&want.iter().map(|r| r.1[1]).collect::<Vec<_>>()));
+    let (ts, cols) = db.query_table_range_columns("specials", i64::MIN, i64::MAX).unwrap();
+    assert_eq!(ts, [5, 6]);
+    assert_eq!(bits(&cols[0]), [0x7ff8_dead_beef_0001, (-0.0f64).to_bits()]);
+    // A v1 file is writable and packable by this library.
+    db.append_row("sensor", 10_000_000, &[1.0, 2.0]).unwrap();
+    db.pack_table("sensor", 100_000).unwrap();
+    assert_eq!(db.query_table_range_columns("sensor", i64::MIN, i64::MAX).unwrap().0.len(), want.len() + 1);
+}
