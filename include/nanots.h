@@ -169,7 +169,7 @@ typedef struct {
   int64_t retention_ms;
   // 1 = run background maintenance on a thread of its own for this handle
   // (flush, retention, merging small segments; see the fields below);
-  // 0 (default) = no thread. Added in 0.1; absent from shorter structs.
+  // 0 (default) = no thread.
   uint32_t auto_maintenance;
   // Reserved, must be 0.
   uint32_t reserved2;

@@ -54,7 +54,7 @@ pub struct nts_options {
     pub retention_ms: i64,
     /// 1 = run background maintenance on a thread of its own for this handle
     /// (flush, retention, merging small segments; see the fields below);
-    /// 0 (default) = no thread. Added in 0.1; absent from shorter structs.
+    /// 0 (default) = no thread.
     pub auto_maintenance: u32,
     /// Reserved, must be 0.
     pub reserved2: u32,
@@ -70,7 +70,7 @@ pub struct nts_options {
 /// Size of the first version of `nts_options`: the smallest `struct_size`
 /// accepted, forever. Fields appended later default when a caller's struct
 /// is shorter.
-const OPTIONS_MIN_SIZE: usize = 40;
+const OPTIONS_MIN_SIZE: usize = 72;
 /// Size of the first version of `nts_stats` (never changes).
 const STATS_MIN_SIZE: usize = 88;
 /// Size of the first version of `nts_column_stats` (never changes).
@@ -857,5 +857,9 @@ mod tests {
         assert_eq!(size_of::<nts_options>(), OPTIONS_MIN_SIZE);
         assert_eq!(size_of::<nts_stats>(), STATS_MIN_SIZE);
         assert_eq!(size_of::<nts_column_stats>(), COLUMN_STATS_MIN_SIZE);
+        assert_eq!(
+            size_of::<super::super::maintenance::nts_maintenance_info>(),
+            super::super::maintenance::MAINTENANCE_INFO_MIN_SIZE
+        );
     }
 }

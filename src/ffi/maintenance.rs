@@ -154,7 +154,7 @@ pub struct nts_maintenance_info {
     pub last_error_message: [c_char; NTS_MAINTENANCE_MESSAGE_LEN],
 }
 
-const MAINTENANCE_INFO_MIN_SIZE: usize = 304;
+pub(crate) const MAINTENANCE_INFO_MIN_SIZE: usize = 312;
 
 /// Fills `*out` with the state of this handle's background maintenance
 /// (all zero when `nts_options.auto_maintenance` was 0): counters, and the
