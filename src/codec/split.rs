@@ -209,16 +209,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn rt(vals: &[f64], p: u32) -> Option<usize> {
-        let mut buf = Vec::new();
-        if !encode_with(vals, p, &mut buf) {
-            return None;
-        }
-        let mut out = vec![0.5];
-        decode(&buf, vals.len(), &mut out).unwrap();
-        let a: Vec<u64> = vals.iter().map(|v| v.to_bits()).collect();
-        let b: Vec<u64> = out[1..].iter().map(|v| v.to_bits()).collect();
-        assert_eq!(a, b);
-        Some(buf.len())
+        crate::codec::round_trip_f64(vals, |b| encode_with(vals, p, b), decode)
     }
 
     #[test]
