@@ -38,5 +38,6 @@ pub use db::{NanoTsDb, NanoTsDbShared, SERIES_COLUMN};
 pub use error::{Error, ErrorKind, Result};
 pub use maintenance::background::{MaintenanceHook, MaintenanceStatus};
 pub use options::{AutoMaintenanceOptions, NanoTsOptions, SyncMode};
+pub use query::aggregate::{Agg, AggColumn, AggValues, AggregateReader, Aggregation};
 pub use query::stats::{CodecUse, ColumnStorage, TableStats};
 pub use query::{Columns, RangeReader};

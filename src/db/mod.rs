@@ -15,6 +15,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::format::MAX_SEGMENT_ROWS;
 use crate::maintenance::{self, TableAction};
 use crate::options::NanoTsOptions;
+use crate::query::aggregate::{Agg, AggregateReader, Aggregation};
 use crate::query::stats::{TableStats, table_stats};
 use crate::query::{Columns, RangeReader, Snapshot};
 use state::{State, closed_error};
@@ -348,6 +349,53 @@ impl NanoTsDb {
         }
         let snap = self.snapshot(table, start_ms, end_ms)?;
         Ok(RangeReader::new(snap, start_ms, end_ms))
+    }
+
+    /// Aggregates `table` over `[start_ms, end_ms]` (inclusive at both ends)
+    /// in buckets of `bucket_ms` aligned to multiples of `bucket_ms` from the
+    /// Unix epoch: one row per non-empty bucket, and for each value column
+    /// and each of `aggs` a result column `<column>_<agg>`. Segments lying
+    /// wholly inside one bucket are answered from their statistics without
+    /// decoding. See [`crate::query::aggregate`] for NaN handling.
+    ///
+    /// Errors: `NotFound`; `InvalidArgument` if `start_ms > end_ms`,
+    /// `bucket_ms <= 0` or `aggs` is empty; `Corrupt`.
+    pub fn aggregate(
+        &self,
+        table: &str,
+        start_ms: i64,
+        end_ms: i64,
+        bucket_ms: i64,
+        aggs: &[Agg],
+    ) -> Result<Aggregation> {
+        self.aggregate_reader(table, start_ms, end_ms, bucket_ms, aggs)?.read_all()
+    }
+
+    /// Like [`Self::aggregate`] (range inclusive at both ends), returning
+    /// buckets batch by batch with memory bounded by one group of segments.
+    pub fn aggregate_reader(
+        &self,
+        table: &str,
+        start_ms: i64,
+        end_ms: i64,
+        bucket_ms: i64,
+        aggs: &[Agg],
+    ) -> Result<AggregateReader> {
+        AggregateReader::new(self.range_reader(table, start_ms, end_ms)?, bucket_ms, aggs)
+    }
+
+    /// The latest row of `table` (largest timestamp; ties: last appended),
+    /// or no row for an empty table. Answered from the newest segment's
+    /// header when possible, never by scanning old segments.
+    pub fn latest(&self, table: &str) -> Result<Columns> {
+        self.latest_n(table, 1)
+    }
+
+    /// The last `n` rows of `table` by timestamp (ties in append order),
+    /// oldest first. Reads only the newest segments.
+    pub fn latest_n(&self, table: &str, n: usize) -> Result<Columns> {
+        let snap = self.snapshot(table, i64::MIN, i64::MAX)?;
+        crate::query::latest::latest_n(snap, n)
     }
 
     /// Storage statistics of `table`: rows, segments, bytes on disk and raw

@@ -11,6 +11,8 @@
 //! of streaming: memory is bounded by the largest group, which is a single
 //! segment unless rows were appended out of order across flushes.
 
+pub mod aggregate;
+pub(crate) mod latest;
 pub mod stats;
 
 use std::collections::VecDeque;
@@ -101,17 +103,19 @@ pub fn open_segment<'a>(
 
 /// One source of rows in a group.
 #[derive(Clone, Copy)]
-enum Source {
-    Segment(SegmentMeta),
+pub(crate) enum Source {
+    /// A segment and its index in the table's segment list (file order,
+    /// which is append order).
+    Segment(usize, SegmentMeta),
     /// The snapshot's unflushed rows (always last in append order).
     Mem,
 }
 
 /// Reads a range group by group, in timestamp order.
 pub struct RangeReader {
-    snap: Snapshot,
-    start_ms: i64,
-    end_ms: i64,
+    pub(crate) snap: Snapshot,
+    pub(crate) start_ms: i64,
+    pub(crate) end_ms: i64,
     groups: VecDeque<Vec<Source>>,
     /// Rows the plan may return (an upper bound, for preallocation).
     pub max_rows: usize,
@@ -126,12 +130,12 @@ impl RangeReader {
             .iter()
             .enumerate()
             .filter(|(_, s)| s.overlaps(start_ms, end_ms) && !snap.tombstones.iter().any(|t| t.covers(s)))
-            .map(|(i, s)| (s.min_ts.max(start_ms), s.max_ts.min(end_ms), i, Source::Segment(*s)))
+            .map(|(i, s)| (s.min_ts.max(start_ms), s.max_ts.min(end_ms), i, Source::Segment(i, *s)))
             .collect();
         let mut max_rows: usize = spans
             .iter()
             .map(|s| match s.3 {
-                Source::Segment(m) => m.rows as usize,
+                Source::Segment(_, m) => m.rows as usize,
                 Source::Mem => 0,
             })
             .sum();
@@ -180,7 +184,7 @@ impl RangeReader {
         let base = out.ts.len();
         for src in &group {
             match src {
-                Source::Segment(meta) => self.decode_segment(meta, out)?,
+                Source::Segment(_, meta) => self.decode_segment(meta, out)?,
                 Source::Mem => {
                     let lo = self.snap.mem.ts.partition_point(|&t| t < self.start_ms);
                     let hi = self.snap.mem.ts.partition_point(|&t| t <= self.end_ms);
@@ -201,7 +205,24 @@ impl RangeReader {
         Ok(true)
     }
 
-    fn decode_segment(&self, meta: &SegmentMeta, out: &mut Columns) -> Result<()> {
+    /// Takes the next group's sources (append order) off the plan.
+    pub(crate) fn next_group(&mut self) -> Option<Vec<Source>> {
+        self.groups.pop_front()
+    }
+
+    /// The earliest (range-clipped) timestamp the next group may hold.
+    pub(crate) fn next_group_start(&self) -> Option<i64> {
+        let g = self.groups.front()?;
+        g.iter()
+            .map(|s| match s {
+                Source::Segment(_, m) => m.min_ts.max(self.start_ms),
+                Source::Mem => self.snap.mem.ts.first().copied().unwrap_or(i64::MAX).max(self.start_ms),
+            })
+            .min()
+    }
+
+    /// Appends the rows of `meta` inside the range, deletes applied.
+    pub(crate) fn decode_segment(&self, meta: &SegmentMeta, out: &mut Columns) -> Result<()> {
         let view = open_segment(&self.snap.map, meta, self.snap.max_record_size, true)?;
         if view.ncols() != out.columns.len() {
             return Err(Error::corrupt(format!(

@@ -1,0 +1,75 @@
+//! The newest rows of a table, read from the newest segments only.
+
+use super::{Columns, RangeReader, Snapshot, open_segment};
+use crate::error::Result;
+
+/// The last `n` rows by timestamp (ties in append order), oldest first.
+pub fn latest_n(snap: Snapshot, n: usize) -> Result<Columns> {
+    let ncols = snap.columns.len();
+    if n == 0 {
+        return Ok(Columns::with_columns(ncols, 0));
+    }
+    let newest = snap.segments.iter().map(|s| s.max_ts).max();
+    let mem_newest = snap.mem.ts.last().copied();
+    // One row from a header: the newest segment (the last one in file
+    // order if several share the newest timestamp) holds the answer when
+    // no buffered row is as new and no delete touches it.
+    if n == 1
+        && let Some(max) = newest
+        && mem_newest.is_none_or(|m| m < max)
+    {
+        let (_, meta) = snap
+            .segments
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.max_ts == max)
+            .next_back()
+            .expect("max exists");
+        if !snap.tombstones.iter().any(|t| t.hits(meta)) {
+            let view = open_segment(&snap.map, meta, snap.max_record_size, false)?;
+            return Ok(Columns {
+                ts: vec![max],
+                columns: (0..ncols).map(|c| vec![view.column_stats(c).last]).collect(),
+            });
+        }
+    }
+    // Otherwise widen a cut from the newest segments down until it holds
+    // n rows (deletes may hide some, hence the loop).
+    let mut by_end: Vec<(i64, i64, u32)> =
+        snap.segments.iter().map(|s| (s.max_ts, s.min_ts, s.rows)).collect();
+    by_end.sort_unstable_by(|a, b| b.cmp(a));
+    let mut want = n;
+    loop {
+        let mut rows = snap.mem.len();
+        let mut cut = snap.mem.ts.first().copied().unwrap_or(i64::MAX);
+        let mut all = true;
+        for &(max_ts, min_ts, r) in &by_end {
+            if rows >= want && max_ts < cut {
+                all = false;
+                break;
+            }
+            rows += r as usize;
+            cut = cut.min(min_ts);
+        }
+        let start = if all { i64::MIN } else { cut };
+        let sub = Snapshot {
+            table: snap.table.clone(),
+            columns: snap.columns.clone(),
+            map: snap.map.clone(),
+            segments: snap.segments.clone(),
+            tombstones: snap.tombstones.clone(),
+            mem: snap.mem.clone(),
+            max_record_size: snap.max_record_size,
+        };
+        let mut got = RangeReader::new(sub, start, i64::MAX).read_all()?;
+        if got.len() >= n || all {
+            let skip = got.len().saturating_sub(n);
+            got.ts.drain(..skip);
+            for c in &mut got.columns {
+                c.drain(..skip);
+            }
+            return Ok(got);
+        }
+        want = want.saturating_mul(2);
+    }
+}

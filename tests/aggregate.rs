@@ -1,0 +1,201 @@
+//! Time-bucket aggregation and latest rows against a naive reference (sort
+//! all rows, fold per bucket), over random tables with out-of-order
+//! appends, deletes, packs and reopens.
+
+mod common;
+use common::*;
+use nanots::{Agg, AggValues, Aggregation, ErrorKind, NanoTsDb, NanoTsOptions};
+use proptest::prelude::*;
+
+const ALL: [Agg; 7] = [Agg::Count, Agg::Sum, Agg::Min, Agg::Max, Agg::Mean, Agg::First, Agg::Last];
+
+#[derive(Debug, Clone)]
+enum Op {
+    Row(i64, f64),
+    Flush,
+    Delete(i64, i64),
+    Pack(usize),
+    Reopen,
+}
+
+fn value() -> impl Strategy<Value = f64> {
+    prop_oneof![8 => (-100i32..100).prop_map(|v| f64::from(v) / 4.0), 1 => Just(f64::NAN), 1 => Just(-0.0)]
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        20 => (-300i64..300, value()).prop_map(|(t, v)| Op::Row(t, v)),
+        2 => Just(Op::Flush),
+        1 => (-300i64..300, 0i64..60).prop_map(|(a, l)| Op::Delete(a, a + l)),
+        1 => (1usize..40).prop_map(Op::Pack),
+        1 => Just(Op::Reopen),
+    ]
+}
+
+/// Naive reference: (bucket start, per agg value) from rows in append order.
+fn reference(rows: &[(i64, f64)], lo: i64, hi: i64, b: i64) -> Vec<(i64, Vec<f64>)> {
+    let mut v: Vec<(i64, f64)> = rows.iter().copied().filter(|r| (lo..=hi).contains(&r.0)).collect();
+    v.sort_by_key(|r| r.0);
+    let mut out: Vec<(i64, Vec<(i64, f64)>)> = Vec::new();
+    for r in v {
+        let start = r.0.div_euclid(b) * b;
+        match out.last_mut() {
+            Some((s, rs)) if *s == start => rs.push(r),
+            _ => out.push((start, vec![r])),
+        }
+    }
+    out.into_iter()
+        .map(|(s, rs)| {
+            let vals: Vec<f64> = rs.iter().map(|r| r.1).filter(|v| !v.is_nan()).collect();
+            let sum: f64 = vals.iter().sum();
+            let min = vals.iter().copied().fold(f64::NAN, f64::min);
+            let max = vals.iter().copied().fold(f64::NAN, f64::max);
+            let mean = if vals.is_empty() { f64::NAN } else { sum / vals.len() as f64 };
+            (s, vec![rs.len() as f64, sum, min, max, mean, rs[0].1, rs[rs.len() - 1].1])
+        })
+        .collect()
+}
+
+fn same(agg: Agg, got: f64, want: f64) -> bool {
+    match agg {
+        // Sums add per segment first: equal up to rounding.
+        Agg::Sum | Agg::Mean => {
+            (got.is_nan() && want.is_nan()) || (got - want).abs() <= 1e-9 * want.abs().max(1.0)
+        }
+        Agg::Min | Agg::Max => (got.is_nan() && want.is_nan()) || got == want,
+        _ => {
+            got.to_bits() == want.to_bits()
+                || (got.is_nan() && want.is_nan() && agg != Agg::First && agg != Agg::Last)
+        }
+    }
+}
+
+fn check(a: &Aggregation, want: &[(i64, Vec<f64>)]) -> Result<(), TestCaseError> {
+    prop_assert_eq!(&a.bucket_start, &want.iter().map(|w| w.0).collect::<Vec<_>>());
+    for (k, agg) in ALL.iter().enumerate() {
+        let col = &a.columns[k];
+        prop_assert_eq!(&col.name, &format!("v_{}", agg.name()));
+        for (i, w) in want.iter().enumerate() {
+            let got = match &col.values {
+                AggValues::U64(v) => v[i] as f64,
+                AggValues::F64(v) => v[i],
+            };
+            prop_assert!(same(*agg, got, w.1[k]), "{:?} bucket {}: got {got}, want {}", agg, w.0, w.1[k]);
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn matches_the_naive_reference(ops in prop::collection::vec(op(), 1..120), lo in -320i64..320, len in 0i64..700, b in 1i64..90) {
+        let (_dir, path) = temp_db();
+        let opts = NanoTsOptions { segment_max_rows: 5, ..Default::default() };
+        let mut db = NanoTsDb::open(&path, opts.clone()).unwrap();
+        db.create_table("t", &["v"]).unwrap();
+        let mut model: Vec<(i64, f64)> = Vec::new();
+        for op in ops {
+            match op {
+                Op::Row(t, v) => {
+                    db.append_row("t", t, &[v]).unwrap();
+                    model.push((t, v));
+                }
+                Op::Flush => db.flush().unwrap(),
+                Op::Delete(a, z) => {
+                    db.delete_range("t", a, z).unwrap();
+                    model.retain(|r| !(a..=z).contains(&r.0));
+                }
+                Op::Pack(n) => db.pack_table("t", n).unwrap(),
+                Op::Reopen => {
+                    drop(db);
+                    db = NanoTsDb::open(&path, opts.clone()).unwrap();
+                }
+            }
+        }
+        let hi = lo + len;
+        let got = db.aggregate("t", lo, hi, b, &ALL).unwrap();
+        check(&got, &reference(&model, lo, hi, b))?;
+        // The streaming reader gives the same buckets, in order.
+        let mut r = db.aggregate_reader("t", lo, hi, b, &ALL).unwrap();
+        let mut starts = Vec::new();
+        while let Some(batch) = r.next_batch().unwrap() {
+            prop_assert!(!batch.bucket_start.is_empty());
+            starts.extend(batch.bucket_start);
+        }
+        prop_assert_eq!(starts, got.bucket_start.clone());
+        // Latest rows: the model's last rows by (ts, append order).
+        let mut sorted = model.clone();
+        sorted.sort_by_key(|r| r.0);
+        for n in [1usize, 3, 50] {
+            let l = db.latest_n("t", n).unwrap();
+            let want = &sorted[sorted.len().saturating_sub(n)..];
+            prop_assert_eq!(&l.ts, &want.iter().map(|r| r.0).collect::<Vec<_>>());
+            prop_assert_eq!(bits(&l.columns[0]), bits(&want.iter().map(|r| r.1).collect::<Vec<_>>()));
+        }
+    }
+}
+
+#[test]
+fn whole_segments_inside_a_bucket_come_from_statistics() {
+    let (_dir, path) = temp_db();
+    let db = NanoTsDb::open(&path, NanoTsOptions { segment_max_rows: 100, ..Default::default() }).unwrap();
+    db.create_table("t", &["a", "b"]).unwrap();
+    let ts: Vec<i64> = (0..10_000).collect();
+    let a: Vec<f64> = ts.iter().map(|&t| (t % 17) as f64).collect();
+    let b: Vec<f64> = ts.iter().map(|&t| if t % 5 == 0 { f64::NAN } else { t as f64 }).collect();
+    db.append_rows("t", &ts, &[&a, &b]).unwrap();
+    db.flush().unwrap();
+    // Buckets of 1000 ms: 10 segments per bucket, all from statistics;
+    // the range cuts the first and last bucket mid-segment.
+    let mut r =
+        db.aggregate_reader("t", 50, 9_949, 1000, &[Agg::Count, Agg::Max, Agg::Mean, Agg::First]).unwrap();
+    let mut buckets = 0;
+    while let Some(batch) = r.next_batch().unwrap() {
+        buckets += batch.bucket_start.len();
+    }
+    assert_eq!(buckets, 10);
+    assert_eq!((r.segments_from_stats, r.segments_decoded), (98, 2));
+    let g = db.aggregate("t", 0, 9_999, 1000, &[Agg::Count, Agg::Max, Agg::Mean, Agg::First]).unwrap();
+    assert_eq!(g.columns[0].name, "a_count");
+    assert_eq!(g.columns[0].values, AggValues::U64(vec![1000; 10]));
+    assert_eq!(g.columns[5].name, "b_max");
+    assert_eq!(g.columns[5].values, AggValues::F64((0..10).map(|k| (k * 1000 + 999) as f64).collect()));
+    assert_eq!(g.columns[6].name, "b_mean");
+    // b_first of every bucket is NaN (t = k * 1000 is a multiple of 5).
+    match &g.columns[7].values {
+        AggValues::F64(v) => assert!(v.iter().all(|x| x.is_nan())),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn bad_arguments_and_extremes() {
+    let (_dir, path) = temp_db();
+    let db = open(&path);
+    db.create_table("t", &["v"]).unwrap();
+    assert_eq!(db.aggregate("t", 5, 4, 10, &[Agg::Count]).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    assert_eq!(db.aggregate("t", 0, 4, 0, &[Agg::Count]).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    assert_eq!(db.aggregate("t", 0, 4, -5, &[Agg::Count]).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    assert_eq!(db.aggregate("t", 0, 4, 10, &[]).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    assert_eq!(db.aggregate("nope", 0, 4, 10, &[Agg::Count]).unwrap_err().kind(), ErrorKind::NotFound);
+    // Empty table and empty range: no bucket, but the columns are named.
+    let e = db.aggregate("t", i64::MIN, i64::MAX, 7, &[Agg::Sum]).unwrap();
+    assert!(e.bucket_start.is_empty());
+    assert_eq!(e.columns[0].name, "v_sum");
+    assert_eq!(db.latest("t").unwrap().ts, Vec::<i64>::new());
+    for t in [i64::MIN, i64::MIN + 1, -1, 0, i64::MAX - 1, i64::MAX] {
+        db.append_row("t", t, &[1.0]).unwrap();
+    }
+    db.flush().unwrap();
+    let g = db.aggregate("t", i64::MIN, i64::MAX, i64::MAX, &[Agg::Count]).unwrap();
+    // Buckets of i64::MAX ms: floor(ts / MAX) is -2 for MIN (its start,
+    // -2 * MAX, is clipped to MIN), -1 for MIN + 1 and -1, 0 for 0 and
+    // MAX - 1, and 1 for MAX.
+    assert_eq!(g.bucket_start, [i64::MIN, i64::MIN + 1, 0, i64::MAX]);
+    assert_eq!(g.columns[0].values, AggValues::U64(vec![1, 2, 2, 1]));
+    let g = db.aggregate("t", i64::MIN, i64::MAX, 1, &[Agg::Count]).unwrap();
+    assert_eq!(g.bucket_start, [i64::MIN, i64::MIN + 1, -1, 0, i64::MAX - 1, i64::MAX]);
+    assert_eq!(db.latest("t").unwrap().ts, vec![i64::MAX]);
+}
