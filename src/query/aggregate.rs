@@ -207,7 +207,7 @@ impl AggregateReader {
 
     /// Whether a segment can be answered from its header: wholly inside the
     /// range and one bucket, and untouched by deletes.
-    fn from_stats(&self, meta: &SegmentMeta) -> bool {
+    fn answerable_from_stats(&self, meta: &SegmentMeta) -> bool {
         meta.min_ts >= self.reader.start_ms
             && meta.max_ts <= self.reader.end_ms
             && bucket_of(meta.min_ts, self.bucket_ms) == bucket_of(meta.max_ts, self.bucket_ms)
@@ -224,7 +224,7 @@ impl AggregateReader {
         let ncols = self.reader.snap.columns.len();
         for src in group {
             match src {
-                Source::Segment(order, meta) if self.from_stats(&meta) => {
+                Source::Segment(order, meta) if self.answerable_from_stats(&meta) => {
                     let map = self.reader.snap.map.clone();
                     let view = super::open_segment(&map, &meta, self.reader.snap.max_record_size, false)?;
                     if view.ncols() != ncols {
