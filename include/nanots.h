@@ -127,6 +127,41 @@ struct ArrowArrayStream {
 // Most codecs reported per column by `nts_table_column_stats`.
 #define NTS_STATS_MAX_CODECS 8
 
+#if defined(NTS_ARROW)
+// `nts_query_aggregate_*` aggregate codes (ABI: never renumbered).
+#define NTS_AGG_COUNT 0
+#endif
+
+#if defined(NTS_ARROW)
+// Sum of the non-NaN values.
+#define NTS_AGG_SUM 1
+#endif
+
+#if defined(NTS_ARROW)
+// Smallest non-NaN value.
+#define NTS_AGG_MIN 2
+#endif
+
+#if defined(NTS_ARROW)
+// Largest non-NaN value.
+#define NTS_AGG_MAX 3
+#endif
+
+#if defined(NTS_ARROW)
+// Mean of the non-NaN values.
+#define NTS_AGG_MEAN 4
+#endif
+
+#if defined(NTS_ARROW)
+// Value of the earliest row (ties: first appended).
+#define NTS_AGG_FIRST 5
+#endif
+
+#if defined(NTS_ARROW)
+// Value of the latest row (ties: last appended).
+#define NTS_AGG_LAST 6
+#endif
+
 // Bytes of `nts_maintenance_info.last_error_message`, NUL included.
 #define NTS_MAINTENANCE_MESSAGE_LEN 256
 
@@ -655,6 +690,84 @@ nts_status nts_query_range_stream(nts_db *db,
                                   int64_t start_ms,
                                   int64_t end_ms,
                                   struct ArrowArrayStream *out_stream);
+#endif
+
+#if defined(NTS_ARROW)
+// Aggregates `table` over `[start_ms, end_ms]` (inclusive at both ends)
+// in buckets of `bucket_ms` aligned to multiples of `bucket_ms` from the
+// Unix epoch, and exports the result through the Arrow C Data Interface:
+// a struct array with one row per non-empty bucket, fields `bucket_start`
+// (`timestamp[ms]`) then, for each value column and each of the `naggs`
+// codes in `aggs` (`NTS_AGG_*`), `<column>_<agg>` (`uint64` for count,
+// else `float64`). NaN values are counted by count and skipped by sum,
+// min, max and mean. Segments wholly inside one bucket are answered from
+// their statistics without decoding.
+//
+// On failure both structs are set to the released state. Ownership: as for
+// `nts_query_range_arrow` (call each `release` exactly once).
+//
+// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL arguments,
+// `start_ms > end_ms`, `bucket_ms <= 0`, no or unknown aggregate codes);
+// `NTS_ERR_NOT_FOUND`; `NTS_ERR_CLOSED`; `NTS_ERR_CORRUPT`.
+//
+// # Safety
+// `table` is NULL or NUL-terminated; `aggs` is NULL or points to `naggs`
+// codes; `out_array`, `out_schema` are NULL or writable.
+nts_status nts_query_aggregate_arrow(nts_db *db,
+                                     const char *table,
+                                     int64_t start_ms,
+                                     int64_t end_ms,
+                                     int64_t bucket_ms,
+                                     const uint32_t *aggs,
+                                     size_t naggs,
+                                     struct ArrowArray *out_array,
+                                     struct ArrowSchema *out_schema);
+#endif
+
+#if defined(NTS_ARROW)
+// Like `nts_query_aggregate_arrow` (range inclusive at both ends), as an
+// Arrow C Stream for long ranges: each `get_next` returns the buckets
+// finished by the next group of segments, so memory stays bounded by one
+// group. It reads a snapshot taken now and stays valid after `nts_close`.
+//
+// On failure `*out_stream` is released. Ownership: as for
+// `nts_query_range_stream`.
+//
+// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT`; `NTS_ERR_NOT_FOUND`;
+// `NTS_ERR_CLOSED`. Decoding errors are reported by `get_next`.
+//
+// # Safety
+// As for `nts_query_aggregate_arrow`; `out_stream` is NULL or writable.
+nts_status nts_query_aggregate_stream(nts_db *db,
+                                      const char *table,
+                                      int64_t start_ms,
+                                      int64_t end_ms,
+                                      int64_t bucket_ms,
+                                      const uint32_t *aggs,
+                                      size_t naggs,
+                                      struct ArrowArrayStream *out_stream);
+#endif
+
+#if defined(NTS_ARROW)
+// Exports the last `n` rows of `table` by timestamp (ties in append
+// order), oldest first, with the schema of `nts_query_range_arrow`. With
+// `n == 1` this is answered from the newest segment's header when
+// possible; it never scans old segments.
+//
+// On failure both structs are released. Ownership: as for
+// `nts_query_range_arrow`.
+//
+// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT`; `NTS_ERR_NOT_FOUND`;
+// `NTS_ERR_CLOSED`; `NTS_ERR_CORRUPT`.
+//
+// # Safety
+// `table` is NULL or NUL-terminated; `out_array`, `out_schema` are NULL
+// or writable.
+nts_status nts_latest_arrow(nts_db *db,
+                            const char *table,
+                            uint64_t n,
+                            struct ArrowArray *out_array,
+                            struct ArrowSchema *out_schema);
 #endif
 
 // The message of this thread's last failed NanoTS call (`""` if none has

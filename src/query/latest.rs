@@ -18,13 +18,7 @@ pub fn latest_n(snap: Snapshot, n: usize) -> Result<Columns> {
         && let Some(max) = newest
         && mem_newest.is_none_or(|m| m < max)
     {
-        let (_, meta) = snap
-            .segments
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.max_ts == max)
-            .next_back()
-            .expect("max exists");
+        let meta = snap.segments.iter().rfind(|s| s.max_ts == max).expect("max exists");
         if !snap.tombstones.iter().any(|t| t.hits(meta)) {
             let view = open_segment(&snap.map, meta, snap.max_record_size, false)?;
             return Ok(Columns {
