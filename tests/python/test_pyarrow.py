@@ -48,9 +48,16 @@ lib.nts_append_rows.argtypes = [c_db, ctypes.c_char_p, ctypes.POINTER(ctypes.c_i
 lib.nts_flush.argtypes = [c_db]
 lib.nts_query_range_arrow.argtypes = [c_db, ctypes.c_char_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p]
 lib.nts_query_range_stream.argtypes = [c_db, ctypes.c_char_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_void_p]
+lib.nts_query_aggregate_arrow.argtypes = [c_db, ctypes.c_char_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64,
+                                          ctypes.POINTER(ctypes.c_uint32), ctypes.c_size_t, ctypes.c_void_p,
+                                          ctypes.c_void_p]
+lib.nts_query_aggregate_stream.argtypes = [c_db, ctypes.c_char_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64,
+                                           ctypes.POINTER(ctypes.c_uint32), ctypes.c_size_t, ctypes.c_void_p]
+lib.nts_latest_arrow.argtypes = [c_db, ctypes.c_char_p, ctypes.c_uint64, ctypes.c_void_p, ctypes.c_void_p]
 lib.nts_last_error.restype = ctypes.c_char_p
 for f in ("nts_open", "nts_close", "nts_create_table", "nts_append_row", "nts_append_rows", "nts_flush",
-          "nts_query_range_arrow", "nts_query_range_stream"):
+          "nts_query_range_arrow", "nts_query_range_stream", "nts_query_aggregate_arrow",
+          "nts_query_aggregate_stream", "nts_latest_arrow"):
     getattr(lib, f).restype = ctypes.c_int32
 
 NTS_OK, NTS_ERR_INVALID_ARGUMENT, NTS_ERR_NOT_FOUND = 0, 1, 2
@@ -157,9 +164,59 @@ st = lib.nts_query_range_arrow(db, b"missing", 0, 1, p_array, p_schema)
 check(st == NTS_ERR_NOT_FOUND, f"unknown table -> {st}")
 check(c_array.release == ffi.NULL and c_schema.release == ffi.NULL, "released on error")
 
-# C Stream Interface, read after nts_close.
 c_stream = ffi.new("struct ArrowArrayStream*")
 p_stream = int(ffi.cast("uintptr_t", c_stream))
+
+# Aggregation (count, min, max, first, last) through both interfaces, and
+# the latest rows, checked against the expected rows.
+aggs = (ctypes.c_uint32 * 5)(0, 2, 3, 5, 6)
+bucket = 10_000
+ok(lib.nts_query_aggregate_arrow(db, b"t", 0, 2**63 - 1, bucket, aggs, 5, p_array, p_schema), "nts_query_aggregate_arrow")
+agg = pa.RecordBatch._import_from_c(p_array, p_schema)
+agg.validate(full=True)
+want_names = ["bucket_start"] + [f"{c}_{a}" for c in ("x", "y") for a in ("count", "min", "max", "first", "last")]
+check(agg.schema.names == want_names, f"aggregate names {agg.schema.names}")
+check(agg.schema.field("x_count").type == pa.uint64(), "count is uint64")
+check(agg.schema.field("bucket_start").type == pa.timestamp("ms"), "bucket_start type")
+buckets = {}
+for t in sorted(expected):
+    if t >= 0:
+        buckets.setdefault(t // bucket * bucket, []).append(t)
+check(agg.num_rows == len(buckets), f"aggregate buckets {agg.num_rows} want {len(buckets)}")
+starts = agg.column("bucket_start").cast(pa.int64()).to_pylist()
+check(starts == sorted(buckets), "bucket starts")
+ys = {t: f64(expected[t][1]) for t in expected}
+check(agg.column("y_count").to_pylist() == [len(buckets[s]) for s in starts], "y_count")
+def same(a, b):
+    return a == b or (a != a and b != b)  # NaN matches NaN
+
+
+def min_skip_nan(vals):
+    real = [v for v in vals if v == v]
+    return min(real) if real else float("nan")
+
+
+got_min, got_first, got_last = (agg.column(n).to_pylist() for n in ("y_min", "y_first", "y_last"))
+check(all(same(g, min_skip_nan([ys[t] for t in buckets[s]])) for g, s in zip(got_min, starts)), "y_min")
+check(all(same(g, ys[buckets[s][0]]) for g, s in zip(got_first, starts)), "y_first")
+check(all(same(g, ys[buckets[s][-1]]) for g, s in zip(got_last, starts)), "y_last")
+del agg
+ok(lib.nts_query_aggregate_stream(db, b"t", 0, 2**63 - 1, bucket, aggs, 5, p_stream), "nts_query_aggregate_stream")
+areader = pa.RecordBatchReader._import_from_c(p_stream)
+abatches = list(areader)
+for b in abatches:
+    b.validate(full=True)
+check(sum(b.num_rows for b in abatches) == len(buckets), "aggregate stream buckets")
+areader.close()
+ok(lib.nts_latest_arrow(db, b"t", 4, p_array, p_schema), "nts_latest_arrow")
+latest = pa.RecordBatch._import_from_c(p_array, p_schema)
+latest.validate(full=True)
+check(latest.schema.equals(want_schema), "latest schema")
+check_rows_latest = sorted(expected)[-4:]
+check(latest.column(0).cast(pa.int64()).to_pylist() == check_rows_latest, "latest rows")
+del latest
+
+# C Stream Interface, read after nts_close.
 st = lib.nts_query_range_stream(db, b"t", 5, 1, p_stream)
 check(st == NTS_ERR_INVALID_ARGUMENT, f"start > end -> {st}")
 ok(lib.nts_query_range_stream(db, b"t", -(2**63), 2**63 - 1, p_stream), "nts_query_range_stream")
