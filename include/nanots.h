@@ -215,6 +215,10 @@ typedef struct {
   // The thread runs retention compaction this often, in ms (when
   // `retention_ms` is set); 0 = 60000.
   uint64_t retention_every_ms;
+  // Cut segments at multiples of this many ms (e.g. 3600000: hourly
+  // aggregations are then answered from segment statistics); 0 = off.
+  // Must not be negative.
+  int64_t segment_partition_ms;
 } nts_options;
 
 // The result of every fallible C call: `NTS_OK` (0) or one of the

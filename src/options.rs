@@ -46,6 +46,13 @@ pub struct NanoTsOptions {
     /// segments compress better; a query decodes whole segments); at most
     /// 4,194,304 (2^22).
     pub segment_max_rows: usize,
+    /// When set, flushes and packs cut segments at multiples of this many
+    /// milliseconds, so that no segment spans two time partitions. Time
+    /// bucket aggregations whose buckets are multiples of it (e.g. hourly
+    /// buckets with `Some(3_600_000)`) then answer every whole partition
+    /// from segment statistics without decoding, at some cost in
+    /// compression for sparse series. Default `None`.
+    pub segment_partition_ms: Option<i64>,
     /// Cap on any record's payload in bytes. `None` reads the
     /// `NANOTS_MAX_RECORD_SIZE` environment variable, else 64 MiB.
     pub max_record_size: Option<u32>,
@@ -101,6 +108,7 @@ impl Default for NanoTsOptions {
             sync: SyncMode::default(),
             auto_flush_bytes: 8 << 20,
             segment_max_rows: 131_072,
+            segment_partition_ms: None,
             max_record_size: None,
             auto_maintenance: None,
         }
@@ -131,6 +139,11 @@ impl NanoTsOptions {
                 "auto_maintenance needs interval > 0, merge_min_segments >= 2 and pack_target_rows 1..={}: {m:?}",
                 crate::format::MAX_SEGMENT_ROWS
             )));
+        }
+        if let Some(p) = self.segment_partition_ms
+            && p <= 0
+        {
+            return Err(Error::invalid(format!("segment_partition_ms must be positive, got {p}")));
         }
         let cap = match self.max_record_size {
             Some(v) => v,

@@ -90,9 +90,9 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
-    fn matches_the_naive_reference(ops in prop::collection::vec(op(), 1..120), lo in -320i64..320, len in 0i64..700, b in 1i64..90) {
+    fn matches_the_naive_reference(ops in prop::collection::vec(op(), 1..120), lo in -320i64..320, len in 0i64..700, b in 1i64..90, part in prop::option::of(1i64..100)) {
         let (_dir, path) = temp_db();
-        let opts = NanoTsOptions { segment_max_rows: 5, ..Default::default() };
+        let opts = NanoTsOptions { segment_max_rows: 5, segment_partition_ms: part, ..Default::default() };
         let mut db = NanoTsDb::open(&path, opts.clone()).unwrap();
         db.create_table("t", &["v"]).unwrap();
         let mut model: Vec<(i64, f64)> = Vec::new();
@@ -198,4 +198,29 @@ fn bad_arguments_and_extremes() {
     let g = db.aggregate("t", i64::MIN, i64::MAX, 1, &[Agg::Count]).unwrap();
     assert_eq!(g.bucket_start, [i64::MIN, i64::MIN + 1, -1, 0, i64::MAX - 1, i64::MAX]);
     assert_eq!(db.latest("t").unwrap().ts, vec![i64::MAX]);
+}
+
+#[test]
+fn time_partitions_let_hourly_buckets_come_from_statistics() {
+    let (_dir, path) = temp_db();
+    let opts = NanoTsOptions { segment_partition_ms: Some(3_600_000), ..Default::default() };
+    let db = NanoTsDb::open(&path, opts).unwrap();
+    db.create_table("t", &["v"]).unwrap();
+    // 30 hours at 1 s, starting mid-hour.
+    let ts: Vec<i64> = (0..108_000i64).map(|i| 1_800_000 + i * 1000).collect();
+    let v: Vec<f64> = ts.iter().map(|&t| (t / 1000 % 977) as f64).collect();
+    db.append_rows("t", &ts, &[&v]).unwrap();
+    db.flush().unwrap();
+    let s = db.stats("t").unwrap();
+    assert_eq!(s.segments, 31, "one segment per hour touched");
+    let mut r = db.aggregate_reader("t", i64::MIN, i64::MAX, 3_600_000, &[Agg::Max, Agg::Count]).unwrap();
+    while r.next_batch().unwrap().is_some() {}
+    assert_eq!((r.segments_from_stats, r.segments_decoded), (31, 0));
+    let g = db.aggregate("t", i64::MIN, i64::MAX, 3_600_000, &[Agg::Count]).unwrap();
+    assert_eq!(g.columns[0].values, AggValues::U64([vec![1800], vec![3600; 29], vec![1800]].concat()));
+    // Pack keeps the partitions.
+    db.pack_table("t", 1 << 20).unwrap();
+    assert_eq!(db.stats("t").unwrap().segments, 31);
+    let bad = NanoTsOptions { segment_partition_ms: Some(0), ..Default::default() };
+    assert_eq!(NanoTsDb::open(temp_db().1, bad).unwrap_err().kind(), ErrorKind::InvalidArgument);
 }

@@ -14,7 +14,7 @@ use crate::format::record::{RecordType, frame};
 use crate::io::DbFile;
 use crate::maintenance::{RewriteInput, Rewritten, TableAction, TableInput};
 use crate::options::{NanoTsOptions, SyncMode};
-use crate::segment::{SegmentMeta, write_segment_records};
+use crate::segment::{SegmentLimits, SegmentMeta, write_segment_records};
 use crate::table::{Table, TableDef, Tombstone, validate_schema};
 use crate::wal::WalWriter;
 
@@ -196,6 +196,15 @@ impl State {
         })
     }
 
+    /// Segment cutting rules of this database for segments of `max_rows`.
+    pub fn segment_limits(&self, max_rows: usize) -> SegmentLimits {
+        SegmentLimits {
+            max_rows,
+            partition_ms: self.opts.segment_partition_ms,
+            max_record_size: self.max_record_size,
+        }
+    }
+
     /// Whether buffered rows reached the auto-flush threshold.
     pub fn needs_flush(&self) -> bool {
         let limit = self.opts.auto_flush_bytes;
@@ -302,8 +311,8 @@ impl State {
     /// limit and the record cap.
     fn write_segments(&mut self, id: u32, ts: &[i64], cols: &[Vec<f64>]) -> Result<Vec<SegmentMeta>> {
         let cols: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
-        let (max_rows, cap) = (self.opts.segment_max_rows, self.max_record_size);
-        write_segment_records(id, ts, &cols, max_rows, Level::Hot, cap, |rec| self.write_records(rec))
+        let limits = self.segment_limits(self.opts.segment_max_rows);
+        write_segment_records(id, ts, &cols, limits, Level::Hot, |rec| self.write_records(rec))
     }
 
     /// Hides the rows of `table` in `[start_ms, end_ms]` (inclusive) that
@@ -384,9 +393,9 @@ impl State {
             let rows = crate::query::RangeReader::new(snap, i64::MIN, i64::MAX).read_all()?;
             let cols: Vec<&[f64]> = rows.columns.iter().map(Vec::as_slice).collect();
             let cap = st.max_record_size;
-            let metas = write_segment_records(id, &rows.ts, &cols, target_rows, Level::Cold, cap, |r| {
-                st.write_records(r)
-            })?;
+            let limits = st.segment_limits(target_rows);
+            let metas =
+                write_segment_records(id, &rows.ts, &cols, limits, Level::Cold, |r| st.write_records(r))?;
             let offsets: Vec<u64> = tail.iter().map(|s| s.offset).collect();
             let mut payload = Vec::new();
             encode_supersede(id, &offsets, &mut payload);
@@ -422,6 +431,7 @@ impl State {
                 .collect(),
             max_record_size: self.max_record_size,
             segment_max_rows: self.opts.segment_max_rows,
+            segment_partition_ms: self.opts.segment_partition_ms,
             sync: self.opts.sync,
         }
     }

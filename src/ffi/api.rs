@@ -65,12 +65,16 @@ pub struct nts_options {
     /// The thread runs retention compaction this often, in ms (when
     /// `retention_ms` is set); 0 = 60000.
     pub retention_every_ms: u64,
+    /// Cut segments at multiples of this many ms (e.g. 3600000: hourly
+    /// aggregations are then answered from segment statistics); 0 = off.
+    /// Must not be negative.
+    pub segment_partition_ms: i64,
 }
 
 /// Size of the first version of `nts_options`: the smallest `struct_size`
 /// accepted, forever. Fields appended later default when a caller's struct
 /// is shorter.
-const OPTIONS_MIN_SIZE: usize = 72;
+const OPTIONS_MIN_SIZE: usize = 80;
 /// Size of the first version of `nts_stats` (never changes).
 const STATS_MIN_SIZE: usize = 88;
 /// Size of the first version of `nts_column_stats` (never changes).
@@ -91,6 +95,7 @@ fn default_options() -> nts_options {
         maintenance_interval_ms: 0,
         flush_after_ms: 0,
         retention_every_ms: 0,
+        segment_partition_ms: 0,
     }
 }
 
@@ -160,6 +165,13 @@ unsafe fn options_from_c(opts: *const nts_options) -> FfiResult<NanoTsOptions> {
         segment_max_rows: usize_of(o.segment_max_rows, "opts->segment_max_rows")?,
         max_record_size: (o.max_record_size != 0).then_some(o.max_record_size),
         auto_maintenance,
+        segment_partition_ms: match o.segment_partition_ms {
+            0 => None,
+            p if p < 0 => {
+                return Err(FfiError::invalid(format!("opts->segment_partition_ms {p} is negative")));
+            }
+            p => Some(p),
+        },
     })
 }
 

@@ -30,7 +30,7 @@ use crate::format::record::{RECORD_HEADER_LEN, RecordType, frame};
 use crate::io::DbFile;
 use crate::options::SyncMode;
 use crate::query::{Columns, RangeReader, Snapshot};
-use crate::segment::{SegmentMeta, write_segment_records};
+use crate::segment::{SegmentLimits, SegmentMeta, write_segment_records};
 use crate::table::{TableDef, Tombstone};
 
 /// What to do with one table's segments.
@@ -61,6 +61,7 @@ pub struct RewriteInput {
     pub tables: Vec<TableInput>,
     pub max_record_size: u32,
     pub segment_max_rows: usize,
+    pub segment_partition_ms: Option<i64>,
     pub sync: SyncMode,
 }
 
@@ -206,7 +207,12 @@ fn write_rows(
     level: Level,
 ) -> Result<Vec<SegmentMeta>> {
     let cols: Vec<&[f64]> = rows.columns.iter().map(Vec::as_slice).collect();
-    write_segment_records(id, &rows.ts, &cols, max_rows, level, input.max_record_size, |rec| out.write(rec))
+    let limits = SegmentLimits {
+        max_rows,
+        partition_ms: input.segment_partition_ms,
+        max_record_size: input.max_record_size,
+    };
+    write_segment_records(id, &rows.ts, &cols, limits, level, |rec| out.write(rec))
 }
 
 /// Copies untouched segments byte for byte; filters the ones a cutoff or a

@@ -30,7 +30,7 @@ mod writer;
 pub use reader::SegmentView;
 #[cfg(test)]
 pub use writer::encode_segment;
-pub use writer::write_segment_records;
+pub use writer::{SegmentLimits, write_segment_records};
 
 /// Bytes before the column descriptors.
 pub const FIXED_HEADER_LEN: usize = 40;

@@ -6,26 +6,41 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::format::bytes::ByteWriter;
 use crate::format::record::{RecordType, frame};
 
-/// Encodes sorted rows of table `table_id` as framed segment records of at
-/// most `max_rows` rows, halving a segment until it fits the record cap,
-/// and hands each record to `write`, which returns the file offset it was
-/// written at. Returns the index entries of the segments written.
+/// How a run of rows is cut into segments.
+#[derive(Debug, Clone, Copy)]
+pub struct SegmentLimits {
+    /// Most rows per segment.
+    pub max_rows: usize,
+    /// When set, no segment spans a multiple of this many ms: every segment
+    /// lies inside one time partition `[k * p, (k + 1) * p)`.
+    pub partition_ms: Option<i64>,
+    /// The record cap; a segment too large for it is halved.
+    pub max_record_size: u32,
+}
+
+/// Encodes sorted rows of table `table_id` as framed segment records within
+/// `limits`, and hands each record to `write`, which returns the file offset
+/// it was written at. Returns the index entries of the segments written.
 pub fn write_segment_records(
     table_id: u32,
     ts: &[i64],
     columns: &[&[f64]],
-    max_rows: usize,
+    limits: SegmentLimits,
     level: Level,
-    max_record_size: u32,
     mut write: impl FnMut(&[u8]) -> Result<u64>,
 ) -> Result<Vec<SegmentMeta>> {
+    let max_record_size = limits.max_record_size;
     let mut metas = Vec::new();
     let mut payload = Vec::new();
     let mut rec = Vec::new();
     let mut start = 0;
-    let mut chunk = max_rows.clamp(1, crate::format::MAX_SEGMENT_ROWS);
+    let mut chunk = limits.max_rows.clamp(1, crate::format::MAX_SEGMENT_ROWS);
     while start < ts.len() {
-        let end = (start + chunk).min(ts.len());
+        let mut end = (start + chunk).min(ts.len());
+        if let Some(p) = limits.partition_ms {
+            let part = ts[start].div_euclid(p);
+            end = start + ts[start..end].partition_point(|t| t.div_euclid(p) == part);
+        }
         let col_refs: Vec<&[f64]> = columns.iter().map(|c| &c[start..end]).collect();
         payload.clear();
         encode_segment(table_id, &ts[start..end], &col_refs, level, &mut payload);
