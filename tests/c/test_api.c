@@ -60,6 +60,9 @@ static void test_open_errors(const char *path) {
   bad.retention_ms = -1;
   CHECK_ST(nts_open(path, &bad, &db), NTS_ERR_INVALID_ARGUMENT);
   bad = o;
+  bad.segment_partition_ms = -5;
+  CHECK_ST(nts_open(path, &bad, &db), NTS_ERR_INVALID_ARGUMENT);
+  bad = o;
   bad.segment_max_rows = 0;
   CHECK_ST(nts_open(path, &bad, &db), NTS_ERR_INVALID_ARGUMENT);
   bad = o;

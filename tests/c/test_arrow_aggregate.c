@@ -105,6 +105,7 @@ int main(int argc, char **argv) {
   nts_options o;
   nts_options_init(&o);
   o.segment_max_rows = 100; /* 10 segments per bucket: answered from statistics */
+  o.segment_partition_ms = 1000;
   nts_db *db = NULL;
   REQUIRE_OK(nts_open(path, &o, &db));
   const char *cols[] = {"v", "w"};
