@@ -103,23 +103,6 @@ impl Partial {
         last: ((i64::MIN, 0, 0), f64::NAN),
     };
 
-    #[inline]
-    fn add_row(&mut self, order: Order, v: f64) {
-        self.count += 1;
-        if !v.is_nan() {
-            self.non_nan += 1;
-            self.sum += v;
-            self.min = self.min.min(v);
-            self.max = self.max.max(v);
-        }
-        if order < self.first.0 {
-            self.first = (order, v);
-        }
-        if order > self.last.0 {
-            self.last = (order, v);
-        }
-    }
-
     fn merge(&mut self, o: &Partial) {
         self.count += o.count;
         self.non_nan += o.non_nan;
@@ -146,6 +129,23 @@ impl Partial {
             Agg::Last => self.last.1,
         }
     }
+}
+
+/// Count, NaN-skipping sum/min/max of one run of values.
+fn fold_run(col: &[f64], first: (Order, f64), last: (Order, f64)) -> Partial {
+    let (mut non_nan, mut sum, mut min, mut max) = (0u64, 0.0, f64::INFINITY, f64::NEG_INFINITY);
+    for &v in col {
+        if !v.is_nan() {
+            non_nan += 1;
+            sum += v;
+            min = min.min(v);
+            max = max.max(v);
+        }
+    }
+    if non_nan == 0 {
+        (min, max) = (f64::NAN, f64::NAN);
+    }
+    Partial { count: col.len() as u64, non_nan, sum, min, max, first, last }
 }
 
 /// Bucket index of `ts` (floor division; i128 so nothing overflows).
@@ -291,11 +291,14 @@ impl AggregateReader {
                 i + rows.ts[i..].partition_point(|&t| t < end_ts)
             };
             let parts = self.bucket(idx, ncols);
+            let first = (rows.ts[i], source, i as u64);
+            let last = (rows.ts[run_end - 1], source, (run_end - 1) as u64);
             for (c, p) in parts.iter_mut().enumerate() {
                 let col = &rows.columns[c][i..run_end];
-                for (k, &v) in col.iter().enumerate() {
-                    p.add_row((rows.ts[i + k], source, (i + k) as u64), v);
-                }
+                // The run is sorted by (ts, append order): its first and
+                // last rows are the run's first and last; the rest is a
+                // plain fold the compiler can keep in registers.
+                p.merge(&fold_run(col, (first, col[0]), (last, col[col.len() - 1])));
             }
             i = run_end;
         }

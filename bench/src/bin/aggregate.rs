@@ -17,7 +17,11 @@ const HOUR: i64 = 3_600_000;
 
 fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).and_then(|v| v.parse().ok()).unwrap_or(default)
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn build(path: &std::path::Path, rows: i64, opts: NanoTsOptions) -> nanots::Result<NanoTsDb> {
