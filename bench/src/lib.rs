@@ -67,3 +67,13 @@ impl Drop for Scratch {
 pub fn mps(count: f64, secs: f64) -> f64 {
     count / secs / 1e6
 }
+
+/// The value of command-line option `name` (`--rows 1000`), or `default`.
+pub fn arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}

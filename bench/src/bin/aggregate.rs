@@ -10,19 +10,10 @@
 use std::time::Instant;
 
 use nanots::{Agg, NanoTsDb, NanoTsOptions};
-use nanots_bench::{Scratch, median};
+use nanots_bench::{Scratch, arg, median};
 
 const T0: i64 = 1_704_067_200_000;
 const HOUR: i64 = 3_600_000;
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn build(path: &std::path::Path, rows: i64, opts: NanoTsOptions) -> nanots::Result<NanoTsDb> {
     let db = NanoTsDb::open(path, opts)?;

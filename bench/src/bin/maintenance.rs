@@ -8,18 +8,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use nanots::{AutoMaintenanceOptions, NanoTsDb, NanoTsDbShared, NanoTsOptions};
-use nanots_bench::{Scratch, mps};
+use nanots_bench::{Scratch, arg, mps};
 
 const T0: i64 = 1_704_067_200_000;
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn size(p: &Path) -> u64 {
     std::fs::metadata(p).map_or(0, |m| m.len())

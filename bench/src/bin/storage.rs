@@ -6,22 +6,13 @@
 use std::time::Instant;
 
 use nanots::{NanoTsDb, NanoTsOptions};
-use nanots_bench::{Scratch, median_secs, mps, peak_rss_bytes, reset_peak_rss};
+use nanots_bench::{Scratch, arg, median_secs, mps, peak_rss_bytes, reset_peak_rss};
 
 const T0: i64 = 1_704_067_200_000;
 
 fn value(i: i64) -> [f64; 2] {
     // Sensor-like: slow drift with two decimals, and a 0.1-step humidity.
     [20.0 + ((i % 5000) as f64) * 0.01, 40.0 + ((i / 7) % 300) as f64 * 0.1]
-}
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
