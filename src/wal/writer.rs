@@ -89,6 +89,14 @@ impl WalWriter {
         w.zeros(WAL_HEADER_CRC_OFFSET - 32);
         let crc = crc32fast::hash(&h);
         ByteWriter::new(&mut h).u32(crc);
+        // The salt goes first, in one aligned 4-byte store: a crash in the
+        // middle of this header then leaves either the old header whole
+        // (its epoch was flushed: nothing is replayed) or a header whose
+        // CRC fails with the new salt, under which no old frame validates
+        // (recovery sees a torn header that guards no rows). Written the
+        // other way round, a torn header could keep the old salt and make
+        // the flushed frames look like damaged live ones.
+        self.map[12..16].copy_from_slice(&self.salt.to_le_bytes());
         self.map[..WAL_HEADER_LEN].copy_from_slice(&h);
         // Zero the first frame slot so a reader of this epoch stops at once
         // even before the first append (stale frames would fail their CRC
