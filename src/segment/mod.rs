@@ -14,7 +14,8 @@
 //! 40  ncols column descriptors, 56 bytes each:
 //!       0 u8 codec, 1 [u8; 3] zero, 4 u32 byte length,
 //!       8 f64 min, 16 f64 max   (NaN skipped; NaN when every value is NaN)
-//!      24 f64 sum               (NaN skipped, in row order)
+//!      24 f64 sum               (NaN skipped; 4 lanes by row index mod 4,
+//!                                then (s0 + s1) + (s2 + s3))
 //!      32 f64 first, 40 f64 last (values of the first and last row)
 //!      48 u32 NaN count, 52 u32 zero
 //! H-4 u32  CRC32 of the header bytes [0, H-4)
