@@ -39,8 +39,9 @@ pub struct NanoTsOptions {
     pub sync: SyncMode,
     /// Buffered row bytes (8 per timestamp and per value, all tables) that
     /// trigger an automatic flush before the next append. Bounds writer
-    /// memory: the buffers hold at most this much plus one append, and their
-    /// capacity at most twice that. Default 8 MiB. `0` disables auto-flush.
+    /// memory: the buffers hold at most this much plus one append (twice
+    /// this much while a pack or compaction runs), and their capacity at
+    /// most twice that. Default 8 MiB. `0` disables auto-flush.
     pub auto_flush_bytes: usize,
     /// Most rows per segment written by a flush. Default 131,072 (larger
     /// segments compress better; a query decodes whole segments); at most

@@ -194,3 +194,37 @@ fn queries_run_while_a_pack_runs_and_see_before_or_after() {
         assert!(r.join().unwrap() > 0);
     }
 }
+
+#[test]
+fn appends_during_a_long_pack_stay_within_twice_the_threshold() {
+    let (_dir, path) = temp_db();
+    let limit = 64 << 10;
+    let opts = NanoTsOptions { auto_flush_bytes: limit, segment_max_rows: 2000, ..Default::default() };
+    let db = std::sync::Arc::new(NanoTsDb::open(&path, opts).unwrap());
+    db.create_table("big", &["v"]).unwrap();
+    db.create_table("live", &["v"]).unwrap();
+    let ts: Vec<i64> = (0..400_000).collect();
+    let mut rng = Rng(3);
+    let v: Vec<f64> = ts.iter().map(|_| f64::from_bits(rng.next() >> 2)).collect();
+    db.append_rows("big", &ts, &[&v]).unwrap();
+    db.flush().unwrap();
+    let packer = {
+        let db = db.clone();
+        std::thread::spawn(move || {
+            for _ in 0..3 {
+                db.pack_table("big", 100_000).unwrap();
+            }
+        })
+    };
+    let mut max_pending = 0;
+    let mut i = 0i64;
+    while !packer.is_finished() || i < 50_000 {
+        db.append_row("live", i, &[i as f64]).unwrap();
+        max_pending = max_pending.max(db.pending_bytes().unwrap());
+        i += 1;
+    }
+    packer.join().unwrap();
+    assert!(max_pending <= 2 * limit + 16, "buffered {max_pending} bytes with a threshold of {limit}");
+    assert_eq!(db.query_table_range_columns("live", 0, i).unwrap().0.len(), i as usize);
+    assert_eq!(db.query_table_range_columns("big", 0, 400_000).unwrap().0.len(), 400_000);
+}

@@ -30,7 +30,8 @@ use state::{State, closed_error};
 ///   and compaction (they see the state before or after those);
 /// - flush, table creation, deletes, pack and compaction are serialized by
 ///   a second, maintenance lock. While a pack or compaction runs, appends go
-///   on and automatic flushes wait for it to finish.
+///   on and automatic flushes wait for it to finish, up to twice
+///   `auto_flush_bytes` of buffered rows; beyond that appends wait too.
 pub struct NanoTsDb {
     path: PathBuf,
     state: RwLock<State>,
@@ -124,15 +125,27 @@ impl NanoTsDb {
     /// the auto-flush threshold and no maintenance is running.
     fn append_lock(&self) -> Result<RwLockWriteGuard<'_, State>> {
         let mut st = self.write_lock();
-        if st.needs_flush() {
-            let guard = match self.maint.try_lock() {
-                Ok(g) => Some(g),
-                Err(TryLockError::Poisoned(e)) => Some(e.into_inner()),
-                // A pack or compaction is running: flush after it.
-                Err(TryLockError::WouldBlock) => None,
-            };
-            if guard.is_some() {
+        if !st.needs_flush() {
+            return Ok(st);
+        }
+        match self.maint.try_lock() {
+            Ok(_m) => st.flush(false)?,
+            Err(TryLockError::Poisoned(e)) => {
+                let _m = e.into_inner();
                 st.flush(false)?;
+            }
+            // A pack or compaction is running: flush after it, unless the
+            // buffered rows reached twice the threshold. Then wait for it
+            // (backpressure), so memory stays bounded during long rewrites.
+            Err(TryLockError::WouldBlock) => {
+                if st.mem_bytes >= st.opts.auto_flush_bytes.saturating_mul(2) {
+                    drop(st);
+                    let _m = self.maint_lock();
+                    st = self.write_lock();
+                    if st.needs_flush() {
+                        st.flush(false)?;
+                    }
+                }
             }
         }
         Ok(st)
