@@ -10,7 +10,7 @@ use std::ptr;
 
 use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema};
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
-use arrow_array::{Array, StructArray};
+use arrow_array::{Array, RecordBatch, StructArray};
 
 use super::args::{out_arg, slice_arg, str_arg};
 use super::boundary::{FfiError, call};
@@ -33,6 +33,33 @@ impl From<QueryError> for FfiError {
 
 fn arrow_error(e: arrow_schema::ArrowError) -> FfiError {
     QueryError::Arrow(e).into()
+}
+
+/// Sets both out-params to the released state, builds a record batch with
+/// `build`, and exports it (zero-copy) into them as a struct array.
+/// On any error the out-params stay released.
+///
+/// # Safety
+/// `out_array` and `out_schema` are NULL or writable.
+unsafe fn export_batch(
+    out_array: *mut FFI_ArrowArray,
+    out_schema: *mut FFI_ArrowSchema,
+    build: impl FnOnce() -> Result<RecordBatch, FfiError>,
+) -> Result<(), FfiError> {
+    let out_array = out_arg(out_array, "out_array")?;
+    let out_schema = out_arg(out_schema, "out_schema")?;
+    // SAFETY: checked writable out-param; the empty struct owns nothing.
+    unsafe { ptr::write(out_array, FFI_ArrowArray::empty()) };
+    // SAFETY: as above.
+    unsafe { ptr::write(out_schema, FFI_ArrowSchema::empty()) };
+    let data = StructArray::from(build()?).into_data();
+    let (array, schema) = arrow_array::ffi::to_ffi(&data).map_err(arrow_error)?;
+    // SAFETY: checked writable out-param holding a released (empty)
+    // struct, so nothing is leaked by overwriting it.
+    unsafe { ptr::write(out_array, array) };
+    // SAFETY: as above.
+    unsafe { ptr::write(out_schema, schema) };
+    Ok(())
 }
 
 /// Runs a range query (inclusive at both ends; see `nts_query_range`) and
@@ -66,24 +93,14 @@ pub unsafe extern "C" fn nts_query_range_arrow(
     out_schema: *mut FFI_ArrowSchema,
 ) -> nts_status {
     call("nts_query_range_arrow", || {
-        let out_array = out_arg(out_array, "out_array")?;
-        let out_schema = out_arg(out_schema, "out_schema")?;
-        // SAFETY: checked writable out-param; the empty struct owns nothing.
-        unsafe { ptr::write(out_array, FFI_ArrowArray::empty()) };
-        // SAFETY: as above.
-        unsafe { ptr::write(out_schema, FFI_ArrowSchema::empty()) };
-        let db = lookup(db)?;
-        // SAFETY: NUL-terminated per the contract.
-        let table = unsafe { str_arg(table, "table") }?;
-        let batch = query_batch(&db, table, start_ms, end_ms)?;
-        let data = StructArray::from(batch).into_data();
-        let (array, schema) = arrow_array::ffi::to_ffi(&data).map_err(arrow_error)?;
-        // SAFETY: checked writable out-param holding a released (empty)
-        // struct, so nothing is leaked by overwriting it.
-        unsafe { ptr::write(out_array, array) };
-        // SAFETY: as above.
-        unsafe { ptr::write(out_schema, schema) };
-        Ok(())
+        let build = || {
+            let db = lookup(db)?;
+            // SAFETY: NUL-terminated per the contract.
+            let table = unsafe { str_arg(table, "table") }?;
+            Ok(query_batch(&db, table, start_ms, end_ms)?)
+        };
+        // SAFETY: out-params per the contract.
+        unsafe { export_batch(out_array, out_schema, build) }
     })
 }
 
@@ -206,28 +223,18 @@ pub unsafe extern "C" fn nts_query_aggregate_arrow(
     out_schema: *mut FFI_ArrowSchema,
 ) -> nts_status {
     call("nts_query_aggregate_arrow", || {
-        let out_array = out_arg(out_array, "out_array")?;
-        let out_schema = out_arg(out_schema, "out_schema")?;
-        // SAFETY: checked writable out-param; the empty struct owns nothing.
-        unsafe { ptr::write(out_array, FFI_ArrowArray::empty()) };
-        // SAFETY: as above.
-        unsafe { ptr::write(out_schema, FFI_ArrowSchema::empty()) };
-        let db = lookup(db)?;
-        // SAFETY: NUL-terminated per the contract.
-        let table = unsafe { str_arg(table, "table") }?;
-        // SAFETY: `naggs` codes per the contract.
-        let aggs = unsafe { aggs_arg(aggs, naggs) }?;
-        let reader = db.aggregate_reader(table, start_ms, end_ms, bucket_ms, &aggs)?;
-        let schema = aggregate_schema(&reader.column_names());
-        let result = reader.read_all()?;
-        let batch = aggregate_batch(&schema, result).map_err(arrow_error)?;
-        let data = StructArray::from(batch).into_data();
-        let (array, schema) = arrow_array::ffi::to_ffi(&data).map_err(arrow_error)?;
-        // SAFETY: checked writable out-param holding a released struct.
-        unsafe { ptr::write(out_array, array) };
-        // SAFETY: as above.
-        unsafe { ptr::write(out_schema, schema) };
-        Ok(())
+        let build = || {
+            let db = lookup(db)?;
+            // SAFETY: NUL-terminated per the contract.
+            let table = unsafe { str_arg(table, "table") }?;
+            // SAFETY: `naggs` codes per the contract.
+            let aggs = unsafe { aggs_arg(aggs, naggs) }?;
+            let reader = db.aggregate_reader(table, start_ms, end_ms, bucket_ms, &aggs)?;
+            let schema = aggregate_schema(&reader.column_names());
+            aggregate_batch(&schema, reader.read_all()?).map_err(arrow_error)
+        };
+        // SAFETY: out-params per the contract.
+        unsafe { export_batch(out_array, out_schema, build) }
     })
 }
 
@@ -296,25 +303,15 @@ pub unsafe extern "C" fn nts_latest_arrow(
     out_schema: *mut FFI_ArrowSchema,
 ) -> nts_status {
     call("nts_latest_arrow", || {
-        let out_array = out_arg(out_array, "out_array")?;
-        let out_schema = out_arg(out_schema, "out_schema")?;
-        // SAFETY: checked writable out-param; the empty struct owns nothing.
-        unsafe { ptr::write(out_array, FFI_ArrowArray::empty()) };
-        // SAFETY: as above.
-        unsafe { ptr::write(out_schema, FFI_ArrowSchema::empty()) };
-        let db = lookup(db)?;
-        // SAFETY: NUL-terminated per the contract.
-        let table = unsafe { str_arg(table, "table") }?;
-        let n = super::args::usize_of(n, "n")?;
-        let schema = crate::arrow::schema(&db.table_columns(table)?);
-        let rows = db.latest_n(table, n)?;
-        let batch = crate::arrow::batch(&schema, rows).map_err(arrow_error)?;
-        let data = StructArray::from(batch).into_data();
-        let (array, schema) = arrow_array::ffi::to_ffi(&data).map_err(arrow_error)?;
-        // SAFETY: checked writable out-param holding a released struct.
-        unsafe { ptr::write(out_array, array) };
-        // SAFETY: as above.
-        unsafe { ptr::write(out_schema, schema) };
-        Ok(())
+        let build = || {
+            let db = lookup(db)?;
+            // SAFETY: NUL-terminated per the contract.
+            let table = unsafe { str_arg(table, "table") }?;
+            let n = super::args::usize_of(n, "n")?;
+            let schema = crate::arrow::schema(&db.table_columns(table)?);
+            crate::arrow::batch(&schema, db.latest_n(table, n)?).map_err(arrow_error)
+        };
+        // SAFETY: out-params per the contract.
+        unsafe { export_batch(out_array, out_schema, build) }
     })
 }
