@@ -98,7 +98,7 @@ pub fn replay(
     }
     if let Some(next) = next_valid_frame(data, pos + FRAME_ALIGN, salt, max_record_size) {
         return Err(corrupt(format!(
-            "frame at offset {pos} is damaged but a valid frame follows at offset {next}"
+            "frame at offset {pos} is damaged but a valid frame follows at offset {next}; to open the database without the rows of this WAL, move the WAL file away (its rows since the last flush are then lost)"
         )));
     }
     Ok(frames)
