@@ -66,11 +66,6 @@ impl NanoTsDb {
         Ok(NanoTsDb { path: path.to_path_buf(), state: RwLock::new(state), maint: Mutex::new(()) })
     }
 
-    /// The options this handle was opened with.
-    pub fn options(&self) -> Result<NanoTsOptions> {
-        Ok(self.read_lock()?.opts.clone())
-    }
-
     /// Flushes if there are buffered rows and the last flush was at least
     /// `age` ago. Returns whether it flushed.
     pub(crate) fn flush_if_older(&self, age: Duration) -> Result<bool> {
