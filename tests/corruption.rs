@@ -111,15 +111,8 @@ fn damaged_static_header_is_refused() {
 
 #[test]
 fn a_damaged_wal_frame_followed_by_valid_frames_is_corrupt() {
-    let (dir, path) = temp_db();
-    let db = open(&path);
-    db.create_table("t", &["v"]).unwrap();
-    for i in 0..10 {
-        db.append_row("t", i, &[i as f64]).unwrap();
-    }
-    let crash = dir.path().join("crash.ntt");
-    snapshot_files(&path, &crash);
-    drop(db);
+    let (dir, _path) = temp_db();
+    let crash = crash_copy_with_ten_wal_rows(dir.path());
     let wal = std::fs::read(wal_of(&crash)).unwrap();
     // Frame 3 of 10 (64-byte header, 32-byte frames): damage its value.
     let mut b = wal.clone();

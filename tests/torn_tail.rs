@@ -72,15 +72,8 @@ fn cut_inside_the_last_flush_drops_exactly_that_flush() {
 
 #[test]
 fn cut_inside_the_last_wal_frame_drops_only_that_row() {
-    let (dir, path) = temp_db();
-    let db = open(&path);
-    db.create_table("t", &["v"]).unwrap();
-    for i in 0..10 {
-        db.append_row("t", i, &[i as f64]).unwrap();
-    }
-    let crash = dir.path().join("crash.ntt");
-    snapshot_files(&path, &crash);
-    drop(db);
+    let (dir, _path) = temp_db();
+    let crash = crash_copy_with_ten_wal_rows(dir.path());
     // Frames: 64-byte WAL header, then 16-byte frame header + 16-byte row.
     let frame = 32u64;
     let last = 64 + 9 * frame;

@@ -99,51 +99,47 @@ pub mod pool {
         static U8: Cell<Vec<Vec<u8>>> = const { Cell::new(Vec::new()) };
     }
 
+    type Pool<T> = std::thread::LocalKey<Cell<Vec<Vec<T>>>>;
+
+    fn take<T>(pool: &'static Pool<T>) -> Vec<T> {
+        pool.with(|c| {
+            let mut p = c.take();
+            let v = p.pop().unwrap_or_default();
+            c.set(p);
+            v
+        })
+    }
+
+    fn give<T>(pool: &'static Pool<T>, mut v: Vec<T>, max_cap: usize) {
+        if v.capacity() > max_cap {
+            return;
+        }
+        v.clear();
+        pool.with(|c| {
+            let mut p = c.take();
+            if p.len() < KEEP {
+                p.push(v);
+            }
+            c.set(p);
+        });
+    }
+
     /// An empty vector, possibly with capacity from earlier use.
     pub fn take_i64() -> Vec<i64> {
-        I64.with(|c| {
-            let mut p = c.take();
-            let v = p.pop().unwrap_or_default();
-            c.set(p);
-            v
-        })
+        take(&I64)
     }
 
-    pub fn give_i64(mut v: Vec<i64>) {
-        if v.capacity() > MAX_CAP {
-            return;
-        }
-        v.clear();
-        I64.with(|c| {
-            let mut p = c.take();
-            if p.len() < KEEP {
-                p.push(v);
-            }
-            c.set(p);
-        });
+    pub fn give_i64(v: Vec<i64>) {
+        give(&I64, v, MAX_CAP);
     }
 
+    /// An empty byte vector, possibly with capacity from earlier use.
     pub fn take_u8() -> Vec<u8> {
-        U8.with(|c| {
-            let mut p = c.take();
-            let v = p.pop().unwrap_or_default();
-            c.set(p);
-            v
-        })
+        take(&U8)
     }
 
-    pub fn give_u8(mut v: Vec<u8>) {
-        if v.capacity() > MAX_CAP * 8 {
-            return;
-        }
-        v.clear();
-        U8.with(|c| {
-            let mut p = c.take();
-            if p.len() < KEEP {
-                p.push(v);
-            }
-            c.set(p);
-        });
+    pub fn give_u8(v: Vec<u8>) {
+        give(&U8, v, MAX_CAP * 8);
     }
 }
 

@@ -59,14 +59,15 @@ mod tests {
     use proptest::prelude::*;
 
     fn rt(vals: &[f64]) -> usize {
-        let mut buf = Vec::new();
-        encode(vals, &mut buf);
-        let mut out = Vec::new();
-        decode(&buf, vals.len(), &mut out).unwrap();
-        let a: Vec<u64> = vals.iter().map(|v| v.to_bits()).collect();
-        let b: Vec<u64> = out.iter().map(|v| v.to_bits()).collect();
-        assert_eq!(a, b);
-        buf.len()
+        let encoded = crate::codec::round_trip_f64(
+            vals,
+            |b| {
+                encode(vals, b);
+                true
+            },
+            decode,
+        );
+        encoded.expect("always encodes")
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::ptr;
 
 use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema};
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
-use arrow_array::{Array, RecordBatch, StructArray};
+use arrow_array::{Array, RecordBatch, RecordBatchReader, StructArray};
 
 use super::args::{out_arg, slice_arg, str_arg};
 use super::boundary::{FfiError, call};
@@ -59,6 +59,25 @@ unsafe fn export_batch(
     unsafe { ptr::write(out_array, array) };
     // SAFETY: as above.
     unsafe { ptr::write(out_schema, schema) };
+    Ok(())
+}
+
+/// Sets `out_stream` to the released state, builds a batch reader with
+/// `build`, and exports it through the Arrow C Stream Interface. On any
+/// error the stream stays released.
+///
+/// # Safety
+/// `out_stream` is NULL or writable.
+unsafe fn export_stream(
+    out_stream: *mut FFI_ArrowArrayStream,
+    build: impl FnOnce() -> Result<Box<dyn RecordBatchReader + Send>, FfiError>,
+) -> Result<(), FfiError> {
+    let out_stream = out_arg(out_stream, "out_stream")?;
+    // SAFETY: checked writable out-param; the empty struct owns nothing.
+    unsafe { ptr::write(out_stream, FFI_ArrowArrayStream::empty()) };
+    let stream = FFI_ArrowArrayStream::new(build()?);
+    // SAFETY: checked writable out-param holding a released stream.
+    unsafe { ptr::write(out_stream, stream) };
     Ok(())
 }
 
@@ -134,17 +153,17 @@ pub unsafe extern "C" fn nts_query_range_stream(
     out_stream: *mut FFI_ArrowArrayStream,
 ) -> nts_status {
     call("nts_query_range_stream", || {
-        let out_stream = out_arg(out_stream, "out_stream")?;
-        // SAFETY: checked writable out-param; the empty struct owns nothing.
-        unsafe { ptr::write(out_stream, FFI_ArrowArrayStream::empty()) };
-        let db = lookup(db)?;
-        // SAFETY: NUL-terminated per the contract.
-        let table = unsafe { str_arg(table, "table") }?;
-        let reader = db.range_reader(table, start_ms, end_ms)?;
-        let stream = FFI_ArrowArrayStream::new(Box::new(RangeBatches::new(reader, MAX_BATCH_ROWS)));
-        // SAFETY: checked writable out-param holding a released stream.
-        unsafe { ptr::write(out_stream, stream) };
-        Ok(())
+        let build = || {
+            let db = lookup(db)?;
+            // SAFETY: NUL-terminated per the contract.
+            let table = unsafe { str_arg(table, "table") }?;
+            let reader = db.range_reader(table, start_ms, end_ms)?;
+            let batches: Box<dyn RecordBatchReader + Send> =
+                Box::new(RangeBatches::new(reader, MAX_BATCH_ROWS));
+            Ok(batches)
+        };
+        // SAFETY: out-param per the contract.
+        unsafe { export_stream(out_stream, build) }
     })
 }
 
@@ -264,19 +283,18 @@ pub unsafe extern "C" fn nts_query_aggregate_stream(
     out_stream: *mut FFI_ArrowArrayStream,
 ) -> nts_status {
     call("nts_query_aggregate_stream", || {
-        let out_stream = out_arg(out_stream, "out_stream")?;
-        // SAFETY: checked writable out-param; the empty struct owns nothing.
-        unsafe { ptr::write(out_stream, FFI_ArrowArrayStream::empty()) };
-        let db = lookup(db)?;
-        // SAFETY: NUL-terminated per the contract.
-        let table = unsafe { str_arg(table, "table") }?;
-        // SAFETY: `naggs` codes per the contract.
-        let aggs = unsafe { aggs_arg(aggs, naggs) }?;
-        let reader = db.aggregate_reader(table, start_ms, end_ms, bucket_ms, &aggs)?;
-        let stream = FFI_ArrowArrayStream::new(Box::new(AggregateBatches::new(reader)));
-        // SAFETY: checked writable out-param holding a released stream.
-        unsafe { ptr::write(out_stream, stream) };
-        Ok(())
+        let build = || {
+            let db = lookup(db)?;
+            // SAFETY: NUL-terminated per the contract.
+            let table = unsafe { str_arg(table, "table") }?;
+            // SAFETY: `naggs` codes per the contract.
+            let aggs = unsafe { aggs_arg(aggs, naggs) }?;
+            let reader = db.aggregate_reader(table, start_ms, end_ms, bucket_ms, &aggs)?;
+            let batches: Box<dyn RecordBatchReader + Send> = Box::new(AggregateBatches::new(reader));
+            Ok(batches)
+        };
+        // SAFETY: out-param per the contract.
+        unsafe { export_stream(out_stream, build) }
     })
 }
 

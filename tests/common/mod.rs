@@ -96,3 +96,19 @@ pub const REC_CHECKPOINT: u8 = 4;
 pub fn truncate(path: &Path, len: u64) {
     std::fs::OpenOptions::new().write(true).open(path).unwrap().set_len(len).unwrap();
 }
+
+/// A database with table `t` (one column `v`) holding rows 0..10 appended
+/// but not flushed, copied as a crash at that instant would leave it:
+/// returns the copy's path (its WAL beside it) in `dir`.
+pub fn crash_copy_with_ten_wal_rows(dir: &Path) -> PathBuf {
+    let path = dir.join("live.ntt");
+    let db = open(&path);
+    db.create_table("t", &["v"]).unwrap();
+    for i in 0..10 {
+        db.append_row("t", i, &[i as f64]).unwrap();
+    }
+    let crash = dir.join("crash.ntt");
+    snapshot_files(&path, &crash);
+    drop(db);
+    crash
+}
