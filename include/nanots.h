@@ -124,6 +124,12 @@ struct ArrowArrayStream {
 // `nts_options.sync`: never force data to disk (leave it to the OS).
 #define NTS_SYNC_NEVER 2
 
+// `nts_options.recovery`: refuse damaged files (default).
+#define NTS_RECOVERY_STRICT 0
+
+// `nts_options.recovery`: open what can be opened, report what was dropped.
+#define NTS_RECOVERY_SALVAGE 1
+
 // Most codecs reported per column by `nts_table_column_stats`.
 #define NTS_STATS_MAX_CODECS 8
 
@@ -219,6 +225,13 @@ typedef struct {
   // aggregations are then answered from segment statistics); 0 = off.
   // Must not be negative.
   int64_t segment_partition_ms;
+  // `NTS_RECOVERY_STRICT` (default): a damaged file is refused with
+  // `NTS_ERR_CORRUPT` and left untouched; `NTS_RECOVERY_SALVAGE`: open
+  // what can be opened and report what was dropped
+  // (`nts_recovery_report`). Added in the second version of the struct.
+  uint32_t recovery;
+  // Reserved, must be 0.
+  uint32_t reserved3;
 } nts_options;
 
 // The result of every fallible C call: `NTS_OK` (0) or one of the

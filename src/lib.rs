@@ -34,10 +34,10 @@ pub mod sql;
 mod table;
 mod wal;
 
-pub use db::{NanoTsDb, NanoTsDbShared, SERIES_COLUMN};
+pub use db::{CommitStats, NanoTsDb, NanoTsDbShared, Problem, RecoveryReport, SERIES_COLUMN, VerifyReport};
 pub use error::{Error, ErrorKind, Result};
 pub use maintenance::background::{MaintenanceHook, MaintenanceStatus};
-pub use options::{AutoMaintenanceOptions, NanoTsOptions, SyncMode};
+pub use options::{AutoMaintenanceOptions, NanoTsOptions, RecoveryMode, SyncMode};
 pub use query::aggregate::{Agg, AggColumn, AggValues, AggregateReader, Aggregation};
 pub use query::stats::{CodecUse, ColumnStorage, TableStats};
 pub use query::{Columns, RangeReader};

@@ -27,6 +27,24 @@ pub enum SyncMode {
     Never,
 }
 
+/// What opening does with a damaged file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RecoveryMode {
+    /// Open only a file whose committed data is intact (a torn, never
+    /// acknowledged tail is cut; in unsynced modes a WAL is cut at its first
+    /// bad frame). Anything else is `Corrupt` naming the offset, and the
+    /// file is left untouched.
+    #[default]
+    Strict,
+    /// Open what can be opened, like SQLite's `.recover`: records and
+    /// segments that fail their checks, unreadable stretches and WAL frames
+    /// after a damaged one are dropped, each reported in
+    /// [`crate::NanoTsDb::recovery_report`]. If anything in the `.ntt` file
+    /// was dropped, the damaged file is kept as `<path>.damaged` and the
+    /// database is rewritten from what was recovered.
+    Salvage,
+}
+
 /// Options for [`crate::NanoTsDb::open`]. Construct with struct update
 /// syntax over `Default::default()` so new fields keep your code compiling.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,6 +80,8 @@ pub struct NanoTsOptions {
     /// it; [`crate::NanoTsDb::open`] refuses options that ask for it, since
     /// NanoTS never starts a thread the host did not ask for.
     pub auto_maintenance: Option<AutoMaintenanceOptions>,
+    /// What opening does with a damaged file. Default `Strict`.
+    pub recovery: RecoveryMode,
 }
 
 /// Schedule of background maintenance. Every `interval` the thread wakes
@@ -112,6 +132,7 @@ impl Default for NanoTsOptions {
             segment_partition_ms: None,
             max_record_size: None,
             auto_maintenance: None,
+            recovery: RecoveryMode::Strict,
         }
     }
 }
@@ -133,11 +154,11 @@ impl NanoTsOptions {
         if let Some(m) = &self.auto_maintenance
             && (m.interval.is_zero()
                 || m.merge_min_segments < 2
-                || m.pack_target_rows == 0
+                || m.pack_target_rows < 2
                 || m.pack_target_rows > crate::format::MAX_SEGMENT_ROWS)
         {
             return Err(Error::invalid(format!(
-                "auto_maintenance needs interval > 0, merge_min_segments >= 2 and pack_target_rows 1..={}: {m:?}",
+                "auto_maintenance needs interval > 0, merge_min_segments >= 2 and pack_target_rows 2..={}: {m:?}",
                 crate::format::MAX_SEGMENT_ROWS
             )));
         }

@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use nanots::{ErrorKind, NanoTsDb, NanoTsOptions};
+use nanots::{ErrorKind, NanoTsDb, NanoTsOptions, RecoveryMode, SyncMode};
 
 fn build(path: &std::path::Path) -> Vec<i64> {
     let db = open(path);
@@ -110,17 +110,51 @@ fn damaged_static_header_is_refused() {
 }
 
 #[test]
-fn a_damaged_wal_frame_followed_by_valid_frames_is_corrupt() {
+fn a_damaged_frame_before_valid_ones_cuts_an_unsynced_wal_and_is_corrupt_in_a_synced_one() {
     let (dir, _path) = temp_db();
+    // OnFlush (the default) never syncs the WAL: after a power cut a later
+    // page may be on disk without an earlier one. Cut, open, report.
     let crash = crash_copy_with_ten_wal_rows(dir.path());
     let wal = std::fs::read(wal_of(&crash)).unwrap();
     // Frame 3 of 10 (64-byte header, 32-byte frames): damage its value.
     let mut b = wal.clone();
     b[64 + 3 * 32 + 24] ^= 0x01;
     std::fs::write(wal_of(&crash), &b).unwrap();
-    let err = NanoTsDb::open(&crash, NanoTsOptions::default()).unwrap_err();
+    let db = NanoTsDb::open(&crash, NanoTsOptions::default()).unwrap();
+    assert_eq!(db.query_table_range_columns("t", 0, 100).unwrap().0, vec![0, 1, 2]);
+    let report = db.recovery_report();
+    assert_eq!((report.wal_frames_replayed, report.wal_frames_dropped), (3, 6), "{report:?}");
+    assert!(report.problems.iter().any(|p| p.in_wal && p.offset == 64 + 3 * 32), "{report:?}");
+    drop(db);
+
+    // EveryAppend syncs each frame before its append returns: the same
+    // damage is corruption, and the refused open changes nothing.
+    let live = dir.path().join("every.ntt");
+    let every = NanoTsOptions { sync: SyncMode::EveryAppend, ..Default::default() };
+    let db = NanoTsDb::open(&live, every.clone()).unwrap();
+    db.create_table("t", &["v"]).unwrap();
+    for i in 0..10 {
+        db.append_row("t", i, &[i as f64]).unwrap();
+    }
+    let crash = dir.path().join("every-crash.ntt");
+    snapshot_files(&live, &crash);
+    drop(db);
+    let mut b = std::fs::read(wal_of(&crash)).unwrap();
+    b[64 + 3 * 32 + 24] ^= 0x01;
+    std::fs::write(wal_of(&crash), &b).unwrap();
+    let before = (std::fs::read(&crash).unwrap(), b.clone());
+    let err = NanoTsDb::open(&crash, every.clone()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Corrupt);
     assert!(err.to_string().contains(&format!("offset {}", 64 + 3 * 32)), "{err}");
+    assert_eq!((std::fs::read(&crash).unwrap(), std::fs::read(wal_of(&crash)).unwrap()), before);
+    // Salvage opens it with the frames before the damage, and says so.
+    let salvage = NanoTsOptions { recovery: RecoveryMode::Salvage, ..every };
+    let db = NanoTsDb::open(&crash, salvage).unwrap();
+    assert_eq!(db.query_table_range_columns("t", 0, 100).unwrap().0, vec![0, 1, 2]);
+    assert_eq!(db.recovery_report().wal_frames_dropped, 6);
+    drop(db);
+    let crash = crash_copy_with_ten_wal_rows(&dir.path().join("sub"));
+    let wal = std::fs::read(wal_of(&crash)).unwrap();
     // The same damage in the last frame is a torn tail: that row is dropped.
     let mut b = wal.clone();
     b[64 + 9 * 32 + 24] ^= 0x01;

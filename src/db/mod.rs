@@ -2,10 +2,13 @@
 
 pub(crate) mod meta;
 mod open;
+mod report;
 mod shared;
 mod state;
 
+pub use report::{Problem, RecoveryReport, VerifyReport};
 pub use shared::NanoTsDbShared;
+pub use state::CommitStats;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
@@ -78,9 +81,22 @@ impl NanoTsDb {
         Ok(true)
     }
 
-    /// Merges each table's trailing run of small segments (see
-    /// `AutoMaintenanceOptions`). Returns how many tables it merged.
-    pub(crate) fn merge_small_tails(&self, target_rows: usize, min_segments: usize) -> Result<usize> {
+    /// Merges each table's trailing run of small segments (fewer than
+    /// `target_rows / 2` rows each, at least `min_segments` of them, in file
+    /// order) into segments of up to `target_rows` rows, appended at the end
+    /// of the file in one transaction per table: the step that background
+    /// maintenance runs, for hosts that schedule maintenance themselves.
+    /// Cost: the merged rows only; the old segments' space comes back at the
+    /// next compaction. Returns how many tables it merged.
+    ///
+    /// Errors: `InvalidArgument` if `target_rows` is not 2..=4,194,304 or
+    /// `min_segments` is below 2.
+    pub fn merge_small_segments(&self, target_rows: usize, min_segments: usize) -> Result<usize> {
+        if !(2..=MAX_SEGMENT_ROWS).contains(&target_rows) || min_segments < 2 {
+            return Err(Error::invalid(format!(
+                "merge needs target_rows 2..={MAX_SEGMENT_ROWS} and min_segments >= 2, got {target_rows} and {min_segments}"
+            )));
+        }
         let tables = self.list_tables()?;
         let mut merged = 0;
         for t in tables {
@@ -424,8 +440,20 @@ impl NanoTsDb {
             segments: t.segments.clone(),
             tombstones: t.tombstones.clone(),
             mem: Columns { ts, columns },
-            max_record_size: st.max_record_size,
         })
+    }
+
+    /// What opening this handle recovered: a torn tail cut, WAL rows
+    /// replayed, and (in salvage mode, or where the WAL was not synced)
+    /// what was dropped.
+    pub fn recovery_report(&self) -> RecoveryReport {
+        self.state.read().unwrap_or_else(|e| e.into_inner()).recovery.clone()
+    }
+
+    /// Transactions, checkpoints and fsyncs this handle has made since it
+    /// was opened (recovery at open included).
+    pub fn commit_stats(&self) -> CommitStats {
+        self.state.read().unwrap_or_else(|e| e.into_inner()).commit_stats
     }
 
     /// Names of all tables, sorted.

@@ -11,14 +11,15 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::meta::{Checkpoint, CommitInfo, decode_supersede, decode_tombstone};
-use super::state::State;
-use crate::error::{Error, Result};
+use super::report::{Problem, RecoveryReport};
+use super::state::{State, check_fits_record_cap};
+use crate::error::{Error, ErrorKind, Result};
 use crate::format::bytes::ByteReader;
 use crate::format::header::{FileHeader, SLOT_LEN, SLOT_OFFSETS, Slot};
 use crate::format::record::{RecordRef, RecordType, parse_header, verified_payload};
 use crate::format::{DATA_START, FORMAT_VERSION};
 use crate::io::{DbFile, now_unix_ms, random_u64, sync_parent_dir};
-use crate::options::{NanoTsOptions, SyncMode};
+use crate::options::{NanoTsOptions, RecoveryMode, SyncMode};
 use crate::segment::{SegmentMeta, SegmentView};
 use crate::table::{Table, TableDef, Tombstone};
 use crate::wal::{self, WalWriter};
@@ -89,10 +90,23 @@ struct Loader {
     records_since_checkpoint: u64,
     /// Dead bytes a compaction would give back (superseded segments).
     garbage: bool,
+    /// Full scans (format 1 files, salvage) rebuild the index from every
+    /// record and take from a checkpoint only its commit fields: format 1
+    /// wrote checkpoints that could describe the state *before* their own
+    /// transaction.
+    checkpoints_as_commits: bool,
+    /// Salvage: a record that does not apply is reported and skipped.
+    lenient: bool,
+    problems: Vec<Problem>,
 }
 
 impl Loader {
     fn apply_checkpoint(&mut self, cp: Checkpoint, offset: u64) -> Result<()> {
+        if self.checkpoints_as_commits {
+            self.commit = cp.commit;
+            self.next_table_id = self.next_table_id.max(cp.next_table_id);
+            return Ok(());
+        }
         self.tables = cp.tables.into_iter().map(|t| (t.id, t)).collect();
         self.segments = BTreeMap::new();
         self.tombstones = BTreeMap::new();
@@ -126,58 +140,67 @@ impl Loader {
     fn apply_txn(&mut self, records: Vec<(u64, Parsed)>) -> Result<()> {
         for (offset, p) in records {
             self.records_since_checkpoint += 1;
-            match p {
-                Parsed::Table(def) => {
-                    if def.id < self.next_table_id || self.tables.values().any(|t| t.name == def.name) {
-                        return Err(Error::corrupt(format!(
-                            "table record at file offset {offset} redefines table {:?}",
-                            def.name
-                        )));
-                    }
-                    self.next_table_id = self.next_table_id.max(def.id + 1);
-                    self.tables.insert(def.id, def);
+            if let Err(e) = self.apply(offset, p) {
+                if !self.lenient {
+                    return Err(e);
                 }
-                Parsed::Segment(meta, ncols) => {
-                    let Some(def) = self.tables.get(&meta.table_id) else {
-                        return Err(Error::corrupt(format!(
-                            "segment at file offset {offset} belongs to unknown table id {}",
-                            meta.table_id
-                        )));
-                    };
-                    if def.columns.len() != ncols {
-                        return Err(Error::corrupt(format!(
-                            "segment at file offset {offset} has {ncols} columns, table {:?} has {}",
-                            def.name,
-                            def.columns.len()
-                        )));
-                    }
-                    self.segments.entry(meta.table_id).or_default().push(meta);
+                self.problems.push(Problem::file(offset, format!("record dropped: {}", e.message())));
+            }
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, offset: u64, p: Parsed) -> Result<()> {
+        match p {
+            Parsed::Table(def) => {
+                if def.id < self.next_table_id || self.tables.values().any(|t| t.name == def.name) {
+                    return Err(Error::corrupt(format!(
+                        "table record at file offset {offset} redefines table {:?}",
+                        def.name
+                    )));
                 }
-                Parsed::Commit(c) => self.commit = c,
-                Parsed::Checkpoint(cp) => self.apply_checkpoint(cp, offset)?,
-                Parsed::DropTable(id) => {
-                    self.require_table(id, offset, "drop-table record")?;
-                    self.tables.remove(&id);
-                    self.segments.remove(&id);
-                    self.tombstones.remove(&id);
-                    self.garbage = true;
+                self.next_table_id = self.next_table_id.max(def.id + 1);
+                self.tables.insert(def.id, def);
+            }
+            Parsed::Segment(meta, ncols) => {
+                let Some(def) = self.tables.get(&meta.table_id) else {
+                    return Err(Error::corrupt(format!(
+                        "segment at file offset {offset} belongs to unknown table id {}",
+                        meta.table_id
+                    )));
+                };
+                if def.columns.len() != ncols {
+                    return Err(Error::corrupt(format!(
+                        "segment at file offset {offset} has {ncols} columns, table {:?} has {}",
+                        def.name,
+                        def.columns.len()
+                    )));
                 }
-                Parsed::Tombstone(t) => {
-                    self.require_table(t.table_id, offset, "tombstone record")?;
-                    self.tombstones.entry(t.table_id).or_default().push(t);
+                self.segments.entry(meta.table_id).or_default().push(meta);
+            }
+            Parsed::Commit(c) => self.commit = c,
+            Parsed::Checkpoint(cp) => self.apply_checkpoint(cp, offset)?,
+            Parsed::DropTable(id) => {
+                self.require_table(id, offset, "drop-table record")?;
+                self.tables.remove(&id);
+                self.segments.remove(&id);
+                self.tombstones.remove(&id);
+                self.garbage = true;
+            }
+            Parsed::Tombstone(t) => {
+                self.require_table(t.table_id, offset, "tombstone record")?;
+                self.tombstones.entry(t.table_id).or_default().push(t);
+            }
+            Parsed::Supersede(id, offsets) => {
+                self.require_table(id, offset, "supersede record")?;
+                let segs = self.segments.entry(id).or_default();
+                if !offsets.iter().all(|o| segs.iter().any(|s| s.offset == *o)) {
+                    return Err(Error::corrupt(format!(
+                        "supersede record at file offset {offset} names segments that are not live"
+                    )));
                 }
-                Parsed::Supersede(id, offsets) => {
-                    self.require_table(id, offset, "supersede record")?;
-                    let segs = self.segments.entry(id).or_default();
-                    let before = segs.len();
-                    segs.retain(|s| !offsets.contains(&s.offset));
-                    if before - segs.len() != offsets.len() {
-                        return Err(Error::corrupt(format!(
-                            "supersede record at file offset {offset} names segments that are not live"
-                        )));
-                    }
-                    self.garbage = true;
-                }
+                segs.retain(|s| !offsets.contains(&s.offset));
+                self.garbage = true;
             }
         }
         Ok(())
@@ -188,16 +211,28 @@ fn frame_problem(offset: u64, p: impl std::fmt::Debug) -> Error {
     Error::corrupt(format!("record at file offset {offset} is unreadable: {p:?}"))
 }
 
+/// How the records after the trusted (slot-published) end were written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tail {
+    /// Each transaction was fsynced before the next began: only the last
+    /// one can be torn; damage before it is corruption.
+    Synced,
+    /// Written without fsyncs (`SyncMode::Never`): pages may have reached
+    /// the disk in any order, so everything from the first transaction that
+    /// does not verify on is cut.
+    Unsynced,
+}
+
 /// Reads records from `from`. Those before `trusted_end` were committed and
-/// fsynced (a slot says so): any damage there is `Corrupt`. After it, only
-/// the last transaction may be torn; it is dropped. Returns the end of the
-/// last committed transaction.
-fn scan(map: &[u8], from: u64, trusted_end: u64, cap: u32, loader: &mut Loader) -> Result<u64> {
+/// made durable (a slot says so): any damage there is `Corrupt`. After it,
+/// a torn tail is dropped as `tail` allows. Returns the end of the last
+/// committed transaction.
+fn scan(map: &[u8], from: u64, trusted_end: u64, tail: Tail, loader: &mut Loader) -> Result<u64> {
     let file_len = map.len() as u64;
     let mut pos = from;
     let mut pending = Vec::new();
     while pos < trusted_end {
-        let rec = parse_header(map, pos, cap).map_err(|p| frame_problem(pos, p))?;
+        let rec = parse_header(map, pos).map_err(|p| frame_problem(pos, p))?;
         if rec.end() > trusted_end {
             return Err(frame_problem(pos, "crosses the committed end"));
         }
@@ -225,7 +260,7 @@ fn scan(map: &[u8], from: u64, trusted_end: u64, cap: u32, loader: &mut Loader) 
     let mut closed = Vec::new();
     let mut cur = new_txn();
     while pos < file_len {
-        let Ok(rec) = parse_header(map, pos, cap) else {
+        let Ok(rec) = parse_header(map, pos) else {
             break;
         };
         match parse_record(map, &rec, true) {
@@ -246,10 +281,10 @@ fn scan(map: &[u8], from: u64, trusted_end: u64, cap: u32, loader: &mut Loader) 
     let n = closed.len();
     for (i, txn) in closed.into_iter().enumerate() {
         if let Some(e) = txn.first_bad {
-            if i + 1 == n && !anything_after(txn.end) {
-                // The last transaction was torn by a crash before its fsync
-                // finished: its commit made it to disk, some of its data did
-                // not. It was never acknowledged; drop it.
+            if tail == Tail::Unsynced || (i + 1 == n && !anything_after(txn.end)) {
+                // Torn by a crash before its fsync finished (or, unsynced,
+                // by pages written back out of order): never acknowledged
+                // as durable; dropped with everything after it.
                 break;
             }
             return Err(Error::corrupt(format!(
@@ -263,62 +298,160 @@ fn scan(map: &[u8], from: u64, trusted_end: u64, cap: u32, loader: &mut Loader) 
     Ok(committed_end)
 }
 
+/// Salvage: rebuilds the index from every record that verifies, skipping
+/// (and reporting) damaged records and unreadable stretches. Returns the
+/// end of the last transaction kept.
+fn salvage_scan(map: &[u8], loader: &mut Loader) -> u64 {
+    let file_len = map.len() as u64;
+    let mut pos = DATA_START;
+    let mut pending: Vec<(u64, Parsed)> = Vec::new();
+    let mut committed_end = DATA_START;
+    while pos < file_len {
+        let rec = match parse_header(map, pos) {
+            Ok(rec) => rec,
+            Err(p) => match next_verified_record(map, pos + 1) {
+                Some(next) => {
+                    loader
+                        .problems
+                        .push(Problem::file(pos, format!("{} unreadable bytes skipped ({p:?})", next - pos)));
+                    pos = next;
+                    continue;
+                }
+                None => break,
+            },
+        };
+        match parse_record(map, &rec, true) {
+            Ok(p) => {
+                pending.push((rec.offset, p));
+                if rec.kind.is_commit() {
+                    // Cannot fail: the loader is lenient.
+                    let _ = loader.apply_txn(std::mem::take(&mut pending));
+                    committed_end = rec.end();
+                }
+            }
+            Err(e) => {
+                let what = if rec.kind == RecordType::Segment { "segment" } else { "record" };
+                loader.problems.push(Problem::file(rec.offset, format!("{what} dropped: {}", e.message())));
+            }
+        }
+        pos = rec.end();
+    }
+    if !pending.is_empty() {
+        loader.problems.push(Problem::file(
+            committed_end,
+            format!("{} records of an uncommitted transaction dropped", pending.len()),
+        ));
+    }
+    committed_end
+}
+
+/// The first offset at or after `from` holding a record whose CRC matches.
+fn next_verified_record(map: &[u8], from: u64) -> Option<u64> {
+    (from..map.len() as u64)
+        .find(|&at| parse_header(map, at).is_ok_and(|rec| crate::format::record::crc_matches(map, &rec)))
+}
+
+/// The index loaded from the file, and where its committed part ends.
+struct Loaded {
+    loader: Loader,
+    committed_end: u64,
+    slot: Option<Slot>,
+}
+
+/// Loads the index without modifying anything. Strict: damage in committed
+/// data, or a file shorter than a commit slot says it is, is `Corrupt`.
+fn load(map: &[u8], header: &FileHeader, salvage: bool) -> Result<Loaded> {
+    let len = map.len() as u64;
+    let slots: Vec<Slot> = {
+        let mut v: Vec<Slot> = SLOT_OFFSETS
+            .iter()
+            .filter_map(|&o| Slot::decode(&map[o as usize..o as usize + SLOT_LEN]))
+            .collect();
+        v.sort_by_key(|s| std::cmp::Reverse(s.seq));
+        v
+    };
+    let newest = slots.first().copied();
+    if let Some(s) = newest {
+        // A slot is written only after what it names was made durable.
+        let problem = if s.committed_end > len {
+            Some(format!(
+                "the file is {len} bytes long but its commit slot (sequence {}) says transactions were committed up to file offset {}: it was truncated",
+                s.seq, s.committed_end
+            ))
+        } else if s.committed_end < DATA_START || s.checkpoint_offset >= s.committed_end.max(1) {
+            Some(format!("commit slot (sequence {}) at file offset 64 or 128 is inconsistent", s.seq))
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            if !salvage {
+                return Err(Error::corrupt(p));
+            }
+            return Ok(salvage_load(map, p));
+        }
+    }
+    let tail = match newest {
+        Some(s) if s.unsynced_tail => Tail::Unsynced,
+        _ => Tail::Synced,
+    };
+    let strict = (|| {
+        let mut loader = Loader::default();
+        let mut from = DATA_START;
+        let trusted_end = newest.map_or(DATA_START, |s| s.committed_end);
+        if header.version < 2 {
+            // Format 1 checkpoints may predate their own transaction.
+            loader.checkpoints_as_commits = true;
+        } else if let Some(s) = newest
+            && s.checkpoint_offset != 0
+        {
+            let rec =
+                parse_header(map, s.checkpoint_offset).map_err(|p| frame_problem(s.checkpoint_offset, p))?;
+            if rec.kind != RecordType::Checkpoint || rec.end() > trusted_end {
+                return Err(frame_problem(s.checkpoint_offset, "the commit slot points at no checkpoint"));
+            }
+            let Parsed::Checkpoint(cp) = parse_record(map, &rec, true)? else { unreachable!("kind checked") };
+            loader.apply_checkpoint(cp, rec.offset)?;
+            from = rec.end();
+        }
+        let committed_end = scan(map, from, trusted_end, tail, &mut loader)?;
+        Ok(Loaded { loader, committed_end, slot: newest })
+    })();
+    match strict {
+        Err(e) if salvage && e.kind() == ErrorKind::Corrupt => Ok(salvage_load(map, e.message().to_owned())),
+        r => r,
+    }
+}
+
+fn salvage_load(map: &[u8], why: String) -> Loaded {
+    let mut loader = Loader { checkpoints_as_commits: true, lenient: true, ..Default::default() };
+    loader.problems.push(Problem::file(0, format!("salvage: {why}; every record was scanned")));
+    let committed_end = salvage_scan(map, &mut loader);
+    Loaded { loader, committed_end, slot: None }
+}
+
 /// Opens or creates the database at `path` and recovers it.
+///
+/// Everything is read and checked before anything is written, so a strict
+/// open that fails leaves the file (and its WAL) exactly as they were.
 pub fn open(path: &Path, opts: NanoTsOptions) -> Result<State> {
     let cap = opts.validate()?;
-    let file = DbFile::open_locked(path)?;
-    // A rewrite that crashed before its rename leaves its file behind.
-    let stale = crate::maintenance::temp_path(path);
-    match std::fs::remove_file(&stale) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            return Err(Error::io(e, "cannot remove the stale compaction file", &stale));
-        }
-        _ => {}
-    }
-    let mut len = file.len()?;
-    if len == 0 {
-        initialize(&file, opts.sync)?;
-        len = DATA_START;
-    }
+    let salvage = opts.recovery == RecoveryMode::Salvage;
+    let file = open_or_create(path, opts.sync)?;
+    let len = file.len()?;
     if len < DATA_START {
         return Err(Error::corrupt(format!(
-            "{} is {len} bytes long, too short for a NanoTS file header",
+            "{} is {len} bytes long, too short for a NanoTS file header (file offset {len})",
             path.display()
         )));
     }
     let mut head = vec![0u8; DATA_START as usize];
     file.read_at(&mut head, 0)?;
     let header = FileHeader::decode(&head)?;
-
-    let slot = SLOT_OFFSETS
-        .iter()
-        .filter_map(|&o| Slot::decode(&head[o as usize..o as usize + SLOT_LEN]))
-        .filter(|s| {
-            s.committed_end >= DATA_START && s.committed_end <= len && s.checkpoint_offset < s.committed_end
-        })
-        .max_by_key(|s| s.seq);
-
     let map = file.map()?;
-    let mut loader = Loader::default();
-    let mut from = DATA_START;
-    let mut trusted_end = DATA_START;
-    if let Some(s) = slot {
-        trusted_end = s.committed_end;
-        if s.checkpoint_offset != 0 {
-            let rec = parse_header(&map, s.checkpoint_offset, cap)
-                .map_err(|p| frame_problem(s.checkpoint_offset, p))?;
-            if rec.kind != RecordType::Checkpoint || rec.end() > trusted_end {
-                return Err(frame_problem(s.checkpoint_offset, "the commit slot points at no checkpoint"));
-            }
-            let Parsed::Checkpoint(cp) = parse_record(&map, &rec, true)? else {
-                unreachable!("kind checked")
-            };
-            loader.apply_checkpoint(cp, rec.offset)?;
-            from = rec.end();
-        }
-    }
-    let committed_end = scan(&map, from, trusted_end, cap, &mut loader)?;
+    let Loaded { mut loader, committed_end, slot } = load(&map, &header, salvage)?;
 
+    let mut report = RecoveryReport { file_bytes_cut: len - committed_end, ..Default::default() };
+    report.problems.append(&mut loader.problems);
     let mut st = State {
         file,
         header,
@@ -340,10 +473,23 @@ pub fn open(path: &Path, opts: NanoTsOptions) -> Result<State> {
         closed: false,
         garbage: loader.garbage,
         last_flush: std::time::Instant::now(),
+        commit_stats: Default::default(),
+        recovery: RecoveryReport::default(),
     };
     for (id, def) in loader.tables {
         let mut t = Table::new(def);
-        if let Some(segs) = loader.segments.remove(&id) {
+        if let Some(mut segs) = loader.segments.remove(&id) {
+            if salvage {
+                segs.retain(|s| match crate::query::open_segment(&st.map, s, true) {
+                    Ok(_) => true,
+                    Err(e) => {
+                        report
+                            .problems
+                            .push(Problem::file(s.offset, format!("segment dropped: {}", e.message())));
+                        false
+                    }
+                });
+            }
             t.segments = Arc::new(segs);
         }
         if let Some(tombs) = loader.tombstones.remove(&id) {
@@ -352,40 +498,162 @@ pub fn open(path: &Path, opts: NanoTsOptions) -> Result<State> {
         st.by_name.insert(t.def.name.clone(), id);
         st.tables.insert(id, t);
     }
+    for t in st.tables.values() {
+        if let Err(e) = check_fits_record_cap(&t.def.name, t.def.columns.len(), cap) {
+            return Err(Error::invalid(format!("{}; open with a larger max_record_size", e.message())));
+        }
+    }
+    let wal_path = wal::wal_path(path);
+    read_wal(&mut st, &wal_path, salvage, &mut report)?;
+
+    // Checks are done: from here on the file may be written.
+    let stale = crate::maintenance::temp_path(path);
+    match std::fs::remove_file(&stale) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(Error::io(e, "cannot remove the stale compaction file", &stale));
+        }
+        _ => {}
+    }
+    let damaged = !report.problems.is_empty() && salvage;
     if committed_end < len {
         // Cut the torn tail so new records follow the last commit.
         st.file.truncate(committed_end)?;
         st.file.sync_data()?;
         st.map = st.file.map()?;
-        st.write_slot()?;
     }
-    recover_wal(&mut st, path)?;
+    if st.header.version < FORMAT_VERSION {
+        upgrade_format(&mut st)?;
+    }
+    // Publish a slot for the state just recovered, durable before anything
+    // builds on it (and saying how the records after it will be written).
+    let unsynced = st.opts.sync == SyncMode::Never;
+    if slot.is_none_or(|s| s.committed_end != st.end || s.unsynced_tail != unsynced) {
+        st.write_slot()?;
+        st.file.sync_data()?;
+        st.commit_stats.syncs += 1;
+    }
+    // Flush before the WAL is reset: until this commit is durable the WAL
+    // is the only copy of these rows.
+    st.flush(false)?;
+    if damaged {
+        salvage_rewrite(&mut st, path)?;
+    }
+    st.wal = Some(WalWriter::create(
+        &wal_path,
+        st.header.db_id,
+        st.commit.flushed_wal_epoch + 1,
+        st.opts.sync,
+        st.max_record_size,
+    )?);
+    st.recovery = report;
     Ok(st)
 }
 
-/// Writes the header of a new, empty database.
-fn initialize(file: &DbFile, sync: SyncMode) -> Result<()> {
-    let header = FileHeader { version: FORMAT_VERSION, db_id: random_u64(), created_ms: now_unix_ms() };
-    let mut head = vec![0u8; DATA_START as usize];
-    head[..header.encode().len()].copy_from_slice(&header.encode());
-    file.write_at(&head, 0)?;
-    if sync != SyncMode::Never {
-        file.sync_data()?;
-        sync_parent_dir(file.path())?;
-    }
+/// Rewrites a format-1 file's header to this library's version, after a
+/// checkpoint of the current state, so that from now on every checkpoint
+/// the file holds describes the state after its own transaction.
+fn upgrade_format(st: &mut State) -> Result<()> {
+    st.flush(true)?;
+    st.file.sync_data()?;
+    let header = FileHeader { version: FORMAT_VERSION, ..st.header };
+    st.file.write_at(&header.encode(), 0)?;
+    st.file.sync_data()?;
+    st.header = header;
     Ok(())
 }
 
-/// Replays unflushed rows from the WAL, flushes them into the file, and
-/// starts a fresh WAL epoch.
-fn recover_wal(st: &mut State, path: &Path) -> Result<()> {
-    let wal_path = wal::wal_path(path);
+/// After a salvage open found damage: keeps the damaged file as
+/// `<path>.damaged` and rewrites the database from what was recovered.
+fn salvage_rewrite(st: &mut State, path: &Path) -> Result<()> {
+    let keep = {
+        let mut s = path.as_os_str().to_owned();
+        s.push(".damaged");
+        std::path::PathBuf::from(s)
+    };
+    let _ = std::fs::remove_file(&keep);
+    std::fs::hard_link(path, &keep).map_err(|e| Error::io(e, "cannot keep the damaged file as", &keep))?;
+    let input = st.rewrite_input(|_, _| crate::maintenance::TableAction::Keep { cutoff_ms: None });
+    let (new, dir_synced) = crate::maintenance::rewrite(path, &input)?;
+    st.install_rewrite(new)?;
+    dir_synced
+}
+
+/// Opens and locks the database file, creating it first if it is missing
+/// or empty. A new file is written whole beside the path (header, fsync),
+/// then linked into place and the directory fsynced: a crash during
+/// creation leaves no database file at all, never a torn header.
+fn open_or_create(path: &Path, sync: SyncMode) -> Result<DbFile> {
+    for _ in 0..64 {
+        match DbFile::open_locked(path) {
+            Ok(file) if file.len()? > 0 => return Ok(file),
+            // An empty file is a new database (as in SQLite): replace it
+            // with a whole one, under its lock.
+            Ok(file) => {
+                let tmp = write_new_file(path, sync)?;
+                let r = std::fs::rename(&tmp, path)
+                    .map_err(|e| Error::io(e, "cannot rename the new database file to", path));
+                if r.is_err() {
+                    let _ = std::fs::remove_file(&tmp);
+                }
+                r?;
+                drop(file);
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                let tmp = write_new_file(path, sync)?;
+                let r = std::fs::hard_link(&tmp, path);
+                let _ = std::fs::remove_file(&tmp);
+                match r {
+                    // Another process created it meanwhile: open theirs.
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    r => r.map_err(|e| Error::io(e, "cannot create", path))?,
+                }
+            }
+            Err(e) => return Err(e),
+        }
+        if sync != SyncMode::Never {
+            sync_parent_dir(path)?;
+        }
+    }
+    Err(Error::new(ErrorKind::Locked, format!("{} keeps being replaced while opening", path.display())))
+}
+
+/// Writes the header of a new, empty database to a uniquely named file
+/// beside `path`, fsynced; returns its path.
+fn write_new_file(path: &Path, sync: SyncMode) -> Result<std::path::PathBuf> {
+    let mut s = path.as_os_str().to_owned();
+    s.push(format!(".new-{}-{:08x}", std::process::id(), random_u64() as u32));
+    let tmp = std::path::PathBuf::from(s);
+    let r = (|| {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(|e| Error::io(e, "cannot create", &tmp))?;
+        let header = FileHeader { version: FORMAT_VERSION, db_id: random_u64(), created_ms: now_unix_ms() };
+        let mut head = vec![0u8; DATA_START as usize];
+        head[..header.encode().len()].copy_from_slice(&header.encode());
+        use std::io::Write;
+        (&file).write_all(&head).map_err(|e| Error::io(e, "cannot write", &tmp))?;
+        if sync != SyncMode::Never {
+            file.sync_data().map_err(|e| Error::io(e, "cannot fsync", &tmp))?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = r {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    Ok(tmp)
+}
+
+/// Reads the rows still in the WAL into the buffers (nothing is written).
+fn read_wal(st: &mut State, wal_path: &Path, salvage: bool, report: &mut RecoveryReport) -> Result<()> {
     let flushed = st.commit.flushed_wal_epoch;
     let mut mem_bytes = 0usize;
     let tables = &mut st.tables;
-    wal::replay(&wal_path, st.header.db_id, st.max_record_size, |epoch, batch| {
+    let outcome = wal::replay(wal_path, st.header.db_id, salvage, |epoch, batch| {
         if epoch <= flushed {
-            return Ok(()); // already in the file
+            return Ok(false); // already in the file
         }
         if epoch != flushed + 1 {
             return Err(Error::corrupt(format!(
@@ -411,18 +679,16 @@ fn recover_wal(st: &mut State, path: &Path) -> Result<()> {
             t.mem.push_row(batch.ts(i), &row);
         }
         mem_bytes += 8 * batch.nrows * (1 + batch.ncols);
-        Ok(())
+        Ok(true)
     })?;
     st.mem_bytes = mem_bytes;
-    // Flush before the WAL is reset: until this commit is durable the WAL
-    // is the only copy of these rows.
-    st.flush(false)?;
-    st.wal = Some(WalWriter::create(
-        &wal_path,
-        st.header.db_id,
-        st.commit.flushed_wal_epoch + 1,
-        st.opts.sync,
-        st.max_record_size,
-    )?);
+    report.wal_frames_replayed = outcome.frames;
+    report.wal_rows_replayed = outcome.rows;
+    report.wal_frames_dropped = outcome.frames_dropped;
+    report.problems.extend(outcome.problems.into_iter().map(|(offset, message)| Problem {
+        in_wal: true,
+        offset,
+        message,
+    }));
     Ok(())
 }

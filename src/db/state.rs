@@ -7,6 +7,7 @@ use std::sync::Arc;
 use memmap2::Mmap;
 
 use super::meta::{Checkpoint, CommitInfo, encode_supersede, encode_tombstone};
+use super::report::RecoveryReport;
 use crate::codec::Level;
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::header::{FileHeader, SLOT_OFFSETS, Slot};
@@ -51,6 +52,37 @@ pub struct State {
     pub garbage: bool,
     /// When buffered rows were last flushed (or the handle opened).
     pub last_flush: std::time::Instant,
+    /// Transactions, checkpoints and fsyncs of this handle.
+    pub commit_stats: CommitStats,
+    /// What opening found and did.
+    pub recovery: RecoveryReport,
+}
+
+/// What this handle has made durable since it was opened: lets tests and
+/// operators see that a path (a checkpoint, say) was really taken.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommitStats {
+    /// Transactions committed (each ends with a Commit or Checkpoint record).
+    pub commits: u64,
+    /// Of those, the ones ended by a Checkpoint record.
+    pub checkpoints: u64,
+    /// `fdatasync` calls on the database file.
+    pub syncs: u64,
+}
+
+/// A table's schema, segment list and deletes, as shared `Arc`s.
+type TableUndo = (Arc<TableDef>, Arc<Vec<SegmentMeta>>, Arc<Vec<Tombstone>>);
+
+/// The part of the index a failed transaction puts back: cheap to take
+/// (the segment and tombstone lists are shared `Arc`s).
+struct Undo {
+    end: u64,
+    next_table_id: u32,
+    commit: CommitInfo,
+    records_since_checkpoint: u64,
+    checkpoint_offset: u64,
+    garbage: bool,
+    tables: Vec<TableUndo>,
 }
 
 impl State {
@@ -75,9 +107,74 @@ impl State {
         if let Err(e) = &r
             && e.kind() == ErrorKind::Io
         {
-            self.poisoned = Some(e.message().to_owned());
+            self.poison(e.message());
         }
         r
+    }
+
+    fn poison(&mut self, why: &str) {
+        self.poisoned.get_or_insert_with(|| why.to_owned());
+    }
+
+    /// Runs one transaction: `f` appends its records and applies its change
+    /// to the in-memory index, then the transaction is committed, so the
+    /// checkpoint a commit may write describes the state *after* it.
+    ///
+    /// On any error the index is put back as it was and the records written
+    /// are cut off the file; after an I/O error (the disk's state is then
+    /// unknown, and a failed fsync cannot be retried safely) or a failed cut,
+    /// the handle also refuses writes until reopened. Reopening recovers
+    /// exactly the committed state either way.
+    fn transact<T>(&mut self, checkpoint: bool, f: impl FnOnce(&mut State) -> Result<T>) -> Result<T> {
+        self.check_writable()?;
+        let undo = self.undo();
+        let r = f(self).and_then(|v| self.commit(checkpoint).map(|()| v));
+        let Err(e) = r else { return r };
+        let written = self.end > undo.end;
+        let end = undo.end;
+        self.rollback(undo);
+        if e.kind() == ErrorKind::Io {
+            self.poison(e.message());
+        } else if written && let Err(cut) = self.file.truncate(end) {
+            self.poison(cut.message());
+        }
+        Err(e)
+    }
+
+    fn undo(&self) -> Undo {
+        Undo {
+            end: self.end,
+            next_table_id: self.next_table_id,
+            commit: self.commit,
+            records_since_checkpoint: self.records_since_checkpoint,
+            checkpoint_offset: self.checkpoint_offset,
+            garbage: self.garbage,
+            tables: self
+                .tables
+                .values()
+                .map(|t| (t.def.clone(), t.segments.clone(), t.tombstones.clone()))
+                .collect(),
+        }
+    }
+
+    fn rollback(&mut self, undo: Undo) {
+        self.end = undo.end;
+        self.next_table_id = undo.next_table_id;
+        self.commit = undo.commit;
+        self.records_since_checkpoint = undo.records_since_checkpoint;
+        self.checkpoint_offset = undo.checkpoint_offset;
+        self.garbage = undo.garbage;
+        let mut old = std::mem::take(&mut self.tables);
+        for (def, segments, tombstones) in undo.tables {
+            // A table the transaction dropped comes back with empty buffers:
+            // drops flush first, in a transaction of their own.
+            let mut t = old.remove(&def.id).unwrap_or_else(|| Table::new((*def).clone()));
+            t.segments = segments;
+            t.tombstones = tombstones;
+            self.tables.insert(def.id, t);
+        }
+        self.by_name = self.tables.iter().map(|(id, t)| (t.def.name.clone(), *id)).collect();
+        self.last_table = None;
     }
 
     /// `table_id` for the append path, remembering the last table so a
@@ -100,8 +197,12 @@ impl State {
             .ok_or_else(|| Error::new(ErrorKind::NotFound, format!("table {name:?} does not exist")))
     }
 
-    fn sync(&self) -> Result<()> {
-        if self.opts.sync == SyncMode::Never { Ok(()) } else { self.file.sync_data() }
+    fn sync(&mut self) -> Result<()> {
+        if self.opts.sync == SyncMode::Never {
+            return Ok(());
+        }
+        self.commit_stats.syncs += 1;
+        self.file.sync_data()
     }
 
     /// Appends already-framed records at the end of the file (uncommitted
@@ -139,8 +240,14 @@ impl State {
         if is_checkpoint {
             self.checkpoint_offset = at;
             self.records_since_checkpoint = 0;
+            self.commit_stats.checkpoints += 1;
         }
-        self.write_slot()?;
+        self.commit_stats.commits += 1;
+        // Unsynced, a slot could reach the disk before the records it names:
+        // slots then only move at points that were fsynced (open, close).
+        if self.opts.sync != SyncMode::Never {
+            self.write_slot()?;
+        }
         self.map = self.file.map()?;
         Ok(())
     }
@@ -150,8 +257,12 @@ impl State {
     /// then the other slot (or a scan) is just as correct, only slower.
     pub fn write_slot(&mut self) -> Result<()> {
         self.slot_seq += 1;
-        let slot =
-            Slot { seq: self.slot_seq, committed_end: self.end, checkpoint_offset: self.checkpoint_offset };
+        let slot = Slot {
+            seq: self.slot_seq,
+            committed_end: self.end,
+            checkpoint_offset: self.checkpoint_offset,
+            unsynced_tail: self.opts.sync == SyncMode::Never,
+        };
         self.file.write_at(&slot.encode(), SLOT_OFFSETS[(self.slot_seq % 2) as usize])
     }
 
@@ -178,7 +289,8 @@ impl State {
                 format!("table {name:?} already exists with columns {:?}", def.columns),
             ));
         }
-        self.write(|st| {
+        check_fits_record_cap(name, columns.len(), self.max_record_size)?;
+        self.transact(false, |st| {
             let def = TableDef {
                 id: st.next_table_id,
                 name: name.to_owned(),
@@ -192,7 +304,7 @@ impl State {
             st.next_table_id += 1;
             st.by_name.insert(def.name.clone(), def.id);
             st.tables.insert(def.id, Table::new(def));
-            st.commit(false)
+            Ok(())
         })
     }
 
@@ -260,44 +372,32 @@ impl State {
             self.tables.iter().filter(|(_, t)| !t.mem.is_empty()).map(|(id, _)| *id).collect();
         if ids.is_empty() {
             if checkpoint && self.records_since_checkpoint > 0 {
-                self.commit(true)?;
+                self.transact(true, |_| Ok(()))?;
             }
             return Ok(());
         }
         let wal_epoch = self.wal.as_ref().map_or(self.commit.flushed_wal_epoch + 1, WalWriter::epoch);
-        let mut written: Vec<(u32, Vec<SegmentMeta>)> = Vec::new();
         let mut taken = Vec::new();
-        let mut result = Ok(());
-        for id in ids {
-            let (ts, cols) = self.tables.get_mut(&id).expect("listed id").mem.take_sorted();
-            let r = self.write_segments(id, &ts, &cols);
-            taken.push((id, ts, cols));
-            match r {
-                Ok(metas) => written.push((id, metas)),
-                Err(e) => {
-                    result = Err(e);
-                    break;
-                }
+        let result = self.transact(checkpoint, |st| {
+            for id in ids {
+                let (ts, cols) = st.tables.get_mut(&id).expect("listed id").mem.take_sorted();
+                let metas = st.write_segments(id, &ts, &cols);
+                taken.push((id, ts, cols));
+                let t = st.tables.get_mut(&id).expect("listed id");
+                Arc::make_mut(&mut t.segments).extend(metas?);
             }
-        }
-        if result.is_ok() {
-            self.commit.flushed_wal_epoch = wal_epoch;
-            result = self.commit(checkpoint);
-        }
+            st.commit.flushed_wal_epoch = wal_epoch;
+            Ok(())
+        });
         if let Err(e) = result {
-            // Keep the rows readable (they are still in the WAL too); the
-            // handle is poisoned by `write`, so nothing builds on this.
-            self.commit.flushed_wal_epoch = wal_epoch - 1;
+            // The transaction was rolled back: give the rows back to the
+            // buffers (they are still in the WAL too).
             for (id, ts, cols) in taken {
                 let t = self.tables.get_mut(&id).expect("listed id");
                 let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
                 t.mem.push_rows(&ts, &refs);
             }
             return Err(e);
-        }
-        for (id, metas) in written {
-            let t = self.tables.get_mut(&id).expect("listed id");
-            Arc::make_mut(&mut t.segments).extend(metas);
         }
         self.mem_bytes = 0;
         self.last_flush = std::time::Instant::now();
@@ -325,16 +425,17 @@ impl State {
         let id = self.table_id(table)?;
         self.write(|st| {
             st.flush_inner(false)?;
-            let mut t = Tombstone { offset: st.end, table_id: id, start_ms, end_ms };
-            let mut payload = Vec::new();
-            encode_tombstone(&t, &mut payload);
-            let mut rec = Vec::new();
-            frame(&mut rec, RecordType::Tombstone, &payload, st.max_record_size)?;
-            t.offset = st.write_records(&rec)?;
-            st.commit(false)?;
-            let table = st.tables.get_mut(&id).expect("id from by_name");
-            Arc::make_mut(&mut table.tombstones).push(t);
-            Ok(())
+            st.transact(false, |st| {
+                let mut t = Tombstone { offset: st.end, table_id: id, start_ms, end_ms };
+                let mut payload = Vec::new();
+                encode_tombstone(&t, &mut payload);
+                let mut rec = Vec::new();
+                frame(&mut rec, RecordType::Tombstone, &payload, st.max_record_size)?;
+                t.offset = st.write_records(&rec)?;
+                let table = st.tables.get_mut(&id).expect("id from by_name");
+                Arc::make_mut(&mut table.tombstones).push(t);
+                Ok(())
+            })
         })
     }
 
@@ -344,15 +445,16 @@ impl State {
         let id = self.table_id(table)?;
         self.write(|st| {
             st.flush_inner(false)?;
-            let mut rec = Vec::new();
-            frame(&mut rec, RecordType::DropTable, &id.to_le_bytes(), st.max_record_size)?;
-            st.write_records(&rec)?;
-            st.commit(false)?;
-            let t = st.tables.remove(&id).expect("id from by_name");
-            st.by_name.remove(&t.def.name);
-            st.last_table = None;
-            st.garbage = true;
-            Ok(())
+            st.transact(false, |st| {
+                let mut rec = Vec::new();
+                frame(&mut rec, RecordType::DropTable, &id.to_le_bytes(), st.max_record_size)?;
+                st.write_records(&rec)?;
+                let t = st.tables.remove(&id).expect("id from by_name");
+                st.by_name.remove(&t.def.name);
+                st.last_table = None;
+                st.garbage = true;
+                Ok(())
+            })
         })
     }
 
@@ -374,12 +476,13 @@ impl State {
         let id = self.table_id(table)?;
         // No flush first: buffered rows come after every segment in append
         // order, before and after the merge alike.
-        self.write(|st| {
+        let t = &self.tables[&id];
+        let k = t.segments.iter().rev().take_while(|s| (s.rows as usize) < small_rows).count();
+        if k < min_segments.max(2) {
+            return Ok(false);
+        }
+        self.transact(false, |st| {
             let t = &st.tables[&id];
-            let k = t.segments.iter().rev().take_while(|s| (s.rows as usize) < small_rows).count();
-            if k < min_segments.max(2) {
-                return Ok(false);
-            }
             let tail = t.segments[t.segments.len() - k..].to_vec();
             let snap = crate::query::Snapshot {
                 table: t.def.name.clone(),
@@ -388,7 +491,6 @@ impl State {
                 segments: Arc::new(tail.clone()),
                 tombstones: t.tombstones.clone(),
                 mem: crate::query::Columns::with_columns(t.def.columns.len(), 0),
-                max_record_size: st.max_record_size,
             };
             let rows = crate::query::RangeReader::new(snap, i64::MIN, i64::MAX).read_all()?;
             let cols: Vec<&[f64]> = rows.columns.iter().map(Vec::as_slice).collect();
@@ -402,7 +504,6 @@ impl State {
             let mut rec = Vec::new();
             frame(&mut rec, RecordType::Supersede, &payload, cap)?;
             st.write_records(&rec)?;
-            st.commit(false)?;
             let segs = Arc::make_mut(&mut st.tables.get_mut(&id).expect("id from by_name").segments);
             segs.truncate(segs.len() - k);
             segs.extend(metas);
@@ -467,6 +568,10 @@ impl State {
             st.flush_inner(false)?;
             st.flush_inner(true)?;
             st.file.sync_data()?;
+            if st.opts.sync == SyncMode::Never {
+                st.write_slot()?;
+                st.file.sync_data()?;
+            }
             if let Some(wal) = st.wal.take() {
                 wal.remove()?;
             }
@@ -491,6 +596,24 @@ fn check_ncols(def: &TableDef, got: usize) -> Result<()> {
                 def.name,
                 def.columns.len(),
                 def.columns
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a table one of whose rows could not be written under the record
+/// cap (as a WAL frame or as a one-row segment), so a flush can never be
+/// stuck on it.
+pub(crate) fn check_fits_record_cap(name: &str, ncols: usize, cap: u32) -> Result<()> {
+    // One row, plain-coded: the segment header, 8 bytes of timestamp and 8
+    // per value (every value codec is at most plain for one row).
+    let one_row = crate::segment::header_len(ncols) + 8 + 8 * ncols;
+    if one_row > cap as usize {
+        return Err(Error::new(
+            ErrorKind::TooLarge,
+            format!(
+                "table {name:?}: a row of {ncols} columns needs a {one_row} byte segment, above the record size cap of {cap} bytes"
             ),
         ));
     }

@@ -10,7 +10,7 @@ use super::args::{bytes_arg, c_name, out_arg, slice_arg, str_arg, usize_of};
 use super::boundary::{FfiError, FfiResult, call, call_value};
 use super::handle::{lookup, nts_db, register, unregister};
 use super::status::nts_status;
-use crate::{AutoMaintenanceOptions, ColumnStorage, NanoTsDbShared, NanoTsOptions, SyncMode};
+use crate::{AutoMaintenanceOptions, ColumnStorage, NanoTsDbShared, NanoTsOptions, RecoveryMode, SyncMode};
 
 /// Major version of this header; `nts_version()` reports the library's.
 pub const NTS_VERSION_MAJOR: u32 = 0;
@@ -69,7 +69,19 @@ pub struct nts_options {
     /// aggregations are then answered from segment statistics); 0 = off.
     /// Must not be negative.
     pub segment_partition_ms: i64,
+    /// `NTS_RECOVERY_STRICT` (default): a damaged file is refused with
+    /// `NTS_ERR_CORRUPT` and left untouched; `NTS_RECOVERY_SALVAGE`: open
+    /// what can be opened and report what was dropped
+    /// (`nts_recovery_report`). Added in the second version of the struct.
+    pub recovery: u32,
+    /// Reserved, must be 0.
+    pub reserved3: u32,
 }
+
+/// `nts_options.recovery`: refuse damaged files (default).
+pub const NTS_RECOVERY_STRICT: u32 = 0;
+/// `nts_options.recovery`: open what can be opened, report what was dropped.
+pub const NTS_RECOVERY_SALVAGE: u32 = 1;
 
 /// Size of the first version of `nts_options`: the smallest `struct_size`
 /// accepted, forever. Fields appended later default when a caller's struct
@@ -96,6 +108,8 @@ fn default_options() -> nts_options {
         flush_after_ms: 0,
         retention_every_ms: 0,
         segment_partition_ms: 0,
+        recovery: NTS_RECOVERY_STRICT,
+        reserved3: 0,
     }
 }
 
@@ -134,9 +148,16 @@ unsafe fn options_from_c(opts: *const nts_options) -> FfiResult<NanoTsOptions> {
             return Err(FfiError::invalid(format!("opts->sync {other} is not an NTS_SYNC_* value")));
         }
     };
-    if o.reserved != 0 || o.reserved2 != 0 {
-        return Err(FfiError::invalid("opts->reserved and opts->reserved2 must be 0"));
+    if o.reserved != 0 || o.reserved2 != 0 || o.reserved3 != 0 {
+        return Err(FfiError::invalid("opts->reserved, opts->reserved2 and opts->reserved3 must be 0"));
     }
+    let recovery = match o.recovery {
+        NTS_RECOVERY_STRICT => RecoveryMode::Strict,
+        NTS_RECOVERY_SALVAGE => RecoveryMode::Salvage,
+        other => {
+            return Err(FfiError::invalid(format!("opts->recovery {other} is not an NTS_RECOVERY_* value")));
+        }
+    };
     let auto_maintenance = match o.auto_maintenance {
         0 => None,
         1 => {
@@ -172,6 +193,7 @@ unsafe fn options_from_c(opts: *const nts_options) -> FfiResult<NanoTsOptions> {
             }
             p => Some(p),
         },
+        recovery,
     })
 }
 
@@ -866,7 +888,8 @@ mod tests {
     fn first_versions_of_the_structs_keep_their_sizes() {
         // The *_MIN_SIZE constants are ABI: they must equal the sizes of the
         // first versions. Appending fields grows size_of, never these.
-        assert_eq!(size_of::<nts_options>(), OPTIONS_MIN_SIZE);
+        // nts_options grew by `recovery` and `reserved3` (8 bytes).
+        assert_eq!(size_of::<nts_options>(), OPTIONS_MIN_SIZE + 8);
         assert_eq!(size_of::<nts_stats>(), STATS_MIN_SIZE);
         assert_eq!(size_of::<nts_column_stats>(), COLUMN_STATS_MIN_SIZE);
         assert_eq!(

@@ -90,7 +90,14 @@ pub struct Slot {
     /// Offset of the newest checkpoint record at or before `committed_end`;
     /// 0 when the file has none.
     pub checkpoint_offset: u64,
+    /// Flag bit 0 (format 2): the records after `committed_end` are written
+    /// without fsyncs (`SyncMode::Never`), so their pages may reach the disk
+    /// in any order and recovery cuts at the first one that fails.
+    pub unsynced_tail: bool,
 }
+
+/// Bit of the slot flags (u32 at slot offset 24) for [`Slot::unsynced_tail`].
+pub const SLOT_FLAG_UNSYNCED_TAIL: u32 = 1;
 
 impl Slot {
     pub fn encode(&self) -> [u8; SLOT_LEN] {
@@ -99,7 +106,8 @@ impl Slot {
         w.u64(self.seq);
         w.u64(self.committed_end);
         w.u64(self.checkpoint_offset);
-        w.zeros(SLOT_CRC_OFFSET - 24);
+        w.u32(if self.unsynced_tail { SLOT_FLAG_UNSYNCED_TAIL } else { 0 });
+        w.zeros(SLOT_CRC_OFFSET - 28);
         let crc = crc32fast::hash(&buf);
         ByteWriter::new(&mut buf).u32(crc);
         buf.try_into().expect("slot is SLOT_LEN bytes")
@@ -111,9 +119,13 @@ impl Slot {
         if b.len() < SLOT_LEN || le_u32(b, SLOT_CRC_OFFSET) != crc32fast::hash(&b[..SLOT_CRC_OFFSET]) {
             return None;
         }
-        let mut r = ByteReader::new(&b[..24], 0, "slot");
-        let slot =
-            Slot { seq: r.u64().ok()?, committed_end: r.u64().ok()?, checkpoint_offset: r.u64().ok()? };
+        let mut r = ByteReader::new(&b[..28], 0, "slot");
+        let slot = Slot {
+            seq: r.u64().ok()?,
+            committed_end: r.u64().ok()?,
+            checkpoint_offset: r.u64().ok()?,
+            unsynced_tail: r.u32().ok()? & SLOT_FLAG_UNSYNCED_TAIL != 0,
+        };
         (slot.seq != 0).then_some(slot)
     }
 }
@@ -136,7 +148,7 @@ mod tests {
 
     #[test]
     fn slot_round_trip_and_torn_slot() {
-        let s = Slot { seq: 3, committed_end: 1000, checkpoint_offset: 512 };
+        let s = Slot { seq: 3, committed_end: 1000, checkpoint_offset: 512, unsynced_tail: true };
         let mut b = s.encode();
         assert_eq!(Slot::decode(&b), Some(s));
         b[9] ^= 0x40;

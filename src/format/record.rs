@@ -110,13 +110,12 @@ impl RecordRef {
 pub enum FrameProblem {
     /// The file ends inside the header or payload.
     Truncated,
-    /// The header makes no sense (unknown type, nonzero reserved bits,
-    /// length above the cap).
+    /// The header makes no sense (unknown type, nonzero reserved bits).
     BadHeader(String),
 }
 
 /// Parses the record header at `offset` of `file` (the whole file, mapped).
-pub fn parse_header(file: &[u8], offset: u64, max_record_size: u32) -> Result<RecordRef, FrameProblem> {
+pub fn parse_header(file: &[u8], offset: u64) -> Result<RecordRef, FrameProblem> {
     let at = offset as usize;
     let Some(h) = file.get(at..at.saturating_add(RECORD_HEADER_LEN)) else {
         return Err(FrameProblem::Truncated);
@@ -127,11 +126,6 @@ pub fn parse_header(file: &[u8], offset: u64, max_record_size: u32) -> Result<Re
     };
     if h[5] != 0 || h[6] != 0 || h[7] != 0 {
         return Err(FrameProblem::BadHeader("nonzero reserved header bytes".into()));
-    }
-    if payload_len > max_record_size {
-        return Err(FrameProblem::BadHeader(format!(
-            "record length {payload_len} exceeds the record size cap {max_record_size}"
-        )));
     }
     let rec = RecordRef { offset, kind, payload_len, crc: le_u32(h, CRC_OFFSET) };
     if rec.end() > file.len() as u64 {
@@ -170,7 +164,7 @@ mod tests {
     fn frame_parse_verify() {
         let mut buf = vec![0u8; 4];
         frame(&mut buf, RecordType::Commit, b"hello", 100).unwrap();
-        let rec = parse_header(&buf, 4, 100).unwrap();
+        let rec = parse_header(&buf, 4).unwrap();
         assert_eq!(rec.kind, RecordType::Commit);
         assert_eq!(rec.payload_len, 5);
         assert_eq!(rec.end(), buf.len() as u64);
@@ -191,11 +185,15 @@ mod tests {
     }
 
     #[test]
-    fn length_above_cap_and_truncation_are_distinguished() {
+    fn bad_header_and_truncation_are_distinguished() {
         let mut buf = Vec::new();
         frame(&mut buf, RecordType::Commit, &[1u8; 20], 100).unwrap();
-        assert!(matches!(parse_header(&buf, 0, 19), Err(FrameProblem::BadHeader(_))));
-        assert_eq!(parse_header(&buf[..30], 0, 100), Err(FrameProblem::Truncated));
-        assert_eq!(parse_header(&buf[..5], 0, 100), Err(FrameProblem::Truncated));
+        // Reading is bounded by the bytes present, never by today's cap:
+        // a record a larger cap wrote stays readable.
+        assert_eq!(parse_header(&buf, 0).unwrap().payload_len, 20);
+        assert_eq!(parse_header(&buf[..30], 0), Err(FrameProblem::Truncated));
+        assert_eq!(parse_header(&buf[..5], 0), Err(FrameProblem::Truncated));
+        buf[4] = 99;
+        assert!(matches!(parse_header(&buf, 0), Err(FrameProblem::BadHeader(_))));
     }
 }

@@ -23,20 +23,24 @@ pub struct DbFile {
 }
 
 impl DbFile {
-    /// Opens (creating if missing) and locks `path`.
+    /// Opens and locks the existing file `path` (`NotFound` if missing:
+    /// creating a database is the caller's job, done whole).
     pub fn open_locked(path: &Path) -> Result<DbFile> {
         // A compaction replaces the file by rename while holding the lock on
         // the new inode. If we opened the old inode just before, its lock
         // may be free once the compactor lets go of it: check that the path
         // still names the inode we locked, and retry if not.
         for _ in 0..64 {
-            let file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(path)
-                .map_err(|e| Error::io(e, "cannot open", path))?;
+            let file = match OpenOptions::new().read(true).write(true).open(path) {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(Error::new(
+                        ErrorKind::NotFound,
+                        format!("{} does not exist", path.display()),
+                    ));
+                }
+                Err(e) => return Err(Error::io(e, "cannot open", path)),
+            };
             lock_exclusive(&file, path)?;
             if same_inode(&file, path)? {
                 return Ok(DbFile { file, path: path.to_path_buf() });
@@ -66,10 +70,6 @@ impl DbFile {
             .map_err(|e| Error::io(e, format_args!("cannot rename to {}:", to.display()), &self.path))?;
         self.path = to.to_path_buf();
         Ok(())
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     pub fn len(&self) -> Result<u64> {

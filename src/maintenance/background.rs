@@ -129,7 +129,7 @@ fn run(db: &NanoTsDb, opts: &AutoMaintenanceOptions, retention: bool, shared: &(
             last_retention = Instant::now();
             step(|s| s.retention_runs += 1, db.compact_retention_now().map(|()| true));
         }
-        let merged = db.merge_small_tails(opts.pack_target_rows, opts.merge_min_segments);
+        let merged = db.merge_small_segments(opts.pack_target_rows, opts.merge_min_segments);
         let n = *merged.as_ref().unwrap_or(&0) as u64;
         step(|_| {}, merged.map(|n| n > 0));
         lock(&shared.0).status.merges += n;

@@ -181,7 +181,7 @@ fn build(out: &mut Out, input: &RewriteInput) -> Result<Built> {
         }
     };
     out.drain()?;
-    let slot = Slot { seq: 1, committed_end: out.end, checkpoint_offset };
+    let slot = Slot { seq: 1, committed_end: out.end, checkpoint_offset, unsynced_tail: false };
     out.file.write_at(&slot.encode(), SLOT_OFFSETS[1])?;
     Ok((checkpoint_offset, commit, all_segments))
 }
@@ -194,7 +194,6 @@ fn snapshot_of(input: &RewriteInput, t: &TableInput, segments: Vec<SegmentMeta>)
         segments: Arc::new(segments),
         tombstones: t.tombstones.clone(),
         mem: Columns::with_columns(t.def.columns.len(), 0),
-        max_record_size: input.max_record_size,
     }
 }
 
@@ -231,7 +230,7 @@ fn keep_segments(
         }
         if seg.min_ts >= cutoff && !t.tombstones.iter().any(|tb| tb.hits(seg)) {
             // Verify before copying: a rewrite must not launder damage.
-            crate::query::open_segment(&input.map, seg, input.max_record_size, true)?;
+            crate::query::open_segment(&input.map, seg, true)?;
             let start = seg.offset as usize;
             let end = start + RECORD_HEADER_LEN + seg.payload_len as usize;
             let offset = out.write(&input.map[start..end])?;

@@ -226,7 +226,7 @@ impl AggregateReader {
             match src {
                 Source::Segment(order, meta) if self.answerable_from_stats(&meta) => {
                     let map = self.reader.snap.map.clone();
-                    let view = super::open_segment(&map, &meta, self.reader.snap.max_record_size, false)?;
+                    let view = super::open_segment(&map, &meta, false)?;
                     if view.ncols() != ncols {
                         return Err(Error::corrupt(format!(
                             "segment at file offset {} has the wrong column count",

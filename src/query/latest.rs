@@ -20,7 +20,7 @@ pub fn latest_n(snap: Snapshot, n: usize) -> Result<Columns> {
     {
         let meta = snap.segments.iter().rfind(|s| s.max_ts == max).expect("max exists");
         if !snap.tombstones.iter().any(|t| t.hits(meta)) {
-            let view = open_segment(&snap.map, meta, snap.max_record_size, false)?;
+            let view = open_segment(&snap.map, meta, false)?;
             return Ok(Columns {
                 ts: vec![max],
                 columns: (0..ncols).map(|c| vec![view.column_stats(c).last]).collect(),
@@ -53,7 +53,6 @@ pub fn latest_n(snap: Snapshot, n: usize) -> Result<Columns> {
             segments: snap.segments.clone(),
             tombstones: snap.tombstones.clone(),
             mem: snap.mem.clone(),
-            max_record_size: snap.max_record_size,
         };
         let mut got = RangeReader::new(sub, start, i64::MAX).read_all()?;
         if got.len() >= n || all {

@@ -35,7 +35,6 @@ pub struct Snapshot {
     pub tombstones: Arc<Vec<Tombstone>>,
     /// Unflushed rows inside the range, sorted by timestamp (stable).
     pub mem: Columns,
-    pub max_record_size: u32,
 }
 
 /// Rows of one table, sorted by timestamp: `columns[c][i]` is the value of
@@ -68,13 +67,8 @@ impl Columns {
 
 /// Maps and checks one segment record: its framing, its CRC (when
 /// `verify_record`; the header has its own CRC either way), its header.
-pub fn open_segment<'a>(
-    map: &'a [u8],
-    meta: &SegmentMeta,
-    max_record_size: u32,
-    verify_record: bool,
-) -> Result<SegmentView<'a>> {
-    let rec = parse_header(map, meta.offset, max_record_size)
+pub fn open_segment<'a>(map: &'a [u8], meta: &SegmentMeta, verify_record: bool) -> Result<SegmentView<'a>> {
+    let rec = parse_header(map, meta.offset)
         .map_err(|p| Error::corrupt(format!("segment record at file offset {}: {p:?}", meta.offset)))?;
     if rec.kind != RecordType::Segment || rec.payload_len != meta.payload_len {
         return Err(Error::corrupt(format!(
@@ -223,7 +217,7 @@ impl RangeReader {
 
     /// Appends the rows of `meta` inside the range, deletes applied.
     pub(crate) fn decode_segment(&self, meta: &SegmentMeta, out: &mut Columns) -> Result<()> {
-        let view = open_segment(&self.snap.map, meta, self.snap.max_record_size, true)?;
+        let view = open_segment(&self.snap.map, meta, true)?;
         if view.ncols() != out.columns.len() {
             return Err(Error::corrupt(format!(
                 "segment at file offset {} has {} columns, table {:?} has {}",

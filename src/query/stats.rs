@@ -84,7 +84,7 @@ pub fn table_stats(snap: &Snapshot) -> Result<TableStats> {
         columns: snap.columns.iter().map(|c| storage(c)).collect(),
     };
     for meta in snap.segments.iter() {
-        let view = open_segment(&snap.map, meta, snap.max_record_size, false)?;
+        let view = open_segment(&snap.map, meta, false)?;
         let rows = view.rows as u64;
         st.flushed_rows += rows;
         st.bytes_on_disk += RECORD_HEADER_LEN as u64 + meta.payload_len as u64;

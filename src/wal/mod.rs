@@ -15,7 +15,9 @@
 //! 16  u64     database id (from the .ntt header)
 //! 24  u64     epoch: rows of this WAL are flushed by the commit whose
 //!             flushed_wal_epoch equals it
-//! 32  [u8;28] zero
+//! 32  u8      1 if every frame is synced before its append returns
+//!             (EveryAppend), else 0 (version 2; zero in version 1)
+//! 33  [u8;27] zero
 //! 60  u32     CRC32 of bytes [0, 60)
 //! frames, each starting at a multiple of 8:
 //!  0  u32     CRC32 seeded with the salt, of bytes [4, 16 + payload_len)
@@ -32,8 +34,12 @@
 //! Recovery reads frames in order and stops at the first one that fails to
 //! parse or match its CRC. Frames left from an earlier epoch carry another
 //! salt, so they can never be mistaken for live ones. If a valid frame of
-//! the current epoch follows a bad one, the bad one is not a torn tail but
-//! damage in the middle: recovery reports `Corrupt` with its offset.
+//! the current epoch follows a bad one in a synced WAL, the bad one is not a
+//! torn tail but damage in the middle: recovery reports `Corrupt` with its
+//! offset. In an unsynced WAL, pages reach the disk in any order, so the
+//! log is cut at the first bad frame and the frames dropped are reported.
+//! A WAL without a valid header under which no frame validates guards no
+//! rows (its creation or an epoch start was interrupted): it is empty.
 
 mod reader;
 mod writer;
@@ -44,7 +50,11 @@ pub use writer::WalWriter;
 use std::path::{Path, PathBuf};
 
 pub(crate) const WAL_MAGIC: [u8; 8] = *b"\x89NTW\r\n\x1a\n";
-pub(crate) const WAL_VERSION: u32 = 1;
+pub(crate) const WAL_VERSION: u32 = 2;
+/// Header byte (WAL version 2) that says whether every frame was synced
+/// before its append returned (`SyncMode::EveryAppend`): then a bad frame
+/// followed by a valid one is damage, else it is a torn, unordered write-back.
+pub(crate) const WAL_SYNCED_OFFSET: usize = 32;
 pub(crate) const WAL_HEADER_LEN: usize = 64;
 pub(crate) const WAL_HEADER_CRC_OFFSET: usize = 60;
 pub(crate) const FRAME_HEADER_LEN: usize = 16;

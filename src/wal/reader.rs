@@ -31,34 +31,76 @@ impl WalBatch<'_> {
     }
 }
 
+/// What replaying a WAL did.
+#[derive(Debug, Default)]
+pub struct WalReplay {
+    /// Frames whose rows were applied.
+    pub frames: u64,
+    /// Rows of those frames.
+    pub rows: u64,
+    /// Valid frames not applied because they follow a damaged one (or, in
+    /// salvage, were rejected).
+    pub frames_dropped: u64,
+    /// (WAL offset, what was dropped and why).
+    pub problems: Vec<(u64, String)>,
+}
+
 /// Reads the WAL at `path`, if any, handing each valid frame to `apply` in
-/// order with the WAL's epoch. Returns the number of frames applied.
+/// order with the WAL's epoch; `apply` returns whether it used the rows
+/// (false: an epoch already flushed). Nothing is written.
 ///
-/// `apply` may reject a frame (unknown table, wrong column count): that is
-/// reported as corruption of the WAL at the frame's offset.
+/// Strict (`salvage` false): damage that cannot be a torn write is
+/// `Corrupt` naming the offset; `apply` may reject a frame (unknown table,
+/// wrong column count), which is reported the same way. Salvage: such
+/// frames, and everything after a damaged frame, are dropped and reported.
 pub fn replay(
     path: &Path,
     db_id: u64,
-    max_record_size: u32,
-    mut apply: impl FnMut(u64, &WalBatch<'_>) -> Result<()>,
-) -> Result<usize> {
+    salvage: bool,
+    mut apply: impl FnMut(u64, &WalBatch<'_>) -> Result<bool>,
+) -> Result<WalReplay> {
+    let mut out = WalReplay::default();
     let file = match File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
         Err(e) => return Err(Error::io(e, "cannot open WAL", path)),
     };
     let len = file.metadata().map_err(|e| Error::io(e, "cannot stat WAL", path))?.len();
     if len == 0 {
-        return Ok(0);
+        return Ok(out);
     }
     // SAFETY: read-only mapping of a file only this lock holder writes;
     // nothing writes it while recovery runs.
     let map = unsafe { Mmap::map(&file) }.map_err(|e| Error::io(e, "cannot mmap WAL", path))?;
     let data: &[u8] = &map;
     let corrupt = |msg: String| Error::corrupt(format!("WAL {}: {msg}", path.display()));
+    // Damage in strict mode is an error; in salvage the rest is dropped.
+    let give_up = |out: &mut WalReplay, offset: u64, msg: String| -> Result<()> {
+        if !salvage {
+            return Err(corrupt(msg));
+        }
+        out.problems.push((offset, format!("{msg}: the rest of the WAL was dropped")));
+        Ok(())
+    };
 
-    if data.len() < WAL_HEADER_LEN || data[..8] != WAL_MAGIC {
-        return Err(corrupt("not a NanoTS WAL (bad magic at offset 0)".into()));
+    let salt = if data.len() >= 16 { le_u32(data, 12) } else { 0 };
+    let header_ok = data.len() >= WAL_HEADER_LEN
+        && data[..8] == WAL_MAGIC
+        && crc32fast::hash(&data[..WAL_HEADER_CRC_OFFSET]) == le_u32(data, WAL_HEADER_CRC_OFFSET);
+    if !header_ok {
+        // The header is written before any frame can be (at creation, and
+        // when an epoch starts, salt first): a WAL without a valid one
+        // guards no rows, unless a frame validates under its salt, which
+        // means the header was damaged while rows depended on it.
+        if let Some(at) = next_valid_frame(data, WAL_HEADER_LEN, salt) {
+            out.frames_dropped = count_valid_frames(data, at, salt);
+            give_up(
+                &mut out,
+                0,
+                format!("header is damaged (offset 0) but a valid frame follows at offset {at}"),
+            )?;
+        }
+        return Ok(out);
     }
     let version = le_u32(data, 8);
     if version > WAL_VERSION {
@@ -70,46 +112,65 @@ pub fn replay(
             ),
         ));
     }
-    let salt = le_u32(data, 12);
-    let header_ok = crc32fast::hash(&data[..WAL_HEADER_CRC_OFFSET]) == le_u32(data, WAL_HEADER_CRC_OFFSET);
-    if !header_ok {
-        // A header is rewritten only when an epoch starts (right after a
-        // committed flush, or at creation): a torn one guards no rows. If a
-        // frame validates under its salt, though, the header was damaged
-        // while rows depended on it.
-        if next_valid_frame(data, WAL_HEADER_LEN, salt, max_record_size).is_some() {
-            return Err(corrupt("header fails its CRC32 check at offset 0 but frames follow".into()));
-        }
-        return Ok(0);
-    }
     if le_u64(data, 16) != db_id {
-        return Err(corrupt(
-            "belongs to another database (its database id differs); move it away if the .ntt file was replaced on purpose".into(),
-        ));
+        give_up(
+            &mut out,
+            16,
+            "belongs to another database (its database id at offset 16 differs); move it away if the .ntt file was replaced on purpose".into(),
+        )?;
+        return Ok(out);
     }
     let epoch = le_u64(data, 24);
+    let synced = version >= 2 && data[WAL_SYNCED_OFFSET] == 1;
 
     let mut pos = WAL_HEADER_LEN;
-    let mut frames = 0;
-    while let Some((batch, len)) = parse_frame(data, pos, salt, max_record_size) {
-        apply(epoch, &batch).map_err(|e| corrupt(format!("frame at offset {pos}: {}", e.message())))?;
-        frames += 1;
+    while let Some((batch, len)) = parse_frame(data, pos, salt) {
+        match apply(epoch, &batch) {
+            Ok(true) => {
+                out.frames += 1;
+                out.rows += batch.nrows as u64;
+            }
+            Ok(false) => {}
+            Err(e) => {
+                out.frames_dropped = count_valid_frames(data, pos, salt);
+                give_up(&mut out, pos as u64, format!("frame at offset {pos}: {}", e.message()))?;
+                return Ok(out);
+            }
+        }
         pos += len;
     }
-    if let Some(next) = next_valid_frame(data, pos + FRAME_ALIGN, salt, max_record_size) {
-        return Err(corrupt(format!(
-            "frame at offset {pos} is damaged but a valid frame follows at offset {next}; to open the database without the rows of this WAL, move the WAL file away (its rows since the last flush are then lost)"
-        )));
+    if let Some(next) = next_valid_frame(data, pos + FRAME_ALIGN, salt) {
+        let dropped = count_valid_frames(data, next, salt);
+        let msg = format!("frame at offset {pos} is damaged but a valid frame follows at offset {next}");
+        if synced && !salvage {
+            return Err(corrupt(format!(
+                "{msg}; to open the database without the rows of this WAL, open in salvage mode or move the WAL file away (its rows since the last flush are then lost)"
+            )));
+        }
+        // Unsynced: a power cut kept a later page without an earlier one.
+        out.frames_dropped = dropped;
+        out.problems
+            .push((pos as u64, format!("{msg}: the WAL was cut there ({dropped} valid frames dropped)")));
     }
-    Ok(frames)
+    Ok(out)
+}
+
+/// Valid frames from `at` on, each found by scanning (for the report).
+fn count_valid_frames(data: &[u8], mut at: usize, salt: u32) -> u64 {
+    let mut n = 0;
+    while let Some(next) = next_valid_frame(data, at, salt) {
+        n += 1;
+        at = next + FRAME_ALIGN;
+    }
+    n
 }
 
 /// The frame at `pos` and its padded length, if it is complete and valid.
-fn parse_frame(data: &[u8], pos: usize, salt: u32, max_record_size: u32) -> Option<(WalBatch<'_>, usize)> {
+fn parse_frame(data: &[u8], pos: usize, salt: u32) -> Option<(WalBatch<'_>, usize)> {
     let header = data.get(pos..pos.checked_add(FRAME_HEADER_LEN)?)?;
     let payload_len = le_u32(header, 4) as usize;
     let kind = header[8];
-    if payload_len > max_record_size as usize || header[9..12] != [0, 0, 0] || payload_len < 8 {
+    if header[9..12] != [0, 0, 0] || payload_len < 8 {
         return None;
     }
     let body_end = pos.checked_add(FRAME_HEADER_LEN + payload_len)?;
@@ -154,10 +215,10 @@ fn parse_frame(data: &[u8], pos: usize, salt: u32, max_record_size: u32) -> Opti
 }
 
 /// Offset of the first valid frame at or after `from` (8-byte steps).
-fn next_valid_frame(data: &[u8], from: usize, salt: u32, max_record_size: u32) -> Option<usize> {
+fn next_valid_frame(data: &[u8], from: usize, salt: u32) -> Option<usize> {
     let mut at = from.next_multiple_of(FRAME_ALIGN);
     while at + FRAME_HEADER_LEN <= data.len() {
-        if parse_frame(data, at, salt, max_record_size).is_some() {
+        if parse_frame(data, at, salt).is_some() {
             return Some(at);
         }
         at += FRAME_ALIGN;

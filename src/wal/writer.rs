@@ -1,6 +1,7 @@
 //! Appending frames to the WAL through a shared mapping.
 
 use std::fs::{File, OpenOptions};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use memmap2::{MmapMut, MmapOptions};
@@ -44,26 +45,33 @@ impl WalWriter {
             .truncate(false)
             .open(path)
             .map_err(|e| Error::io(e, "cannot open WAL", path))?;
+        // The header goes to disk first, through write(2), and is fsynced
+        // (synced modes) before the file is grown and mapped: whatever a
+        // crash leaves, the WAL's header is whole or guards no rows.
+        let salt = new_salt(0);
+        let header = encode_header(salt, db_id, epoch, sync);
+        let mut first = header.to_vec();
+        first.resize(WAL_HEADER_LEN + FRAME_HEADER_LEN, 0);
+        file.write_all_at(&first, 0).map_err(|e| Error::io(e, "cannot write WAL header", path))?;
+        if sync != SyncMode::Never {
+            file.sync_data().map_err(|e| Error::io(e, "cannot fsync WAL", path))?;
+            sync_parent_dir(path)?;
+        }
         let len = file.metadata().map_err(|e| Error::io(e, "cannot stat WAL", path))?.len();
         let len = (len as usize).max(WAL_GROW_QUANTUM);
         preallocate(&file, len as u64, path)?;
         let map = map_mut(&file, len, path)?;
-        let mut wal = WalWriter {
+        Ok(WalWriter {
             file,
             path: path.to_path_buf(),
             map,
-            pos: 0,
-            salt: 0,
+            pos: WAL_HEADER_LEN,
+            salt,
             epoch,
             db_id,
             sync,
             max_record_size,
-        };
-        wal.reset(epoch)?;
-        if sync != SyncMode::Never {
-            sync_parent_dir(path)?;
-        }
-        Ok(wal)
+        })
     }
 
     pub fn epoch(&self) -> u64 {
@@ -73,22 +81,9 @@ impl WalWriter {
     /// Starts a new, empty epoch: a fresh salt makes every older frame
     /// invalid, so nothing needs erasing.
     pub fn reset(&mut self, epoch: u64) -> Result<()> {
-        let mut salt = random_u64() as u32;
-        if salt == self.salt {
-            salt = salt.wrapping_add(1);
-        }
-        self.salt = salt;
+        self.salt = new_salt(self.salt);
         self.epoch = epoch;
-        let mut h = Vec::with_capacity(WAL_HEADER_LEN);
-        let mut w = ByteWriter::new(&mut h);
-        w.bytes(&WAL_MAGIC);
-        w.u32(WAL_VERSION);
-        w.u32(self.salt);
-        w.u64(self.db_id);
-        w.u64(epoch);
-        w.zeros(WAL_HEADER_CRC_OFFSET - 32);
-        let crc = crc32fast::hash(&h);
-        ByteWriter::new(&mut h).u32(crc);
+        let h = encode_header(self.salt, self.db_id, epoch, self.sync);
         // The salt goes first, in one aligned 4-byte store: a crash in the
         // middle of this header then leaves either the old header whole
         // (its epoch was flushed: nothing is replayed) or a header whose
@@ -216,4 +211,26 @@ fn map_mut(file: &File, len: usize, path: &Path) -> Result<MmapMut> {
     // and `len` bytes were reserved with posix_fallocate, so no page of the
     // mapping can fault on ENOSPC. Nobody truncates the file while mapped.
     unsafe { MmapOptions::new().len(len).map_mut(file) }.map_err(|e| Error::io(e, "cannot mmap WAL", path))
+}
+
+/// A random salt different from `old`.
+fn new_salt(old: u32) -> u32 {
+    let salt = random_u64() as u32;
+    if salt == old { salt.wrapping_add(1) } else { salt }
+}
+
+/// The 64-byte header of an epoch.
+fn encode_header(salt: u32, db_id: u64, epoch: u64, sync: SyncMode) -> [u8; WAL_HEADER_LEN] {
+    let mut h = Vec::with_capacity(WAL_HEADER_LEN);
+    let mut w = ByteWriter::new(&mut h);
+    w.bytes(&WAL_MAGIC);
+    w.u32(WAL_VERSION);
+    w.u32(salt);
+    w.u64(db_id);
+    w.u64(epoch);
+    w.u8(u8::from(sync == SyncMode::EveryAppend));
+    w.zeros(WAL_HEADER_CRC_OFFSET - WAL_SYNCED_OFFSET - 1);
+    let crc = crc32fast::hash(&h);
+    ByteWriter::new(&mut h).u32(crc);
+    h.try_into().expect("WAL header is WAL_HEADER_LEN bytes")
 }

@@ -101,6 +101,7 @@ pub fn truncate(path: &Path, len: u64) {
 /// but not flushed, copied as a crash at that instant would leave it:
 /// returns the copy's path (its WAL beside it) in `dir`.
 pub fn crash_copy_with_ten_wal_rows(dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir).expect("mkdir");
     let path = dir.join("live.ntt");
     let db = open(&path);
     db.create_table("t", &["v"]).unwrap();
