@@ -34,7 +34,10 @@ pub mod sql;
 mod table;
 mod wal;
 
-pub use db::{CommitStats, NanoTsDb, NanoTsDbShared, Problem, RecoveryReport, SERIES_COLUMN, VerifyReport};
+pub use db::{
+    CommitStats, NanoTsDb, NanoTsDbShared, Problem, RecoveryReport, SERIES_COLUMN, VerifyReport,
+    WeakNanoTsDbShared,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use maintenance::background::{MaintenanceHook, MaintenanceStatus};
 pub use options::{AutoMaintenanceOptions, NanoTsOptions, RecoveryMode, SyncMode};

@@ -7,7 +7,7 @@ mod shared;
 mod state;
 
 pub use report::{Problem, RecoveryReport, VerifyReport};
-pub use shared::NanoTsDbShared;
+pub use shared::{NanoTsDbShared, WeakNanoTsDbShared};
 pub use state::CommitStats;
 
 use std::path::{Path, PathBuf};

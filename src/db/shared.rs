@@ -31,7 +31,8 @@ impl Drop for Inner {
     fn drop(&mut self) {
         // Join the thread first: it holds a reference to the database,
         // which closes when the last one goes.
-        if let Some(mut w) = self.worker.get_mut().unwrap_or_else(|e| e.into_inner()).take() {
+        let worker = self.worker.get_mut().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(mut w) = worker {
             w.stop();
         }
     }
@@ -71,6 +72,11 @@ impl NanoTsDbShared {
 
     /// Sets (or clears) the callback that receives every error of
     /// background maintenance, on the maintenance thread.
+    ///
+    /// A hook that needs the database must capture a [`Self::downgrade`]d
+    /// handle, not a clone: a clone inside the hook would keep the handle
+    /// alive from within, so dropping the last clone outside would not
+    /// close it. [`Self::close`] clears the hook, which breaks such a cycle.
     pub fn set_maintenance_hook(&self, hook: Option<MaintenanceHook>) {
         if let Some(w) = self.worker().as_ref() {
             w.set_hook(hook);
@@ -80,10 +86,34 @@ impl NanoTsDbShared {
     /// Stops background maintenance (waiting for a running step), then
     /// closes the database for every clone of this handle.
     pub fn close(&self) -> Result<()> {
-        if let Some(mut w) = self.worker().take() {
+        // Take the worker out and release the lock *before* joining: the
+        // hook may call `maintenance_status` on this handle meanwhile.
+        let worker = self.worker().take();
+        if let Some(mut w) = worker {
+            w.set_hook(None);
             w.stop();
         }
         self.inner.db.close()
+    }
+
+    /// A handle that does not keep the database open: for maintenance
+    /// hooks and other long-lived observers.
+    pub fn downgrade(&self) -> WeakNanoTsDbShared {
+        WeakNanoTsDbShared { inner: Arc::downgrade(&self.inner) }
+    }
+}
+
+/// A [`NanoTsDbShared`] that does not keep the database open
+/// ([`NanoTsDbShared::downgrade`]).
+#[derive(Clone)]
+pub struct WeakNanoTsDbShared {
+    inner: std::sync::Weak<Inner>,
+}
+
+impl WeakNanoTsDbShared {
+    /// The handle, if some clone of it is still alive.
+    pub fn upgrade(&self) -> Option<NanoTsDbShared> {
+        self.inner.upgrade().map(|inner| NanoTsDbShared { inner })
     }
 }
 
