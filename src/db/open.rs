@@ -514,30 +514,34 @@ pub fn open(path: &Path, opts: NanoTsOptions) -> Result<State> {
         }
         _ => {}
     }
-    let damaged = !report.problems.is_empty() && salvage;
-    if committed_end < len {
-        // Cut the torn tail so new records follow the last commit.
-        st.file.truncate(committed_end)?;
-        st.file.sync_data()?;
-        st.map = st.file.map()?;
-    }
-    if st.header.version < FORMAT_VERSION {
-        upgrade_format(&mut st)?;
-    }
-    // Publish a slot for the state just recovered, durable before anything
-    // builds on it (and saying how the records after it will be written).
-    let unsynced = st.opts.sync == SyncMode::Never;
-    if slot.is_none_or(|s| s.committed_end != st.end || s.unsynced_tail != unsynced) {
-        st.write_slot()?;
-        st.file.sync_data()?;
-        st.commit_stats.syncs += 1;
+    let damaged = salvage && report.problems.iter().any(|p| !p.in_wal);
+    if damaged {
+        // The damaged inode is never written: it is kept as is, and the
+        // database is rebuilt beside it from what was recovered.
+        salvage_rewrite(&mut st, path)?;
+    } else {
+        if committed_end < len {
+            // Cut the torn tail so new records follow the last commit.
+            st.file.truncate(committed_end)?;
+            st.file.sync_data()?;
+            st.map = st.file.map()?;
+        }
+        if st.header.version < FORMAT_VERSION {
+            upgrade_format(&mut st)?;
+        }
+        // Publish a slot for the state just recovered, durable before
+        // anything builds on it (and saying how the records after it will
+        // be written).
+        let unsynced = st.opts.sync == SyncMode::Never;
+        if slot.is_none_or(|s| s.committed_end != st.end || s.unsynced_tail != unsynced) {
+            st.write_slot()?;
+            st.file.sync_data()?;
+            st.commit_stats.syncs += 1;
+        }
     }
     // Flush before the WAL is reset: until this commit is durable the WAL
     // is the only copy of these rows.
     st.flush(false)?;
-    if damaged {
-        salvage_rewrite(&mut st, path)?;
-    }
     st.wal = Some(WalWriter::create(
         &wal_path,
         st.header.db_id,

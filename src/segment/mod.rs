@@ -29,6 +29,7 @@ mod reader;
 mod writer;
 
 pub use reader::SegmentView;
+pub(crate) use writer::column_stats;
 #[cfg(test)]
 pub use writer::encode_segment;
 pub use writer::{SegmentLimits, write_segment_records};

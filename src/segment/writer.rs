@@ -122,7 +122,7 @@ pub fn encode_segment(table_id: u32, ts: &[i64], columns: &[&[f64]], level: Leve
     out[start..start + hlen].copy_from_slice(&h);
 }
 
-fn column_stats(values: &[f64], codec: u8, byte_len: u32) -> ColumnStats {
+pub(crate) fn column_stats(values: &[f64], codec: u8, byte_len: u32) -> ColumnStats {
     // Four independent lanes so the loop pipelines (and vectorizes):
     // comparisons with NaN are false, so NaN never becomes a min or max,
     // and NaN adds 0 to the sum.
