@@ -39,6 +39,10 @@ pub use db::{
     WeakNanoTsDbShared,
 };
 pub use error::{Error, ErrorKind, Result};
+/// Test support: injected I/O faults and the I/O log (see the crash,
+/// fault-injection and power-loss suites in `tests/`). Not a stable API.
+#[doc(hidden)]
+pub use io::fault as testing;
 pub use maintenance::background::{MaintenanceHook, MaintenanceStatus};
 pub use options::{AutoMaintenanceOptions, NanoTsOptions, RecoveryMode, SyncMode};
 pub use query::aggregate::{Agg, AggColumn, AggValues, AggregateReader, Aggregation};

@@ -65,7 +65,7 @@ fn a_truncated_copy_is_corrupt_and_untouched_in_strict_mode_and_salvaged_on_requ
     let full = std::fs::read(&path).unwrap();
     let recs = records(&path);
     // Cut in the middle of the last flush's segments: committed data gone.
-    let cut = recs.iter().filter(|r| r.1 == REC_SEGMENT).last().unwrap().0 + 5;
+    let cut = recs.iter().rfind(|r| r.1 == REC_SEGMENT).unwrap().0 + 5;
     let copy = dir.path().join("cut.ntt");
     std::fs::write(&copy, &full[..cut as usize]).unwrap();
     let err = NanoTsDb::open(&copy, NanoTsOptions::default()).unwrap_err();

@@ -18,6 +18,7 @@ use crate::format::bytes::ByteReader;
 use crate::format::header::{FileHeader, SLOT_LEN, SLOT_OFFSETS, Slot};
 use crate::format::record::{RecordRef, RecordType, parse_header, verified_payload};
 use crate::format::{DATA_START, FORMAT_VERSION};
+use crate::io::fault::{self, FaultOp};
 use crate::io::{DbFile, now_unix_ms, random_u64, sync_parent_dir};
 use crate::options::{NanoTsOptions, RecoveryMode, SyncMode};
 use crate::segment::{SegmentMeta, SegmentView};
@@ -594,7 +595,8 @@ fn open_or_create(path: &Path, sync: SyncMode) -> Result<DbFile> {
             // with a whole one, under its lock.
             Ok(file) => {
                 let tmp = write_new_file(path, sync)?;
-                let r = std::fs::rename(&tmp, path)
+                let r = fault::hit(FaultOp::Rename)
+                    .and_then(|()| std::fs::rename(&tmp, path))
                     .map_err(|e| Error::io(e, "cannot rename the new database file to", path));
                 if r.is_err() {
                     let _ = std::fs::remove_file(&tmp);
@@ -604,7 +606,7 @@ fn open_or_create(path: &Path, sync: SyncMode) -> Result<DbFile> {
             }
             Err(e) if e.kind() == ErrorKind::NotFound => {
                 let tmp = write_new_file(path, sync)?;
-                let r = std::fs::hard_link(&tmp, path);
+                let r = fault::hit(FaultOp::Rename).and_then(|()| std::fs::hard_link(&tmp, path));
                 let _ = std::fs::remove_file(&tmp);
                 match r {
                     // Another process created it meanwhile: open theirs.
@@ -637,9 +639,13 @@ fn write_new_file(path: &Path, sync: SyncMode) -> Result<std::path::PathBuf> {
         let mut head = vec![0u8; DATA_START as usize];
         head[..header.encode().len()].copy_from_slice(&header.encode());
         use std::io::Write;
-        (&file).write_all(&head).map_err(|e| Error::io(e, "cannot write", &tmp))?;
+        fault::hit(FaultOp::Write)
+            .and_then(|()| (&file).write_all(&head))
+            .map_err(|e| Error::io(e, "cannot write", &tmp))?;
         if sync != SyncMode::Never {
-            file.sync_data().map_err(|e| Error::io(e, "cannot fsync", &tmp))?;
+            fault::hit(FaultOp::Sync)
+                .and_then(|()| file.sync_data())
+                .map_err(|e| Error::io(e, "cannot fsync", &tmp))?;
         }
         Ok(())
     })();

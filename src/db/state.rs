@@ -533,7 +533,6 @@ impl State {
             max_record_size: self.max_record_size,
             segment_max_rows: self.opts.segment_max_rows,
             segment_partition_ms: self.opts.segment_partition_ms,
-            sync: self.opts.sync,
         }
     }
 

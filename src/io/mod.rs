@@ -9,6 +9,9 @@ use std::sync::Arc;
 
 use memmap2::Mmap;
 
+pub mod fault;
+use fault::{FaultKind, FaultOp, IoEvent};
+
 use crate::error::{Error, ErrorKind, Result};
 
 /// The `.ntt` file, opened read-write and exclusively locked.
@@ -66,8 +69,10 @@ impl DbFile {
     /// Renames this file to `to`, atomically replacing it; the handle then
     /// refers to `to`. The caller fsyncs the directory.
     pub fn rename_to(&mut self, to: &Path) -> Result<()> {
-        std::fs::rename(&self.path, to)
+        fault::hit(FaultOp::Rename)
+            .and_then(|()| std::fs::rename(&self.path, to))
             .map_err(|e| Error::io(e, format_args!("cannot rename to {}:", to.display()), &self.path))?;
+        fault::log(|| IoEvent::Rename { from: self.path.clone(), to: to.to_path_buf() });
         self.path = to.to_path_buf();
         Ok(())
     }
@@ -83,20 +88,39 @@ impl DbFile {
     }
 
     pub fn write_at(&self, buf: &[u8], offset: u64) -> Result<()> {
-        self.file.write_all_at(buf, offset).map_err(|e| {
+        let r = match fault::check(FaultOp::Write) {
+            None => self.file.write_all_at(buf, offset),
+            Some(FaultKind::ShortWrite) => {
+                let half = &buf[..buf.len() / 2];
+                let _ = self.file.write_all_at(half, offset);
+                fault::log(|| IoEvent::Write { path: self.path.clone(), offset, data: half.to_vec() });
+                Err(fault::error(FaultKind::ShortWrite))
+            }
+            Some(kind) => Err(fault::error(kind)),
+        };
+        if r.is_ok() {
+            fault::log(|| IoEvent::Write { path: self.path.clone(), offset, data: buf.to_vec() });
+        }
+        r.map_err(|e| {
             Error::io(e, format_args!("cannot write {} bytes at offset {offset} of", buf.len()), &self.path)
         })
     }
 
     /// `fdatasync`: the file's data and the metadata needed to read it back.
     pub fn sync_data(&self) -> Result<()> {
-        self.file.sync_data().map_err(|e| Error::io(e, "cannot fsync", &self.path))
+        fault::hit(FaultOp::Sync)
+            .and_then(|()| self.file.sync_data())
+            .map_err(|e| Error::io(e, "cannot fsync", &self.path))?;
+        fault::log(|| IoEvent::Sync { path: self.path.clone() });
+        Ok(())
     }
 
     pub fn truncate(&self, len: u64) -> Result<()> {
-        self.file
-            .set_len(len)
-            .map_err(|e| Error::io(e, format_args!("cannot truncate to {len} bytes"), &self.path))
+        fault::hit(FaultOp::SetLen)
+            .and_then(|()| self.file.set_len(len))
+            .map_err(|e| Error::io(e, format_args!("cannot truncate to {len} bytes"), &self.path))?;
+        fault::log(|| IoEvent::SetLen { path: self.path.clone(), len });
+        Ok(())
     }
 
     /// Maps the whole file read-only. Mappings are immutable snapshots for
@@ -109,6 +133,7 @@ impl DbFile {
         // mapping). The exclusive lock keeps cooperating writers away;
         // truncation only ever cuts an uncommitted tail before any mapping of
         // it is handed out.
+        fault::hit(FaultOp::Map).map_err(|e| Error::io(e, "cannot mmap", &self.path))?;
         let map = unsafe { Mmap::map(&self.file) }.map_err(|e| Error::io(e, "cannot mmap", &self.path))?;
         Ok(Arc::new(map))
     }
@@ -156,7 +181,12 @@ pub fn sync_parent_dir(path: &Path) -> Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(e, "cannot fsync directory", dir))
+    fault::hit(FaultOp::Sync)
+        .and_then(|()| File::open(dir))
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io(e, "cannot fsync directory", dir))?;
+    fault::log(|| IoEvent::Sync { path: dir.to_path_buf() });
+    Ok(())
 }
 
 /// Reserves `len` bytes of disk for `file`, so writes through a shared
@@ -168,8 +198,11 @@ pub fn preallocate(file: &File, len: u64, path: &Path) -> Result<()> {
             format!("{len} bytes do not fit off_t for {}", path.display()),
         ));
     };
-    // SAFETY: posix_fallocate on a valid descriptor owned by `file`.
-    let rc = unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, len_off) };
+    let rc = match fault::check(FaultOp::Allocate) {
+        Some(kind) => fault::error(kind).raw_os_error().unwrap_or(libc::EIO),
+        // SAFETY: posix_fallocate on a valid descriptor owned by `file`.
+        None => unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, len_off) },
+    };
     if rc != 0 {
         return Err(Error::io(
             std::io::Error::from_raw_os_error(rc),

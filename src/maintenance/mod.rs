@@ -28,7 +28,6 @@ use crate::format::DATA_START;
 use crate::format::header::{FileHeader, SLOT_OFFSETS, Slot};
 use crate::format::record::{RECORD_HEADER_LEN, RecordType, frame};
 use crate::io::DbFile;
-use crate::options::SyncMode;
 use crate::query::{Columns, RangeReader, Snapshot};
 use crate::segment::{SegmentLimits, SegmentMeta, write_segment_records};
 use crate::table::{TableDef, Tombstone};
@@ -62,7 +61,6 @@ pub struct RewriteInput {
     pub max_record_size: u32,
     pub segment_max_rows: usize,
     pub segment_partition_ms: Option<i64>,
-    pub sync: SyncMode,
 }
 
 /// The new file, renamed over the database and locked.
@@ -122,12 +120,16 @@ pub fn rewrite(db_path: &Path, input: &RewriteInput) -> Result<(Rewritten, Resul
         }
     };
     let mut file = out.file;
-    let synced = |f: &DbFile| if input.sync == SyncMode::Never { Ok(()) } else { f.sync_data() };
-    synced(&file)?;
+    // Always synced, whatever the sync mode: a rename of a file whose data
+    // is not yet on disk can leave an empty database after a power cut.
+    if let Err(e) = file.sync_data() {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
     // The rename is the switch: before it the old file is the database,
     // after it the new one, complete and fsynced.
     file.rename_to(db_path)?;
-    let dir_synced = if input.sync == SyncMode::Never { Ok(()) } else { crate::io::sync_parent_dir(db_path) };
+    let dir_synced = crate::io::sync_parent_dir(db_path);
     Ok((Rewritten { file, end: out.end, checkpoint_offset, commit, segments }, dir_synced))
 }
 

@@ -9,6 +9,7 @@ use memmap2::{MmapMut, MmapOptions};
 use super::*;
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::bytes::ByteWriter;
+use crate::io::fault::{self, FaultOp};
 use crate::io::{preallocate, random_u64, sync_parent_dir};
 use crate::options::SyncMode;
 
@@ -52,9 +53,13 @@ impl WalWriter {
         let header = encode_header(salt, db_id, epoch, sync);
         let mut first = header.to_vec();
         first.resize(WAL_HEADER_LEN + FRAME_HEADER_LEN, 0);
-        file.write_all_at(&first, 0).map_err(|e| Error::io(e, "cannot write WAL header", path))?;
+        fault::hit(FaultOp::Write)
+            .and_then(|()| file.write_all_at(&first, 0))
+            .map_err(|e| Error::io(e, "cannot write WAL header", path))?;
         if sync != SyncMode::Never {
-            file.sync_data().map_err(|e| Error::io(e, "cannot fsync WAL", path))?;
+            fault::hit(FaultOp::Sync)
+                .and_then(|()| file.sync_data())
+                .map_err(|e| Error::io(e, "cannot fsync WAL", path))?;
             sync_parent_dir(path)?;
         }
         let len = file.metadata().map_err(|e| Error::io(e, "cannot stat WAL", path))?.len();
@@ -194,7 +199,9 @@ impl WalWriter {
     }
 
     fn msync(&self, offset: usize, len: usize) -> Result<()> {
-        self.map.flush_range(offset, len).map_err(|e| Error::io(e, "cannot msync WAL", &self.path))
+        fault::hit(FaultOp::Sync)
+            .and_then(|()| self.map.flush_range(offset, len))
+            .map_err(|e| Error::io(e, "cannot msync WAL", &self.path))
     }
 
     /// Deletes the WAL file (after a clean close, when the `.ntt` holds
@@ -210,6 +217,8 @@ fn map_mut(file: &File, len: usize, path: &Path) -> Result<MmapMut> {
     // SAFETY: the WAL file is private to the holder of the database lock,
     // and `len` bytes were reserved with posix_fallocate, so no page of the
     // mapping can fault on ENOSPC. Nobody truncates the file while mapped.
+    fault::hit(FaultOp::Map).map_err(|e| Error::io(e, "cannot mmap WAL", path))?;
+    // SAFETY: as above.
     unsafe { MmapOptions::new().len(len).map_mut(file) }.map_err(|e| Error::io(e, "cannot mmap WAL", path))
 }
 
