@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 secs=${1:-60}
 shift || true
-targets=("${@:-decode sql}")
+targets=("${@:-decode sql open model}")
 export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 -Cllvm-args=-sanitizer-coverage-trace-compares -Cdebug-assertions -Coverflow-checks"
@@ -17,5 +17,8 @@ for t in ${targets[@]}; do
   cargo build --release --target "$host" --bin "$t"
   mkdir -p "corpus/$t"
   echo "fuzzing $t for $secs s"
-  "$CARGO_TARGET_DIR/$host/release/$t" "corpus/$t" -max_total_time="$secs" -print_final_stats=1 2>&1 | tail -4
+  "$CARGO_TARGET_DIR/$host/release/$t" "corpus/$t" -max_total_time="$secs" -print_final_stats=1 -timeout=20 2>&1 |
+    grep -A1 -E '^stat::|panicked at|== ERROR|Test unit written'
+  # A failing input is left in fuzz/ as crash-* (or timeout-*, oom-*):
+  # rerun the binary with that file as its only argument to reproduce it.
 done
