@@ -13,12 +13,16 @@ export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 # An explicit --target keeps RUSTFLAGS (the instrumentation) off build scripts.
 host=$(rustc -vV | sed -n 's/^host: //p')
+# A failing input is left in fuzz/ as crash-* (or timeout-*, oom-*):
+# rerun the binary with that file as its only argument to reproduce it.
+# Every target runs even if an earlier one failed; the exit status is
+# that of the last failure.
+status=0
 for t in ${targets[@]}; do
   cargo build --release --target "$host" --bin "$t"
   mkdir -p "corpus/$t"
   echo "fuzzing $t for $secs s"
   "$CARGO_TARGET_DIR/$host/release/$t" "corpus/$t" -max_total_time="$secs" -print_final_stats=1 -timeout=20 2>&1 |
-    grep -A1 -E '^stat::|panicked at|== ERROR|Test unit written'
-  # A failing input is left in fuzz/ as crash-* (or timeout-*, oom-*):
-  # rerun the binary with that file as its only argument to reproduce it.
+    grep -A1 -E '^stat::|panicked at|memory allocation|== ERROR|Test unit written' || status=$?
 done
+exit $status
