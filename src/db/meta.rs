@@ -162,6 +162,15 @@ impl Checkpoint {
             r.skip(4)?;
             let min_ts = r.i64()?;
             let max_ts = r.i64()?;
+            if rows == 0
+                || rows as usize > crate::format::MAX_SEGMENT_ROWS
+                || min_ts > max_ts
+                || offset < crate::format::DATA_START
+            {
+                return Err(
+                    r.corrupt(format!("checkpoint lists an implausible segment at file offset {offset}"))
+                );
+            }
             segments.push(SegmentMeta { offset, payload_len, table_id, rows, min_ts, max_ts });
         }
         let ntomb = r.u32()? as usize;

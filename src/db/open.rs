@@ -464,7 +464,15 @@ pub fn open(path: &Path, opts: NanoTsOptions) -> Result<State> {
         next_table_id: loader.next_table_id.max(1),
         wal: None,
         commit: loader.commit,
-        slot_seq: slot.map_or(0, |s| s.seq),
+        // Continue above every slot that decodes, even one not used (a stale
+        // slot naming a cut tail): a lower sequence would let it win again
+        // once the file grows past its end.
+        slot_seq: SLOT_OFFSETS
+            .iter()
+            .filter_map(|&o| Slot::decode(&head[o as usize..o as usize + SLOT_LEN]))
+            .map(|s| s.seq)
+            .max()
+            .unwrap_or(0),
         checkpoint_offset: loader.checkpoint_offset,
         records_since_checkpoint: loader.records_since_checkpoint,
         mem_bytes: 0,
@@ -661,15 +669,7 @@ fn read_wal(st: &mut State, wal_path: &Path, salvage: bool, report: &mut Recover
     let flushed = st.commit.flushed_wal_epoch;
     let mut mem_bytes = 0usize;
     let tables = &mut st.tables;
-    let outcome = wal::replay(wal_path, st.header.db_id, salvage, |epoch, batch| {
-        if epoch <= flushed {
-            return Ok(false); // already in the file
-        }
-        if epoch != flushed + 1 {
-            return Err(Error::corrupt(format!(
-                "WAL epoch {epoch} is ahead of the file, which has flushed epoch {flushed}"
-            )));
-        }
+    let outcome = wal::replay(wal_path, st.header.db_id, flushed, salvage, |batch| {
         let Some(t) = tables.get_mut(&batch.table_id) else {
             return Err(Error::corrupt(format!("rows for unknown table id {}", batch.table_id)));
         };
@@ -689,7 +689,7 @@ fn read_wal(st: &mut State, wal_path: &Path, salvage: bool, report: &mut Recover
             t.mem.push_row(batch.ts(i), &row);
         }
         mem_bytes += 8 * batch.nrows * (1 + batch.ncols);
-        Ok(true)
+        Ok(())
     })?;
     st.mem_bytes = mem_bytes;
     report.wal_frames_replayed = outcome.frames;

@@ -246,6 +246,16 @@ impl RangeReader {
 
     /// Reads every remaining group into one `Columns`.
     pub fn read_all(mut self) -> Result<Columns> {
+        // The row counts come from the index; check each against its
+        // segment's own (CRC-checked) header before allocating by their sum,
+        // so a damaged index cannot ask for an absurd allocation.
+        for g in &self.groups {
+            for src in g {
+                if let Source::Segment(_, meta) = src {
+                    open_segment(&self.snap.map, meta, false)?;
+                }
+            }
+        }
         let mut out = Columns::with_columns(self.snap.columns.len(), self.max_rows);
         while self.read_group_into(&mut out)? {}
         Ok(out)

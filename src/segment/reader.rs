@@ -79,6 +79,9 @@ impl<'a> SegmentView<'a> {
             at += byte_len as usize;
         }
         r.finish()?;
+        if columns.iter().any(|(s, _)| s.nan_count > rows) {
+            return Err(corrupt("a column counts more NaN values than the segment has rows"));
+        }
         if at != payload.len() {
             return Err(corrupt("chunk lengths do not add up to the payload length"));
         }

@@ -15,8 +15,8 @@
 //! 16  u64     database id (from the .ntt header)
 //! 24  u64     epoch: rows of this WAL are flushed by the commit whose
 //!             flushed_wal_epoch equals it
-//! 32  u8      1 if every frame is synced before its append returns
-//!             (EveryAppend), else 0 (version 2; zero in version 1)
+//! 32  u8      the writer's sync mode: 0 OnFlush, 1 EveryAppend, 2 Never
+//!             (version 2; zero in version 1)
 //! 33  [u8;27] zero
 //! 60  u32     CRC32 of bytes [0, 60)
 //! frames, each starting at a multiple of 8:
@@ -51,10 +51,15 @@ use std::path::{Path, PathBuf};
 
 pub(crate) const WAL_MAGIC: [u8; 8] = *b"\x89NTW\r\n\x1a\n";
 pub(crate) const WAL_VERSION: u32 = 2;
-/// Header byte (WAL version 2) that says whether every frame was synced
-/// before its append returned (`SyncMode::EveryAppend`): then a bad frame
-/// followed by a valid one is damage, else it is a torn, unordered write-back.
-pub(crate) const WAL_SYNCED_OFFSET: usize = 32;
+/// Header byte (WAL version 2): the writer's sync mode, one of the
+/// `WAL_SYNC_*` values. Synced (`EveryAppend`), a bad frame followed by a
+/// valid one is damage; otherwise it is a torn, unordered write-back. With
+/// `Never`, even the file's commits may be lost to a power cut, so a WAL
+/// whose epoch is ahead of the file is a lost flush, not damage.
+pub(crate) const WAL_SYNC_MODE_OFFSET: usize = 32;
+pub(crate) const WAL_SYNC_ON_FLUSH: u8 = 0;
+pub(crate) const WAL_SYNC_EVERY_APPEND: u8 = 1;
+pub(crate) const WAL_SYNC_NEVER: u8 = 2;
 pub(crate) const WAL_HEADER_LEN: usize = 64;
 pub(crate) const WAL_HEADER_CRC_OFFSET: usize = 60;
 pub(crate) const FRAME_HEADER_LEN: usize = 16;

@@ -45,9 +45,9 @@ pub struct WalReplay {
     pub problems: Vec<(u64, String)>,
 }
 
-/// Reads the WAL at `path`, if any, handing each valid frame to `apply` in
-/// order with the WAL's epoch; `apply` returns whether it used the rows
-/// (false: an epoch already flushed). Nothing is written.
+/// Reads the WAL at `path`, if any, and hands each valid frame to `apply`
+/// in order, if the WAL's epoch follows `flushed_epoch` (an epoch at or
+/// below it is already in the file). Nothing is written.
 ///
 /// Strict (`salvage` false): damage that cannot be a torn write is
 /// `Corrupt` naming the offset; `apply` may reject a frame (unknown table,
@@ -56,8 +56,9 @@ pub struct WalReplay {
 pub fn replay(
     path: &Path,
     db_id: u64,
+    flushed_epoch: u64,
     salvage: bool,
-    mut apply: impl FnMut(u64, &WalBatch<'_>) -> Result<bool>,
+    mut apply: impl FnMut(&WalBatch<'_>) -> Result<()>,
 ) -> Result<WalReplay> {
     let mut out = WalReplay::default();
     let file = match File::open(path) {
@@ -121,16 +122,39 @@ pub fn replay(
         return Ok(out);
     }
     let epoch = le_u64(data, 24);
-    let synced = version >= 2 && data[WAL_SYNCED_OFFSET] == 1;
+    let mode = if version >= 2 { data[WAL_SYNC_MODE_OFFSET] } else { WAL_SYNC_ON_FLUSH };
+    let synced = mode == WAL_SYNC_EVERY_APPEND;
+    let never = mode == WAL_SYNC_NEVER;
+    if epoch <= flushed_epoch {
+        return Ok(out); // already in the file
+    }
+    if epoch != flushed_epoch + 1 {
+        let msg = format!(
+            "epoch {epoch} (offset 24) is ahead of the file, which has flushed epoch {flushed_epoch}"
+        );
+        out.frames_dropped = count_valid_frames(data, WAL_HEADER_LEN, salt);
+        if never {
+            // Written without fsyncs: the file's last commits were lost to
+            // a power cut while this later header reached the disk. Its rows
+            // follow the lost ones; replaying them would leave a gap.
+            let n = out.frames_dropped;
+            out.problems.push((
+                24,
+                format!("{msg}: SyncMode::Never lost the flushes in between; {n} frames dropped"),
+            ));
+            return Ok(out);
+        }
+        give_up(&mut out, 24, msg)?;
+        return Ok(out);
+    }
 
     let mut pos = WAL_HEADER_LEN;
     while let Some((batch, len)) = parse_frame(data, pos, salt) {
-        match apply(epoch, &batch) {
-            Ok(true) => {
+        match apply(&batch) {
+            Ok(()) => {
                 out.frames += 1;
                 out.rows += batch.nrows as u64;
             }
-            Ok(false) => {}
             Err(e) => {
                 out.frames_dropped = count_valid_frames(data, pos, salt);
                 give_up(&mut out, pos as u64, format!("frame at offset {pos}: {}", e.message()))?;

@@ -237,8 +237,12 @@ fn encode_header(salt: u32, db_id: u64, epoch: u64, sync: SyncMode) -> [u8; WAL_
     w.u32(salt);
     w.u64(db_id);
     w.u64(epoch);
-    w.u8(u8::from(sync == SyncMode::EveryAppend));
-    w.zeros(WAL_HEADER_CRC_OFFSET - WAL_SYNCED_OFFSET - 1);
+    w.u8(match sync {
+        SyncMode::OnFlush => WAL_SYNC_ON_FLUSH,
+        SyncMode::EveryAppend => WAL_SYNC_EVERY_APPEND,
+        SyncMode::Never => WAL_SYNC_NEVER,
+    });
+    w.zeros(WAL_HEADER_CRC_OFFSET - WAL_SYNC_MODE_OFFSET - 1);
     let crc = crc32fast::hash(&h);
     ByteWriter::new(&mut h).u32(crc);
     h.try_into().expect("WAL header is WAL_HEADER_LEN bytes")
