@@ -15,7 +15,7 @@ use crate::format::DEFAULT_MAX_RECORD_SIZE;
 /// | --- | --- | --- |
 /// | `EveryAppend` | one `msync` per append call | every returned append |
 /// | `OnFlush` (default) | one `fdatasync` per flush | everything flushed; appends since the last flush (at most `auto_flush_bytes` of rows) may be lost |
-/// | `Never` | none | nothing is promised; the file may need recovery or report `Corrupt` |
+/// | `Never` | none | the last fsynced point (open, close, a rewrite) and the later transactions that reached the disk whole; the file always opens |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SyncMode {
     /// `msync` the WAL frame before each append returns.
