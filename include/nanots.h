@@ -180,8 +180,9 @@ typedef struct nts_db nts_db;
 // `nts_result_free`.
 typedef struct nts_result nts_result;
 
-// A list of strings (opaque), e.g. table or column names. Read it with
-// `nts_strings_len` / `nts_strings_get`; free it with `nts_strings_free`.
+// A list of strings (opaque): table or column names, or the problems found
+// by `nts_verify` / `nts_recovery_report`. Read it with `nts_strings_len` /
+// `nts_strings_get`; free it with `nts_strings_free`.
 typedef struct nts_strings nts_strings;
 
 // Options for `nts_open`. A versioned struct: always initialize it with
@@ -288,6 +289,71 @@ typedef struct {
   // Segments encoded with `codec_ids[i]`.
   uint64_t codec_segments[NTS_STATS_MAX_CODECS];
 } nts_column_stats;
+
+// What `nts_verify` found. A versioned struct: set
+// `struct_size = sizeof(nts_verify_report)` before the call; the library
+// fills the fields that fit and sets `struct_size` to the bytes it wrote.
+typedef struct {
+  // In: `sizeof(nts_verify_report)`; out: bytes written by the library.
+  uint32_t struct_size;
+  // Reserved (written as 0).
+  uint32_t reserved;
+  // Records walked in the database file (every record up to the last
+  // commit: table definitions, segments, commits, checkpoints, ...).
+  uint64_t records;
+  // Live segments decoded in full.
+  uint64_t segments;
+  // Rows in those segments.
+  uint64_t rows;
+  // Problems found; 0 means the file is sound.
+  uint64_t problems;
+} nts_verify_report;
+
+// What opening the database recovered, filled by `nts_recovery_report`.
+// All zero after a clean close. Versioned like `nts_verify_report`: set
+// `struct_size = sizeof(nts_recovery_info)`.
+//
+// (Named `_info` rather than `_report` because a C typedef cannot share
+// the name of the function `nts_recovery_report`.)
+typedef struct {
+  // In: `sizeof(nts_recovery_info)`; out: bytes written by the library.
+  uint32_t struct_size;
+  // Reserved (written as 0).
+  uint32_t reserved;
+  // Bytes of an uncommitted (torn) tail cut off the database file.
+  uint64_t file_bytes_cut;
+  // WAL frames whose rows were replayed (and flushed).
+  uint64_t wal_frames_replayed;
+  // Rows those frames held.
+  uint64_t wal_rows_replayed;
+  // Valid WAL frames not replayed because they follow a damaged one:
+  // possible only where the WAL was not synced (`NTS_SYNC_NEVER`) or
+  // with `NTS_RECOVERY_SALVAGE`.
+  uint64_t wal_frames_dropped;
+  // Problems found and worked around: damage skipped by salvage, WAL
+  // frames cut.
+  uint64_t problems;
+} nts_recovery_info;
+
+// What this handle has made durable since it was opened (recovery at
+// open included), filled by `nts_commit_stats`. Versioned like
+// `nts_verify_report`: set `struct_size = sizeof(nts_commit_info)`.
+//
+// (Named `_info` because a C typedef cannot share the name of the
+// function `nts_commit_stats`.)
+typedef struct {
+  // In: `sizeof(nts_commit_info)`; out: bytes written by the library.
+  uint32_t struct_size;
+  // Reserved (written as 0).
+  uint32_t reserved;
+  // Transactions committed (table creations, flushes, deletes, merges,
+  // ...), each ended by a commit or checkpoint record.
+  uint64_t commits;
+  // Of those, the ones ended by a checkpoint record.
+  uint64_t checkpoints;
+  // `fdatasync` calls on the database file.
+  uint64_t syncs;
+} nts_commit_info;
 
 // What background maintenance has done (`nts_maintenance_status`). A
 // versioned struct: set `struct_size = sizeof(nts_maintenance_info)`.
@@ -606,8 +672,9 @@ size_t nts_strings_len(const nts_strings *strings);
 const char *nts_strings_get(const nts_strings *strings,
                             size_t i);
 
-// Frees a list from `nts_list_tables` / `nts_table_columns`. NULL is a
-// no-op. Call it exactly once per list.
+// Frees a list from `nts_list_tables`, `nts_table_columns`, `nts_verify`
+// or `nts_recovery_report`. NULL is a no-op. Call it exactly once per
+// list.
 //
 // # Safety
 // `strings` is NULL or a live list not yet freed.
@@ -801,6 +868,72 @@ const char *nts_last_error(void);
 // Ownership: static storage; never free it. Never returns NULL.
 const char *nts_status_str(nts_status status);
 
+// Checks the whole database (like SQLite's `integrity_check`): walks every
+// record of the file and its checksum, decodes every column of every live
+// segment, and checks the index and the segment statistics against the
+// data. Reads only; writers on other threads wait meanwhile. Cost: one
+// pass over the file, decoding everything.
+//
+// Fills `*out` (set `out->struct_size = sizeof(nts_verify_report)` first).
+// If `problems_out` is not NULL, `*problems_out` receives the list of the
+// problems' texts, each naming its offset (`"file offset 4096: Segment
+// record fails its CRC32 check"`), one per counted problem, possibly empty;
+// it is NULL when the call fails.
+//
+// Finding problems is not a failure: the call returns `NTS_OK` and
+// `out->problems` says how many there are. Check it.
+//
+// Ownership: the caller frees `*problems_out` with `nts_strings_free`.
+//
+// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL `db` or `out`, bad
+// `struct_size`, misaligned pointers); `NTS_ERR_CLOSED`.
+//
+// # Safety
+// `out` is NULL or a writable `nts_verify_report` whose `struct_size` is
+// set; `problems_out` is NULL or writable.
+nts_status nts_verify(nts_db *db,
+                      nts_verify_report *out,
+                      nts_strings **problems_out);
+
+// Reports what opening this handle recovered: a torn tail cut off the
+// file, WAL rows replayed, and (with `NTS_RECOVERY_SALVAGE`, or where the
+// WAL was not synced) what was dropped. All zero after a clean close.
+//
+// Fills `*out` (set `out->struct_size = sizeof(nts_recovery_info)`
+// first). If `problems_out` is not NULL, `*problems_out` receives the
+// problems' texts, each naming its offset in the file or the WAL
+// (`"file offset 0: salvage: ..."`, `"WAL offset 48: ..."`), one per
+// counted problem, possibly empty; it is NULL when the call fails.
+//
+// Problems worked around at open are not a failure: the call returns
+// `NTS_OK` and `out->problems` says how many there were.
+//
+// Ownership: the caller frees `*problems_out` with `nts_strings_free`.
+//
+// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL `db` or `out`, bad
+// `struct_size`, misaligned pointers); `NTS_ERR_CLOSED`.
+//
+// # Safety
+// `out` is NULL or a writable `nts_recovery_info` whose `struct_size` is
+// set; `problems_out` is NULL or writable.
+nts_status nts_recovery_report(nts_db *db,
+                               nts_recovery_info *out,
+                               nts_strings **problems_out);
+
+// Fills `*out` with the transactions, checkpoints and `fdatasync` calls
+// this handle has made since `nts_open` (the recovery done by the open
+// included; a fresh handle on a cleanly closed file starts at zero). Set
+// `out->struct_size = sizeof(nts_commit_info)` first.
+//
+// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL `db` or `out`, bad
+// `struct_size`); `NTS_ERR_CLOSED`.
+//
+// # Safety
+// `out` is NULL or a writable `nts_commit_info` whose `struct_size` is
+// set.
+nts_status nts_commit_stats(nts_db *db,
+                            nts_commit_info *out);
+
 // Merges all segments of `table` into sorted, non-overlapping segments of
 // about `target_segment_points` rows, re-encoded with the strongest codecs,
 // and applies pending deletes; the file is rewritten and atomically
@@ -816,6 +949,30 @@ const char *nts_status_str(nts_status status);
 nts_status nts_pack_table(nts_db *db,
                           const char *table,
                           uint64_t target_segment_points);
+
+// Merges each table's trailing run of small segments (each under
+// `target_rows / 2` rows, at least `min_segments` of them, in file order)
+// into segments of up to `target_rows` rows, appended at the end of the
+// file in one transaction per table: the step background maintenance
+// runs, for hosts that schedule maintenance themselves. Costs the merged
+// rows only; the old segments' space comes back at the next pack or
+// compaction. Queries see the same rows before and after.
+//
+// If `merged_out` is not NULL, `*merged_out` receives the number of
+// tables merged (0 when no table had enough small segments); it is 0 when
+// the call fails.
+//
+// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL `db`, misaligned
+// `merged_out`, `target_rows` not in 2..=4194304, `min_segments` below
+// 2); `NTS_ERR_CLOSED`; `NTS_ERR_IO`; `NTS_ERR_CORRUPT`;
+// `NTS_ERR_TOO_LARGE`.
+//
+// # Safety
+// `merged_out` is NULL or writable.
+nts_status nts_merge_small_segments(nts_db *db,
+                                    uint64_t target_rows,
+                                    uint64_t min_segments,
+                                    uint64_t *merged_out);
 
 // Removes rows older than `nts_options.retention_ms` (relative to the
 // earlier of each table's newest timestamp and the wall clock), applies

@@ -6,7 +6,7 @@ use std::ptr;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use super::args::{bytes_arg, c_name, out_arg, slice_arg, str_arg, usize_of};
+use super::args::{bytes_arg, c_name, out_arg, slice_arg, str_arg, usize_of, write_versioned};
 use super::boundary::{FfiError, FfiResult, call, call_value};
 use super::handle::{lookup, nts_db, register, unregister};
 use super::status::nts_status;
@@ -588,19 +588,29 @@ pub unsafe extern "C" fn nts_result_free(result: *mut nts_result) {
     })
 }
 
-/// A list of strings (opaque), e.g. table or column names. Read it with
-/// `nts_strings_len` / `nts_strings_get`; free it with `nts_strings_free`.
+/// A list of strings (opaque): table or column names, or the problems found
+/// by `nts_verify` / `nts_recovery_report`. Read it with `nts_strings_len` /
+/// `nts_strings_get`; free it with `nts_strings_free`.
 pub struct nts_strings {
     items: Vec<CString>,
+}
+
+impl nts_strings {
+    /// A new list on the heap, for the caller to free with
+    /// `nts_strings_free`. Interior NULs are replaced (see [`c_name`]).
+    pub(super) fn into_raw<S: AsRef<str>>(items: &[S]) -> *mut nts_strings {
+        let items = items.iter().map(|s| c_name(s.as_ref())).collect();
+        Box::into_raw(Box::new(nts_strings { items }))
+    }
 }
 
 fn strings_out(out: *mut *mut nts_strings, f: impl FnOnce() -> FfiResult<Vec<String>>) -> FfiResult {
     let out = out_arg(out, "out")?;
     // SAFETY: checked writable out-param.
     unsafe { ptr::write(out, ptr::null_mut()) };
-    let items = f()?.iter().map(|s| c_name(s)).collect();
+    let items = f()?;
     // SAFETY: checked writable out-param.
-    unsafe { ptr::write(out, Box::into_raw(Box::new(nts_strings { items }))) };
+    unsafe { ptr::write(out, nts_strings::into_raw(&items)) };
     Ok(())
 }
 
@@ -669,8 +679,9 @@ pub unsafe extern "C" fn nts_strings_get(strings: *const nts_strings, i: usize) 
     })
 }
 
-/// Frees a list from `nts_list_tables` / `nts_table_columns`. NULL is a
-/// no-op. Call it exactly once per list.
+/// Frees a list from `nts_list_tables`, `nts_table_columns`, `nts_verify`
+/// or `nts_recovery_report`. NULL is a no-op. Call it exactly once per
+/// list.
 ///
 /// # Safety
 /// `strings` is NULL or a live list not yet freed.
@@ -678,7 +689,7 @@ pub unsafe extern "C" fn nts_strings_get(strings: *const nts_strings, i: usize) 
 pub unsafe extern "C" fn nts_strings_free(strings: *mut nts_strings) {
     call_value("nts_strings_free", (), || {
         if !strings.is_null() {
-            // SAFETY: allocated by Box::into_raw in strings_out, not yet
+            // SAFETY: allocated by nts_strings::into_raw, not yet
             // freed, per the contract.
             drop(unsafe { Box::from_raw(strings) });
         }
@@ -738,31 +749,6 @@ pub struct nts_column_stats {
     pub codec_ids: [u8; NTS_STATS_MAX_CODECS],
     /// Segments encoded with `codec_ids[i]`.
     pub codec_segments: [u64; NTS_STATS_MAX_CODECS],
-}
-
-/// Writes `value` into a caller's versioned struct of at least
-/// `min_size` bytes, copying only what fits its `struct_size`.
-///
-/// # Safety
-/// `out` is NULL or points to `out->struct_size` writable bytes whose first
-/// field is a u32 `struct_size`.
-unsafe fn write_versioned<T: Copy>(out: *mut T, mut value: T, min_size: usize, what: &str) -> FfiResult {
-    let out = out_arg(out, what)?;
-    // SAFETY: non-NULL, aligned; every versioned struct starts with u32.
-    let size = unsafe { ptr::read(out.cast::<u32>()) } as usize;
-    let ours = size_of::<T>();
-    if size < min_size {
-        return Err(FfiError::invalid(format!(
-            "{what}->struct_size is {size}, expected at least {min_size} (set it to sizeof the struct)"
-        )));
-    }
-    let written = size.min(ours);
-    // SAFETY: `value` is a local T; we set its leading u32 (struct_size).
-    unsafe { ptr::write((&raw mut value).cast::<u32>(), written as u32) };
-    // SAFETY: the caller's buffer has at least `written` bytes (checked
-    // against its struct_size), the regions do not overlap.
-    unsafe { ptr::copy_nonoverlapping((&raw const value).cast::<u8>(), out.cast::<u8>(), written) };
-    Ok(())
 }
 
 /// Fills `*out` with the storage statistics of `table`. Set

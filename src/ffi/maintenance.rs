@@ -3,7 +3,7 @@
 
 use std::ffi::{c_char, c_void};
 
-use super::args::{str_arg, usize_of};
+use super::args::{out_arg, str_arg, usize_of, write_versioned};
 use super::boundary::call;
 use super::handle::{lookup, nts_db};
 use super::status::nts_status;
@@ -31,6 +31,54 @@ pub unsafe extern "C" fn nts_pack_table(
         // SAFETY: NUL-terminated per the contract.
         let table = unsafe { str_arg(table, "table") }?;
         db.pack_table(table, usize_of(target_segment_points, "target_segment_points")?)?;
+        Ok(())
+    })
+}
+
+/// Merges each table's trailing run of small segments (each under
+/// `target_rows / 2` rows, at least `min_segments` of them, in file order)
+/// into segments of up to `target_rows` rows, appended at the end of the
+/// file in one transaction per table: the step background maintenance
+/// runs, for hosts that schedule maintenance themselves. Costs the merged
+/// rows only; the old segments' space comes back at the next pack or
+/// compaction. Queries see the same rows before and after.
+///
+/// If `merged_out` is not NULL, `*merged_out` receives the number of
+/// tables merged (0 when no table had enough small segments); it is 0 when
+/// the call fails.
+///
+/// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL `db`, misaligned
+/// `merged_out`, `target_rows` not in 2..=4194304, `min_segments` below
+/// 2); `NTS_ERR_CLOSED`; `NTS_ERR_IO`; `NTS_ERR_CORRUPT`;
+/// `NTS_ERR_TOO_LARGE`.
+///
+/// # Safety
+/// `merged_out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nts_merge_small_segments(
+    db: *mut nts_db,
+    target_rows: u64,
+    min_segments: u64,
+    merged_out: *mut u64,
+) -> nts_status {
+    call("nts_merge_small_segments", || {
+        let merged_out = if merged_out.is_null() {
+            None
+        } else {
+            let p = out_arg(merged_out, "merged_out")?;
+            // SAFETY: checked non-NULL and aligned; writable per the contract.
+            unsafe { std::ptr::write(p, 0) };
+            Some(p)
+        };
+        let db = lookup(db)?;
+        let n = db.merge_small_segments(
+            usize_of(target_rows, "target_rows")?,
+            usize_of(min_segments, "min_segments")?,
+        )?;
+        if let Some(p) = merged_out {
+            // SAFETY: checked writable out-param.
+            unsafe { std::ptr::write(p, n as u64) };
+        }
         Ok(())
     })
 }
@@ -172,18 +220,11 @@ pub unsafe extern "C" fn nts_maintenance_status(
     out: *mut nts_maintenance_info,
 ) -> nts_status {
     call("nts_maintenance_status", || {
-        let out = super::args::out_arg(out, "out")?;
+        out_arg(out, "out")?;
         let db = lookup(db)?;
-        // SAFETY: non-NULL and aligned; the struct starts with its u32 size.
-        let size = unsafe { std::ptr::read(out.cast::<u32>()) } as usize;
-        if size < MAINTENANCE_INFO_MIN_SIZE {
-            return Err(super::boundary::FfiError::invalid(format!(
-                "out->struct_size is {size}, expected at least {MAINTENANCE_INFO_MIN_SIZE}"
-            )));
-        }
         let s = db.shared().maintenance_status();
         let mut v = nts_maintenance_info {
-            struct_size: size.min(size_of::<nts_maintenance_info>()) as u32,
+            struct_size: 0,
             running: u32::from(s.running),
             runs: s.runs,
             flushes: s.flushes,
@@ -207,11 +248,8 @@ pub unsafe extern "C" fn nts_maintenance_status(
                 *d = *b as c_char;
             }
         }
-        let written = v.struct_size as usize;
-        // SAFETY: the caller's struct has at least `written` writable bytes
-        // (its struct_size, checked above); `v` is a local; no overlap.
-        unsafe { std::ptr::copy_nonoverlapping((&raw const v).cast::<u8>(), out.cast::<u8>(), written) };
-        Ok(())
+        // SAFETY: writable versioned struct per the contract.
+        unsafe { write_versioned(out, v, MAINTENANCE_INFO_MIN_SIZE, "out") }
     })
 }
 

@@ -31,6 +31,7 @@ pub(crate) mod args;
 #[cfg(feature = "arrow")]
 mod arrow_api;
 pub(crate) mod boundary;
+mod durability;
 mod handle;
 mod maintenance;
 mod status;
@@ -39,6 +40,7 @@ pub use api::*;
 #[cfg(feature = "arrow")]
 pub use arrow_api::*;
 pub use boundary::{nts_last_error, nts_status_str};
+pub use durability::*;
 pub use handle::nts_db;
 pub use maintenance::*;
 pub use status::*;
