@@ -82,12 +82,12 @@ cmake --install "$WORK/build" --prefix "$PREFIX"
 ls -l "$PREFIX/lib" "$PREFIX/lib/cmake/NanoTS" "$PREFIX/lib/pkgconfig"
 cmake_ok=1
 [ -L "$PREFIX/lib/libnanots.so" ] && [ -L "$PREFIX/lib/libnanots.so.0" ] || cmake_ok=0
-readelf -d "$PREFIX/lib/libnanots.so.0" | grep -q 'Library soname: \[libnanots.so.0\]' || cmake_ok=0
+readelf -d "$PREFIX/lib/libnanots.so.0" | grep 'Library soname: \[libnanots.so.0\]' >/dev/null || cmake_ok=0
 cmake -S tests/cmake_consumer -B "$WORK/consumer" -DCMAKE_PREFIX_PATH="$PREFIX" >/dev/null
 cmake --build "$WORK/consumer" -j2
 mkdir -p "$WORK/run"
 "$WORK/consumer/consumer_shared" "$WORK/run" || cmake_ok=0
-ldd "$WORK/consumer/consumer_shared" | grep -q "$PREFIX/lib/libnanots.so.0" || cmake_ok=0
+ldd "$WORK/consumer/consumer_shared" | grep "$PREFIX/lib/libnanots.so.0" >/dev/null || cmake_ok=0
 "$WORK/consumer/consumer_static" "$WORK/run" || cmake_ok=0
 # pkg-config, shared and static.
 export PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig"

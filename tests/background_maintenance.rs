@@ -138,7 +138,8 @@ fn failing_merges(path: &std::path::Path) -> NanoTsDbShared {
     let seg = records(path).into_iter().rfind(|r| r.1 == REC_SEGMENT).unwrap();
     let f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
     std::os::unix::fs::FileExt::write_all_at(&f, &[0xAB], seg.0 + seg.2 - 1).unwrap();
-    NanoTsDbShared::open(path, NanoTsOptions { auto_maintenance: Some(fast()), ..Default::default() }).unwrap()
+    NanoTsDbShared::open(path, NanoTsOptions { auto_maintenance: Some(fast()), ..Default::default() })
+        .unwrap()
 }
 
 #[test]
