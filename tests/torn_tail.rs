@@ -1,9 +1,25 @@
-//! A file cut at any byte inside its last record opens with exactly what
-//! the records before it committed; the same holds for the WAL's last frame.
+//! A closed file cut at any byte inside its last records lost transactions
+//! its commit slot says were committed: strict opening refuses it
+//! (`Corrupt`, naming the offset, the file untouched) and salvage opens it
+//! with exactly what the records before the cut committed. (A tail torn by
+//! a crash, which no slot names yet, is cut silently: see
+//! `tests/power_loss.rs` and the crash suites.) A WAL cut inside its last
+//! frame loses only that frame's row.
 
 mod common;
 use common::*;
-use nanots::{NanoTsDb, NanoTsOptions};
+use nanots::{ErrorKind, NanoTsDb, NanoTsOptions, RecoveryMode};
+
+/// Strict: `Corrupt` naming the offset, the file unchanged. Salvage: opens.
+fn open_cut(p: &std::path::Path, cut: u64) -> NanoTsDb {
+    let before = std::fs::read(p).unwrap();
+    let err = NanoTsDb::open(p, NanoTsOptions::default()).map(|_| ()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Corrupt, "cut at {cut}: {err}");
+    assert!(err.to_string().contains("truncated"), "cut at {cut}: {err}");
+    assert!(std::fs::read(p).unwrap() == before, "cut at {cut}: a refused open modified the file");
+    let salvage = NanoTsOptions { recovery: RecoveryMode::Salvage, ..Default::default() };
+    NanoTsDb::open(p, salvage).unwrap_or_else(|e| panic!("cut at {cut}: salvage failed: {e}"))
+}
 
 fn rows(db: &NanoTsDb) -> Vec<i64> {
     db.query_table_range_columns("t", i64::MIN, i64::MAX).unwrap().0
@@ -24,7 +40,7 @@ fn build(path: &std::path::Path) {
 }
 
 #[test]
-fn cut_inside_the_final_checkpoint_loses_nothing() {
+fn cut_inside_the_final_checkpoint_is_refused_and_salvaged_whole() {
     let (dir, path) = temp_db();
     build(&path);
     let recs = records(&path);
@@ -34,7 +50,7 @@ fn cut_inside_the_final_checkpoint_loses_nothing() {
         let p = dir.path().join(format!("cut{cut}.ntt"));
         std::fs::copy(&path, &p).unwrap();
         truncate(&p, cut);
-        let db = NanoTsDb::open(&p, NanoTsOptions::default()).unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
+        let db = open_cut(&p, cut);
         assert_eq!(rows(&db), (0..80).collect::<Vec<_>>(), "cut at {cut}");
         // The torn tail was cut off: new writes land after the last commit.
         db.append_row("t", 1000, &[1.0]).unwrap();
@@ -43,11 +59,12 @@ fn cut_inside_the_final_checkpoint_loses_nothing() {
         assert_eq!(rows(&db).len(), 81, "cut at {cut}, after rewrite");
         drop(db);
         std::fs::remove_file(&p).unwrap();
+        let _ = std::fs::remove_file(dir.path().join(format!("cut{cut}.ntt.damaged")));
     }
 }
 
 #[test]
-fn cut_inside_the_last_flush_drops_exactly_that_flush() {
+fn cut_inside_the_last_flush_is_refused_and_salvaged_without_it() {
     let (dir, path) = temp_db();
     build(&path);
     let recs = records(&path);
@@ -63,10 +80,11 @@ fn cut_inside_the_last_flush_drops_exactly_that_flush() {
         let p = dir.path().join(format!("cut{cut}.ntt"));
         std::fs::copy(&path, &p).unwrap();
         truncate(&p, cut);
-        let db = NanoTsDb::open(&p, NanoTsOptions::default()).unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
+        let db = open_cut(&p, cut);
         assert_eq!(rows(&db), (0..40).collect::<Vec<_>>(), "cut at {cut}");
         drop(db);
         std::fs::remove_file(&p).unwrap();
+        let _ = std::fs::remove_file(dir.path().join(format!("cut{cut}.ntt.damaged")));
     }
 }
 
