@@ -1093,6 +1093,11 @@ fn run_database(cfg: Config, run: usize, seed: u64, totals: &mut Totals) {
             errors.push(format!("{} is left after the reopen", compact.display()));
         }
         errors.extend(model.check(&db, interrupted, cfg.maintained));
+        match db.verify() {
+            Ok(report) if report.is_ok() => {}
+            Ok(report) => errors.push(format!("verify found problems: {:?}", report.problems)),
+            Err(e) => errors.push(format!("verify failed: {e}")),
+        }
         if !errors.is_empty() {
             drop(db);
             let keep = keep_evidence(&evidence, &ledger_path, &label);

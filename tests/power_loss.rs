@@ -272,6 +272,8 @@ fn check_image(run: &Run, sync: SyncMode, step: usize, k: usize, rng: &mut Rng, 
     }
     let db = NanoTsDb::open(&img, NanoTsOptions::default())
         .unwrap_or_else(|e| panic!("{what}: the image does not open: {e}"));
+    let report = db.verify().unwrap();
+    assert!(report.is_ok(), "{what}: verify: {:?}", report.problems);
     let (ts, cols) = db.query_table_range_columns("t", i64::MIN, i64::MAX).unwrap();
     let mut seen = BTreeSet::new();
     for (i, &t) in ts.iter().enumerate() {
