@@ -578,6 +578,7 @@ fn run_variants(
         }
     };
     assert!(failures.is_empty(), "{}", summary(test, count, &failures));
+    println!("{test}: {count} variants, 0 failed");
 }
 
 /// Failures grouped by rule, then by region, with the failing bytes or
