@@ -231,8 +231,11 @@ typedef struct {
   // what can be opened and report what was dropped
   // (`nts_recovery_report`). Added in the second version of the struct.
   uint32_t recovery;
-  // Reserved, must be 0.
-  uint32_t reserved3;
+  // 1 = open read-only, next to a writer in this or another process: no
+  // lock, no write, no WAL; every write call returns `NTS_ERR_READ_ONLY`;
+  // queries see what the writer has flushed, refreshed at each query
+  // (`nts_refresh`). 0 (default) = the writer. Added with `recovery`.
+  uint32_t read_only;
 } nts_options;
 
 // The result of every fallible C call: `NTS_OK` (0) or one of the
@@ -428,6 +431,10 @@ typedef void (*nts_maintenance_hook)(void *user,
 
 // An error of a kind this version of the C ABI does not know yet.
 #define NTS_ERR_UNKNOWN 12
+
+// A write call on a handle opened read-only (`nts_options.read_only`);
+// nothing was written.
+#define NTS_ERR_READ_ONLY 13
 
 #ifdef __cplusplus
 extern "C" {

@@ -33,6 +33,8 @@ pub enum ErrorKind {
     UnsupportedVersion,
     /// The handle was closed.
     Closed,
+    /// A write call on a handle opened read-only.
+    ReadOnly,
 }
 
 impl ErrorKind {
@@ -49,6 +51,7 @@ impl ErrorKind {
             ErrorKind::TooLarge => "too large",
             ErrorKind::UnsupportedVersion => "unsupported version",
             ErrorKind::Closed => "closed",
+            ErrorKind::ReadOnly => "read only",
         }
     }
 }
@@ -121,6 +124,7 @@ impl From<Error> for io::Error {
             ErrorKind::TooLarge => io::ErrorKind::FileTooLarge,
             ErrorKind::UnsupportedVersion => io::ErrorKind::Unsupported,
             ErrorKind::Closed => io::ErrorKind::BrokenPipe,
+            ErrorKind::ReadOnly => io::ErrorKind::ReadOnlyFilesystem,
         };
         io::Error::new(kind, err)
     }

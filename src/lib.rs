@@ -35,7 +35,7 @@ mod table;
 mod wal;
 
 pub use db::{
-    CommitStats, NanoTsDb, NanoTsDbShared, Problem, RecoveryReport, SERIES_COLUMN, VerifyReport,
+    BackupMode, CommitStats, NanoTsDb, NanoTsDbShared, Problem, RecoveryReport, SERIES_COLUMN, VerifyReport,
     WeakNanoTsDbShared,
 };
 pub use error::{Error, ErrorKind, Result};

@@ -82,6 +82,10 @@ pub struct NanoTsOptions {
     pub auto_maintenance: Option<AutoMaintenanceOptions>,
     /// What opening does with a damaged file. Default `Strict`.
     pub recovery: RecoveryMode,
+    /// Open read-only, next to a writer in this or another process: no
+    /// lock, no write, no WAL; every write call returns `ReadOnly`. See
+    /// [`crate::NanoTsDb::open_read_only`]. Default `false`.
+    pub read_only: bool,
 }
 
 /// Schedule of background maintenance. Every `interval` the thread wakes
@@ -133,6 +137,7 @@ impl Default for NanoTsOptions {
             max_record_size: None,
             auto_maintenance: None,
             recovery: RecoveryMode::Strict,
+            read_only: false,
         }
     }
 }

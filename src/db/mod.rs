@@ -1,5 +1,6 @@
 //! The public handle, [`NanoTsDb`].
 
+mod follow;
 pub(crate) mod meta;
 mod open;
 mod report;
@@ -38,10 +39,31 @@ use state::{State, closed_error};
 ///   `auto_flush_bytes` of buffered rows; beyond that appends wait too.
 pub struct NanoTsDb {
     path: PathBuf,
+    /// Opened with `NanoTsOptions::read_only`: follows a writer, writes
+    /// nothing.
+    read_only: bool,
     state: RwLock<State>,
     /// Held by every operation that changes the set of segments, tables or
     /// tombstones; taken before `state` (or with `try_lock` under it).
     maint: Mutex<()>,
+}
+
+/// What [`NanoTsDb::backup`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BackupMode {
+    /// The segments as they are (those a delete reached re-encoded).
+    #[default]
+    Copy,
+    /// Every table merged into sorted, non-overlapping segments of
+    /// `segment_max_rows` rows, re-encoded with the strongest codecs.
+    Pack,
+}
+
+fn backup_action(mode: BackupMode, _t: &crate::table::Table, rows: usize) -> TableAction {
+    match mode {
+        BackupMode::Copy => TableAction::Keep { cutoff_ms: None },
+        BackupMode::Pack => TableAction::Pack { target_rows: rows, cutoff_ms: None },
+    }
 }
 
 /// Name of the single column of tables created by [`NanoTsDb::append`].
@@ -66,8 +88,54 @@ impl NanoTsDb {
     }
 
     pub(crate) fn open_inner(path: &Path, opts: NanoTsOptions) -> Result<NanoTsDb> {
-        let state = open::open(path, opts)?;
-        Ok(NanoTsDb { path: path.to_path_buf(), state: RwLock::new(state), maint: Mutex::new(()) })
+        let read_only = opts.read_only;
+        let state = if read_only { follow::open_read_only(path, opts)? } else { open::open(path, opts)? };
+        Ok(NanoTsDb { path: path.to_path_buf(), read_only, state: RwLock::new(state), maint: Mutex::new(()) })
+    }
+
+    /// Opens `path` read-only (`NanoTsOptions::read_only` with the other
+    /// options at their defaults): any number of read-only handles, in any
+    /// number of processes, next to one writer. A read-only handle takes no
+    /// lock and writes nothing, not even a WAL; it sees what the writer has
+    /// committed (flushed), refreshed at every query (see [`Self::refresh`]).
+    /// Every write call returns `ReadOnly`.
+    ///
+    /// Errors: `NotFound` for a missing or empty file; `Corrupt` for damaged
+    /// committed data or a file shorter than its commit slot says;
+    /// `UnsupportedVersion`.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<NanoTsDb> {
+        Self::open(path, NanoTsOptions { read_only: true, ..Default::default() })
+    }
+
+    /// Whether this handle was opened read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// On a read-only handle, brings its view up to what the writer has
+    /// committed since the last look: a file renamed over the path by a
+    /// pack or compaction is opened afresh, transactions appended since are
+    /// applied. Every query does this first, so calling it is needed only
+    /// to look without querying. A query never sees half a transaction.
+    /// Returns whether the view changed; always `false` on a writer.
+    pub fn refresh(&self) -> Result<bool> {
+        if !self.read_only {
+            return Ok(false);
+        }
+        let mut st = self.write_lock();
+        if st.closed {
+            return Err(closed_error());
+        }
+        follow::refresh(&mut st, &self.path)
+    }
+
+    /// `ReadOnly` on a read-only handle: checked first by every write call,
+    /// so that nothing happens before the refusal.
+    fn writable(&self) -> Result<()> {
+        if self.read_only {
+            return Err(state::read_only_error());
+        }
+        Ok(())
     }
 
     /// Flushes if there are buffered rows and the last flush was at least
@@ -93,6 +161,7 @@ impl NanoTsDb {
     /// Errors: `InvalidArgument` if `target_rows` is not 2..=4,194,304 or
     /// `min_segments` is below 2.
     pub fn merge_small_segments(&self, target_rows: usize, min_segments: usize) -> Result<usize> {
+        self.writable()?;
         if !(2..=MAX_SEGMENT_ROWS).contains(&target_rows) || min_segments < 2 {
             return Err(Error::invalid(format!(
                 "merge needs target_rows 2..={MAX_SEGMENT_ROWS} and min_segments >= 2, got {target_rows} and {min_segments}"
@@ -164,6 +233,9 @@ impl NanoTsDb {
     }
 
     fn read_lock(&self) -> Result<RwLockReadGuard<'_, State>> {
+        if self.read_only {
+            self.refresh()?;
+        }
         let g = self.state.read().unwrap_or_else(|e| e.into_inner());
         if g.closed {
             return Err(closed_error());
@@ -180,6 +252,7 @@ impl NanoTsDb {
     /// column named `ts_ms`; `AlreadyExists` if the table exists with other
     /// columns. Nothing is written on error.
     pub fn create_table(&self, table: &str, columns: &[&str]) -> Result<()> {
+        self.writable()?;
         let _m = self.maint_lock();
         self.write_lock().create_table(table, columns)
     }
@@ -190,12 +263,14 @@ impl NanoTsDb {
     /// Errors: `NotFound` for an unknown table, `SchemaMismatch` when
     /// `values.len()` differs from the table's column count.
     pub fn append_row(&self, table: &str, ts_ms: i64, values: &[f64]) -> Result<()> {
+        self.writable()?;
         self.append_lock()?.append_row(table, ts_ms, values)
     }
 
     /// Appends many rows, column by column: `columns[c][i]` is the value of
     /// column `c` at `ts_ms[i]`. All or nothing with respect to validation.
     pub fn append_rows(&self, table: &str, ts_ms: &[i64], columns: &[&[f64]]) -> Result<()> {
+        self.writable()?;
         self.append_lock()?.append_rows(table, ts_ms, columns)
     }
 
@@ -204,6 +279,7 @@ impl NanoTsDb {
     ///
     /// Errors: `SchemaMismatch` if `series` is a table with other columns.
     pub fn append(&self, series: &str, ts_ms: i64, value: f64) -> Result<()> {
+        self.writable()?;
         let exists = {
             let st = self.read_lock()?;
             st.by_name.get(series).map(|id| st.tables[id].def.columns.clone())
@@ -228,12 +304,14 @@ impl NanoTsDb {
     /// [`crate::sql`]). Each statement is atomic; statements before a failing
     /// one stay executed. Errors give line and column.
     pub fn exec_sql(&self, sql: &str) -> Result<crate::sql::SqlOutcome> {
+        self.writable()?;
         crate::sql::exec_sql(self, sql)
     }
 
     /// Writes all buffered rows into compressed segments in the `.ntt` file,
     /// fsyncs it (unless `SyncMode::Never`) and empties the WAL.
     pub fn flush(&self) -> Result<()> {
+        self.writable()?;
         let _m = self.maint_lock();
         self.write_lock().flush(false)
     }
@@ -245,6 +323,7 @@ impl NanoTsDb {
     ///
     /// Errors: `NotFound`, `InvalidArgument` if `start_ms > end_ms`.
     pub fn delete_range(&self, table: &str, start_ms: i64, end_ms: i64) -> Result<()> {
+        self.writable()?;
         let _m = self.maint_lock();
         self.write_lock().delete_range(table, start_ms, end_ms)
     }
@@ -252,6 +331,7 @@ impl NanoTsDb {
     /// Drops `table` and all its rows. Its name can be used again at once;
     /// its space comes back at the next pack or compaction.
     pub fn drop_table(&self, table: &str) -> Result<()> {
+        self.writable()?;
         let _m = self.maint_lock();
         self.write_lock().drop_table(table)
     }
@@ -263,6 +343,7 @@ impl NanoTsDb {
     /// row with a far-future timestamp cannot wipe a table). Does nothing if
     /// there is nothing to remove. See [`Self::pack_table`] for the protocol.
     pub fn compact_retention_now(&self) -> Result<()> {
+        self.writable()?;
         let retention = self.read_lock()?.opts.retention;
         let now = crate::io::now_unix_ms();
         let cutoff = move |newest: Option<i64>| retention_cutoff_ms(retention, newest, now);
@@ -294,6 +375,7 @@ impl NanoTsDb {
     /// Errors: `NotFound`, `InvalidArgument` if `target_segment_points` is 0
     /// or above 4,194,304.
     pub fn pack_table(&self, table: &str, target_segment_points: usize) -> Result<()> {
+        self.writable()?;
         if target_segment_points == 0 || target_segment_points > MAX_SEGMENT_ROWS {
             return Err(Error::invalid(format!(
                 "target_segment_points must be 1..={MAX_SEGMENT_ROWS}, got {target_segment_points}"
@@ -310,6 +392,49 @@ impl NanoTsDb {
                 }
             },
         )
+    }
+
+    /// Writes a consistent copy of the committed state to `dest`, a new
+    /// file (like SQLite's `VACUUM INTO`): on a writer, buffered rows are
+    /// flushed first, so the copy holds every row appended before the
+    /// call; on a read-only handle, what the writer has committed. The copy
+    /// is built beside `dest` under a temporary name, fsynced and linked
+    /// into place, so `dest` is either absent or complete; it is a closed
+    /// database (no WAL) with a new database id, ready to be moved off the
+    /// device. Deletes are applied physically; `BackupMode::Pack` also
+    /// merges every table into sorted segments with the strongest codecs.
+    ///
+    /// Appends and queries go on meanwhile; flushes, deletes and rewrites
+    /// wait only for the flush and the snapshot, not for the copy.
+    ///
+    /// Errors: `AlreadyExists` if `dest` exists; `InvalidArgument` if
+    /// `dest` is the database or its WAL; `Io`.
+    pub fn backup(&self, dest: impl AsRef<Path>, mode: BackupMode) -> Result<()> {
+        let dest = dest.as_ref();
+        if dest == self.path || dest == crate::wal::wal_path(&self.path) {
+            return Err(Error::invalid(format!("cannot back up {} onto itself", self.path.display())));
+        }
+        if dest.exists() {
+            return Err(Error::new(
+                ErrorKind::AlreadyExists,
+                format!("{} exists: a backup never replaces a file", dest.display()),
+            ));
+        }
+        let mut input = if self.read_only {
+            self.refresh()?;
+            let st = self.read_lock()?;
+            st.rewrite_input(|t, _| backup_action(mode, t, st.opts.segment_max_rows))
+        } else {
+            self.writable()?;
+            let _m = self.maint_lock();
+            let mut st = self.write_lock();
+            st.flush(false)?;
+            let rows = st.opts.segment_max_rows;
+            st.rewrite_input(|t, _| backup_action(mode, t, rows))
+        };
+        // A copy is a new database: a WAL of the source never applies to it.
+        input.header.db_id = crate::io::random_u64();
+        maintenance::write_copy(dest, &input)
     }
 
     /// Flushes, then, if `needed` says so, rewrites the file with the

@@ -26,7 +26,7 @@ use crate::table::{Table, TableDef, Tombstone};
 use crate::wal::{self, WalWriter};
 
 /// A record's meaning, as far as the index cares.
-enum Parsed {
+pub(super) enum Parsed {
     Table(TableDef),
     Segment(SegmentMeta, usize),
     Commit(CommitInfo),
@@ -42,6 +42,11 @@ fn parse_record(map: &[u8], rec: &RecordRef, verify_segment: bool) -> Result<Par
     } else {
         verified_payload(map, rec)?
     };
+    parse_payload(payload, rec)
+}
+
+/// The meaning of a record's payload (already checked as the caller needs).
+pub(super) fn parse_payload(payload: &[u8], rec: &RecordRef) -> Result<Parsed> {
     let what = match rec.kind {
         RecordType::Table => "table record",
         RecordType::Segment => "segment record",
@@ -80,8 +85,8 @@ fn parse_record(map: &[u8], rec: &RecordRef, verify_segment: bool) -> Result<Par
 }
 
 /// The index as it is rebuilt from records.
-#[derive(Default)]
-struct Loader {
+#[derive(Default, Clone)]
+pub(super) struct Loader {
     tables: BTreeMap<u32, TableDef>,
     segments: BTreeMap<u32, Vec<SegmentMeta>>,
     tombstones: BTreeMap<u32, Vec<Tombstone>>,
@@ -138,7 +143,7 @@ impl Loader {
     }
 
     /// Applies one committed transaction's records in order.
-    fn apply_txn(&mut self, records: Vec<(u64, Parsed)>) -> Result<()> {
+    pub(super) fn apply_txn(&mut self, records: Vec<(u64, Parsed)>) -> Result<()> {
         for (offset, p) in records {
             self.records_since_checkpoint += 1;
             if let Err(e) = self.apply(offset, p) {
@@ -353,20 +358,22 @@ fn next_verified_record(map: &[u8], from: u64) -> Option<u64> {
 }
 
 /// The index loaded from the file, and where its committed part ends.
-struct Loaded {
-    loader: Loader,
-    committed_end: u64,
-    slot: Option<Slot>,
+pub(super) struct Loaded {
+    pub(super) loader: Loader,
+    pub(super) committed_end: u64,
+    pub(super) slot: Option<Slot>,
 }
 
 /// Loads the index without modifying anything. Strict: damage in committed
 /// data, or a file shorter than a commit slot says it is, is `Corrupt`.
-fn load(map: &[u8], header: &FileHeader, salvage: bool) -> Result<Loaded> {
+/// `head` holds the file's first 256 bytes (read once, so that a writer
+/// updating a slot meanwhile cannot make the two disagree).
+pub(super) fn load(map: &[u8], head: &[u8], header: &FileHeader, salvage: bool) -> Result<Loaded> {
     let len = map.len() as u64;
     let slots: Vec<Slot> = {
         let mut v: Vec<Slot> = SLOT_OFFSETS
             .iter()
-            .filter_map(|&o| Slot::decode(&map[o as usize..o as usize + SLOT_LEN]))
+            .filter_map(|&o| Slot::decode(&head[o as usize..o as usize + SLOT_LEN]))
             .collect();
         v.sort_by_key(|s| std::cmp::Reverse(s.seq));
         v
@@ -430,6 +437,74 @@ fn salvage_load(map: &[u8], why: String) -> Loaded {
     Loaded { loader, committed_end, slot: None }
 }
 
+/// A handle's state over `file` with an empty index.
+pub(super) fn new_state(
+    file: DbFile,
+    header: FileHeader,
+    map: Arc<memmap2::Mmap>,
+    head: &[u8],
+    end: u64,
+    opts: NanoTsOptions,
+    cap: u32,
+) -> State {
+    State {
+        file,
+        header,
+        map,
+        end,
+        tables: BTreeMap::new(),
+        by_name: HashMap::new(),
+        last_table: None,
+        next_table_id: 1,
+        wal: None,
+        commit: CommitInfo::default(),
+        // Continue above every slot that decodes, even one not used (a stale
+        // slot naming a cut tail): a lower sequence would let it win again
+        // once the file grows past its end.
+        slot_seq: SLOT_OFFSETS
+            .iter()
+            .filter_map(|&o| Slot::decode(&head[o as usize..o as usize + SLOT_LEN]))
+            .map(|s| s.seq)
+            .max()
+            .unwrap_or(0),
+        checkpoint_offset: 0,
+        records_since_checkpoint: 0,
+        mem_bytes: 0,
+        opts,
+        max_record_size: cap,
+        poisoned: None,
+        closed: false,
+        garbage: false,
+        last_flush: std::time::Instant::now(),
+        commit_stats: Default::default(),
+        recovery: RecoveryReport::default(),
+        follow: None,
+    }
+}
+
+/// Replaces the index of `st` with the one `loader` rebuilt.
+pub(super) fn install_index(st: &mut State, mut loader: Loader) {
+    st.tables.clear();
+    st.by_name.clear();
+    st.last_table = None;
+    st.next_table_id = loader.next_table_id.max(1);
+    st.commit = loader.commit;
+    st.checkpoint_offset = loader.checkpoint_offset;
+    st.records_since_checkpoint = loader.records_since_checkpoint;
+    st.garbage = loader.garbage;
+    for (id, def) in loader.tables {
+        let mut t = Table::new(def);
+        if let Some(segs) = loader.segments.remove(&id) {
+            t.segments = Arc::new(segs);
+        }
+        if let Some(tombs) = loader.tombstones.remove(&id) {
+            t.tombstones = Arc::new(tombs);
+        }
+        st.by_name.insert(t.def.name.clone(), id);
+        st.tables.insert(id, t);
+    }
+}
+
 /// Opens or creates the database at `path` and recovers it.
 ///
 /// Everything is read and checked before anything is written, so a strict
@@ -449,64 +524,25 @@ pub fn open(path: &Path, opts: NanoTsOptions) -> Result<State> {
     file.read_at(&mut head, 0)?;
     let header = FileHeader::decode(&head)?;
     let map = file.map()?;
-    let Loaded { mut loader, committed_end, slot } = load(&map, &header, salvage)?;
+    let Loaded { mut loader, committed_end, slot } = load(&map, &head, &header, salvage)?;
 
     let mut report = RecoveryReport { file_bytes_cut: len - committed_end, ..Default::default() };
     report.problems.append(&mut loader.problems);
-    let mut st = State {
-        file,
-        header,
-        map,
-        end: committed_end,
-        tables: BTreeMap::new(),
-        by_name: HashMap::new(),
-        last_table: None,
-        next_table_id: loader.next_table_id.max(1),
-        wal: None,
-        commit: loader.commit,
-        // Continue above every slot that decodes, even one not used (a stale
-        // slot naming a cut tail): a lower sequence would let it win again
-        // once the file grows past its end.
-        slot_seq: SLOT_OFFSETS
-            .iter()
-            .filter_map(|&o| Slot::decode(&head[o as usize..o as usize + SLOT_LEN]))
-            .map(|s| s.seq)
-            .max()
-            .unwrap_or(0),
-        checkpoint_offset: loader.checkpoint_offset,
-        records_since_checkpoint: loader.records_since_checkpoint,
-        mem_bytes: 0,
-        opts,
-        max_record_size: cap,
-        poisoned: None,
-        closed: false,
-        garbage: loader.garbage,
-        last_flush: std::time::Instant::now(),
-        commit_stats: Default::default(),
-        recovery: RecoveryReport::default(),
-    };
-    for (id, def) in loader.tables {
-        let mut t = Table::new(def);
-        if let Some(mut segs) = loader.segments.remove(&id) {
-            if salvage {
-                segs.retain(|s| match crate::query::open_segment(&st.map, s, true) {
-                    Ok(_) => true,
-                    Err(e) => {
-                        report
-                            .problems
-                            .push(Problem::file(s.offset, format!("segment dropped: {}", e.message())));
-                        false
-                    }
-                });
-            }
-            t.segments = Arc::new(segs);
+    if salvage {
+        for segs in loader.segments.values_mut() {
+            segs.retain(|s| match crate::query::open_segment(&map, s, true) {
+                Ok(_) => true,
+                Err(e) => {
+                    report
+                        .problems
+                        .push(Problem::file(s.offset, format!("segment dropped: {}", e.message())));
+                    false
+                }
+            });
         }
-        if let Some(tombs) = loader.tombstones.remove(&id) {
-            t.tombstones = Arc::new(tombs);
-        }
-        st.by_name.insert(t.def.name.clone(), id);
-        st.tables.insert(id, t);
     }
+    let mut st = new_state(file, header, map, &head, committed_end, opts, cap);
+    install_index(&mut st, loader);
     for t in st.tables.values() {
         if let Err(e) = check_fits_record_cap(&t.def.name, t.def.columns.len(), cap) {
             return Err(Error::invalid(format!("{}; open with a larger max_record_size", e.message())));

@@ -56,6 +56,8 @@ pub struct State {
     pub commit_stats: CommitStats,
     /// What opening found and did.
     pub recovery: RecoveryReport,
+    /// Set on a read-only handle: how it follows the writer's commits.
+    pub follow: Option<super::follow::Follow>,
 }
 
 /// What this handle has made durable since it was opened: lets tests and
@@ -90,6 +92,9 @@ impl State {
     pub fn check_writable(&self) -> Result<()> {
         if self.closed {
             return Err(closed_error());
+        }
+        if self.follow.is_some() {
+            return Err(read_only_error());
         }
         if let Some(why) = &self.poisoned {
             return Err(Error::new(
@@ -563,6 +568,11 @@ impl State {
         if self.closed {
             return Ok(());
         }
+        if self.follow.is_some() {
+            // A reader has nothing to flush and holds no lock.
+            self.closed = true;
+            return Ok(());
+        }
         self.write(|st| {
             st.flush_inner(false)?;
             st.flush_inner(true)?;
@@ -580,6 +590,10 @@ impl State {
         self.file.unlock();
         Ok(())
     }
+}
+
+pub(crate) fn read_only_error() -> Error {
+    Error::new(ErrorKind::ReadOnly, "the database handle is read-only: it writes nothing")
 }
 
 pub fn closed_error() -> Error {

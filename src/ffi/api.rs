@@ -74,8 +74,11 @@ pub struct nts_options {
     /// what can be opened and report what was dropped
     /// (`nts_recovery_report`). Added in the second version of the struct.
     pub recovery: u32,
-    /// Reserved, must be 0.
-    pub reserved3: u32,
+    /// 1 = open read-only, next to a writer in this or another process: no
+    /// lock, no write, no WAL; every write call returns `NTS_ERR_READ_ONLY`;
+    /// queries see what the writer has flushed, refreshed at each query
+    /// (`nts_refresh`). 0 (default) = the writer. Added with `recovery`.
+    pub read_only: u32,
 }
 
 /// `nts_options.recovery`: refuse damaged files (default).
@@ -109,7 +112,7 @@ fn default_options() -> nts_options {
         retention_every_ms: 0,
         segment_partition_ms: 0,
         recovery: NTS_RECOVERY_STRICT,
-        reserved3: 0,
+        read_only: 0,
     }
 }
 
@@ -148,9 +151,14 @@ unsafe fn options_from_c(opts: *const nts_options) -> FfiResult<NanoTsOptions> {
             return Err(FfiError::invalid(format!("opts->sync {other} is not an NTS_SYNC_* value")));
         }
     };
-    if o.reserved != 0 || o.reserved2 != 0 || o.reserved3 != 0 {
-        return Err(FfiError::invalid("opts->reserved, opts->reserved2 and opts->reserved3 must be 0"));
+    if o.reserved != 0 || o.reserved2 != 0 {
+        return Err(FfiError::invalid("opts->reserved and opts->reserved2 must be 0"));
     }
+    let read_only = match o.read_only {
+        0 => false,
+        1 => true,
+        other => return Err(FfiError::invalid(format!("opts->read_only {other} is not 0 or 1"))),
+    };
     let recovery = match o.recovery {
         NTS_RECOVERY_STRICT => RecoveryMode::Strict,
         NTS_RECOVERY_SALVAGE => RecoveryMode::Salvage,
@@ -194,6 +202,7 @@ unsafe fn options_from_c(opts: *const nts_options) -> FfiResult<NanoTsOptions> {
             p => Some(p),
         },
         recovery,
+        read_only,
     })
 }
 
@@ -874,7 +883,7 @@ mod tests {
     fn first_versions_of_the_structs_keep_their_sizes() {
         // The *_MIN_SIZE constants are ABI: they must equal the sizes of the
         // first versions. Appending fields grows size_of, never these.
-        // nts_options grew by `recovery` and `reserved3` (8 bytes).
+        // nts_options grew by `recovery` and `read_only` (8 bytes).
         assert_eq!(size_of::<nts_options>(), OPTIONS_MIN_SIZE + 8);
         assert_eq!(size_of::<nts_stats>(), STATS_MIN_SIZE);
         assert_eq!(size_of::<nts_column_stats>(), COLUMN_STATS_MIN_SIZE);

@@ -39,6 +39,9 @@ pub const NTS_ERR_CLOSED: nts_status = 10;
 pub const NTS_ERR_PANIC: nts_status = 11;
 /// An error of a kind this version of the C ABI does not know yet.
 pub const NTS_ERR_UNKNOWN: nts_status = 12;
+/// A write call on a handle opened read-only (`nts_options.read_only`);
+/// nothing was written.
+pub const NTS_ERR_READ_ONLY: nts_status = 13;
 
 /// The status for an engine error kind (1:1; unknown future kinds map to
 /// `NTS_ERR_UNKNOWN`).
@@ -55,6 +58,7 @@ pub(crate) fn status_of(kind: ErrorKind) -> nts_status {
         ErrorKind::TooLarge => NTS_ERR_TOO_LARGE,
         ErrorKind::UnsupportedVersion => NTS_ERR_UNSUPPORTED_VERSION,
         ErrorKind::Closed => NTS_ERR_CLOSED,
+        ErrorKind::ReadOnly => NTS_ERR_READ_ONLY,
         _ => NTS_ERR_UNKNOWN,
     }
 }
@@ -75,6 +79,7 @@ pub(crate) fn status_name(status: nts_status) -> &'static std::ffi::CStr {
         NTS_ERR_CLOSED => c"closed",
         NTS_ERR_PANIC => c"panic",
         NTS_ERR_UNKNOWN => c"unknown error",
+        NTS_ERR_READ_ONLY => c"read only",
         _ => c"unrecognized status code",
     }
 }
@@ -96,6 +101,7 @@ mod tests {
             (ErrorKind::TooLarge, 8),
             (ErrorKind::UnsupportedVersion, 9),
             (ErrorKind::Closed, 10),
+            (ErrorKind::ReadOnly, 13),
         ];
         for (kind, code) in kinds {
             assert_eq!(status_of(kind), code, "{kind:?}");

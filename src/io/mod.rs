@@ -52,6 +52,27 @@ impl DbFile {
         Err(Error::new(ErrorKind::Locked, format!("{} keeps being replaced while opening", path.display())))
     }
 
+    /// Opens the existing file `path` for reading only, without any lock:
+    /// a read-only handle never writes, so it needs none and never blocks
+    /// the writer (SPEC.md, "Readers").
+    pub fn open_read_only(path: &Path) -> Result<DbFile> {
+        match OpenOptions::new().read(true).open(path) {
+            Ok(file) => Ok(DbFile { file, path: path.to_path_buf() }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(Error::new(ErrorKind::NotFound, format!("{} does not exist", path.display())))
+            }
+            Err(e) => Err(Error::io(e, "cannot open", path)),
+        }
+    }
+
+    /// The (device, inode) of the open file, to notice a rename over its
+    /// path.
+    pub fn identity(&self) -> Result<(u64, u64)> {
+        use std::os::unix::fs::MetadataExt;
+        let m = self.file.metadata().map_err(|e| Error::io(e, "cannot stat", &self.path))?;
+        Ok((m.dev(), m.ino()))
+    }
+
     /// Creates (truncating) `path` and locks it: the target of a rewrite,
     /// locked before it is renamed over the database.
     pub fn create_locked(path: &Path) -> Result<DbFile> {
@@ -127,6 +148,13 @@ impl DbFile {
     /// readers: the writer only appends past their end, and the exclusive
     /// lock keeps other cooperating processes from truncating the file.
     pub fn map(&self) -> Result<Arc<Mmap>> {
+        self.map_len(None)
+    }
+
+    /// Maps the first `len` bytes read-only (the whole file if `None`). A
+    /// reader maps only its committed prefix, which a cooperating writer
+    /// never truncates, so the mapping can never fault on a cut tail.
+    pub fn map_len(&self, len: Option<u64>) -> Result<Arc<Mmap>> {
         // SAFETY: the mapping is read-only and covers bytes this handle never
         // rewrites (records are append-only; only the header slots at offsets
         // 64..192 are rewritten, and readers never look at them through a
@@ -134,7 +162,11 @@ impl DbFile {
         // truncation only ever cuts an uncommitted tail before any mapping of
         // it is handed out.
         fault::hit(FaultOp::Map).map_err(|e| Error::io(e, "cannot mmap", &self.path))?;
-        let map = unsafe { Mmap::map(&self.file) }.map_err(|e| Error::io(e, "cannot mmap", &self.path))?;
+        let map = match len {
+            None => unsafe { Mmap::map(&self.file) },
+            Some(len) => unsafe { memmap2::MmapOptions::new().len(len as usize).map(&self.file) },
+        }
+        .map_err(|e| Error::io(e, "cannot mmap", &self.path))?;
         Ok(Arc::new(map))
     }
 }

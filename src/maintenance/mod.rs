@@ -110,27 +110,53 @@ impl Out {
 /// fails (second element): the caller must switch to it either way.
 pub fn rewrite(db_path: &Path, input: &RewriteInput) -> Result<(Rewritten, Result<()>)> {
     let tmp = temp_path(db_path);
-    let mut out = Out { file: DbFile::create_locked(&tmp)?, end: DATA_START, buf: Vec::new() };
+    let mut new = build_synced(&tmp, input)?;
+    // The rename is the switch: before it the old file is the database,
+    // after it the new one, complete and fsynced.
+    new.file.rename_to(db_path)?;
+    let dir_synced = crate::io::sync_parent_dir(db_path);
+    Ok((new, dir_synced))
+}
+
+/// A backup: the database of `input` written whole to `dest`, which must
+/// not exist (a new database: `input.header` should carry a new id). Built
+/// beside it under a temporary name, fsynced, then linked into place (never
+/// replacing a file that appeared meanwhile) and the directory fsynced.
+pub fn write_copy(dest: &Path, input: &RewriteInput) -> Result<()> {
+    let mut s = dest.as_os_str().to_owned();
+    s.push(format!(".tmp-{}-{:08x}", std::process::id(), crate::io::random_u64() as u32));
+    let tmp = PathBuf::from(s);
+    drop(build_synced(&tmp, input)?);
+    let linked = std::fs::hard_link(&tmp, dest);
+    let _ = std::fs::remove_file(&tmp);
+    linked.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            crate::error::Error::new(
+                crate::error::ErrorKind::AlreadyExists,
+                format!("{} exists: a backup never replaces a file", dest.display()),
+            )
+        } else {
+            crate::error::Error::io(e, "cannot link the backup to", dest)
+        }
+    })?;
+    crate::io::sync_parent_dir(dest)
+}
+
+/// Builds the file of `input` at `tmp` and fsyncs it (in every sync mode:
+/// a rename of a file whose data is not yet on disk can leave an empty
+/// database after a power cut). On error `tmp` is removed.
+fn build_synced(tmp: &Path, input: &RewriteInput) -> Result<Rewritten> {
+    let mut out = Out { file: DbFile::create_locked(tmp)?, end: DATA_START, buf: Vec::new() };
     let result = build(&mut out, input);
+    let result = result.and_then(|r| out.file.sync_data().map(|()| r));
     let (checkpoint_offset, commit, segments) = match result {
         Ok(r) => r,
         Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
+            let _ = std::fs::remove_file(tmp);
             return Err(e);
         }
     };
-    let mut file = out.file;
-    // Always synced, whatever the sync mode: a rename of a file whose data
-    // is not yet on disk can leave an empty database after a power cut.
-    if let Err(e) = file.sync_data() {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    // The rename is the switch: before it the old file is the database,
-    // after it the new one, complete and fsynced.
-    file.rename_to(db_path)?;
-    let dir_synced = crate::io::sync_parent_dir(db_path);
-    Ok((Rewritten { file, end: out.end, checkpoint_offset, commit, segments }, dir_synced))
+    Ok(Rewritten { file: out.file, end: out.end, checkpoint_offset, commit, segments })
 }
 
 type Built = (u64, CommitInfo, BTreeMap<u32, Vec<SegmentMeta>>);

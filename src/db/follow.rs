@@ -1,0 +1,183 @@
+//! Read-only handles: opening a database another process may be writing,
+//! and following what it commits (SPEC.md, "Readers").
+//!
+//! A reader takes no lock and writes nothing, ever: not the file, not a
+//! WAL. It loads the committed state the newest commit slot names, then
+//! follows the records appended after it, applying each transaction that is
+//! complete and whose records all verify, and stopping, without error, at
+//! the first that is not (the writer may be writing it right now). Those
+//! tail records are read with `pread`, never through the mapping: the
+//! mapping covers only the prefix already applied, which a cooperating
+//! writer never truncates (it only cuts uncommitted tails), so a reader can
+//! never fault on a cut page. Rows still in the writer's WAL are not
+//! visible: a reader sees what was flushed.
+
+use std::path::Path;
+
+use super::open::{Loaded, Loader, Parsed, install_index, load, new_state, parse_payload};
+use super::state::State;
+use crate::error::{Error, ErrorKind, Result};
+use crate::format::DATA_START;
+use crate::format::header::FileHeader;
+use crate::format::record::{RECORD_HEADER_LEN, crc_matches, parse_header};
+use crate::io::DbFile;
+use crate::options::{NanoTsOptions, RecoveryMode};
+
+/// Largest record a reader reads into memory while following a tail; a
+/// larger one (far above any record cap in use) stops the reader there.
+const MAX_FOLLOWED_RECORD: u64 = 256 << 20;
+
+/// What a read-only handle keeps to follow the file.
+pub struct Follow {
+    /// The index as of `applied_end`.
+    loader: Loader,
+    /// End of the last transaction applied.
+    applied_end: u64,
+    /// The file's (device, inode): a rewrite renames a new file over the path.
+    identity: (u64, u64),
+    /// File length and slot bytes at the last look, to skip a look that
+    /// would find nothing new.
+    seen: (u64, Vec<u8>),
+}
+
+/// Opens `path` read-only: no lock, no write, no WAL.
+pub fn open_read_only(path: &Path, opts: NanoTsOptions) -> Result<State> {
+    let cap = opts.validate()?;
+    if opts.recovery == RecoveryMode::Salvage {
+        return Err(Error::invalid(
+            "salvage writes the recovered database: it needs a writer, not a read-only open",
+        ));
+    }
+    if opts.auto_maintenance.is_some() {
+        return Err(Error::invalid("a read-only handle runs no maintenance"));
+    }
+    let file = DbFile::open_read_only(path)?;
+    let len = file.len()?;
+    if len == 0 {
+        return Err(Error::new(
+            ErrorKind::NotFound,
+            format!("{} is empty: no database was created in it yet", path.display()),
+        ));
+    }
+    if len < DATA_START {
+        return Err(Error::corrupt(format!(
+            "{} is {len} bytes long, too short for a NanoTS file header (file offset {len})",
+            path.display()
+        )));
+    }
+    let mut head = vec![0u8; DATA_START as usize];
+    file.read_at(&mut head, 0)?;
+    let header = FileHeader::decode(&head)?;
+    // The committed prefix the newest slot names, mapped; then the tail.
+    let (committed, _) = newest_committed_end(&head, len)?;
+    let map = file.map_len(Some(committed))?;
+    let Loaded { loader, committed_end, .. } = load(&map, &head, &header, false)?;
+    let identity = file.identity()?;
+    let mut st = new_state(file, header, map, &head, committed_end, opts, cap);
+    install_index(&mut st, loader.clone());
+    st.follow = Some(Follow { loader, applied_end: committed_end, identity, seen: (0, Vec::new()) });
+    refresh(&mut st, path)?;
+    Ok(st)
+}
+
+/// The committed end the newest decodable slot names (`DATA_START` without
+/// one), and whether the file is shorter than it (`Corrupt`).
+fn newest_committed_end(head: &[u8], len: u64) -> Result<(u64, u64)> {
+    use crate::format::header::{SLOT_LEN, SLOT_OFFSETS, Slot};
+    let newest = SLOT_OFFSETS
+        .iter()
+        .filter_map(|&o| Slot::decode(&head[o as usize..o as usize + SLOT_LEN]))
+        .max_by_key(|s| s.seq);
+    let end = newest.map_or(DATA_START, |s| s.committed_end);
+    if end > len {
+        return Err(Error::corrupt(format!(
+            "the file is {len} bytes long but its commit slot says transactions were committed up to file offset {end}: it was truncated"
+        )));
+    }
+    Ok((end.max(DATA_START), newest.map_or(0, |s| s.seq)))
+}
+
+/// Brings a read-only handle up to what the writer has committed: a new
+/// file renamed over the path (a pack or compaction) is opened afresh;
+/// transactions appended since the last look are applied. Returns whether
+/// anything changed.
+pub fn refresh(st: &mut State, path: &Path) -> Result<bool> {
+    let Some(follow) = st.follow.as_mut() else {
+        return Ok(false);
+    };
+    let replaced = match std::fs::metadata(path) {
+        Ok(m) => {
+            use std::os::unix::fs::MetadataExt;
+            (m.dev(), m.ino()) != follow.identity
+        }
+        // Mid-rename or removed: keep the view of the file we hold.
+        Err(_) => false,
+    };
+    if replaced {
+        let opts = st.opts.clone();
+        let stats = st.commit_stats;
+        *st = open_read_only(path, opts)?;
+        st.commit_stats = stats;
+        return Ok(true);
+    }
+    let len = st.file.len()?;
+    let mut slots = vec![0u8; 128];
+    st.file.read_at(&mut slots, 64)?;
+    let follow = st.follow.as_mut().expect("checked above");
+    if follow.seen.0 == len && follow.seen.1 == slots {
+        return Ok(false);
+    }
+    follow.seen = (len, slots);
+    if len < follow.applied_end {
+        return Err(Error::corrupt(format!(
+            "{} shrank to {len} bytes below its committed end {}: it was truncated behind the writer's back",
+            path.display(),
+            follow.applied_end
+        )));
+    }
+    let end = follow_tail(&st.file, follow.applied_end, len, &mut follow.loader)?;
+    if end == follow.applied_end {
+        return Ok(false);
+    }
+    follow.applied_end = end;
+    let loader = follow.loader.clone();
+    install_index(st, loader);
+    st.end = end;
+    st.map = st.file.map_len(Some(end))?;
+    Ok(true)
+}
+
+/// Applies the complete, verified transactions from `from` on; returns the
+/// end of the last one applied. Stops quietly at anything else.
+fn follow_tail(file: &DbFile, from: u64, len: u64, loader: &mut Loader) -> Result<u64> {
+    let mut pos = from;
+    let mut end = from;
+    let mut pending: Vec<(u64, Parsed)> = Vec::new();
+    let mut buf = Vec::new();
+    while pos + RECORD_HEADER_LEN as u64 <= len {
+        let mut head = [0u8; RECORD_HEADER_LEN];
+        file.read_at(&mut head, pos)?;
+        let payload_len = u32::from_le_bytes(head[..4].try_into().expect("4 bytes")) as u64;
+        let rec_len = RECORD_HEADER_LEN as u64 + payload_len;
+        if pos + rec_len > len || payload_len > MAX_FOLLOWED_RECORD {
+            break;
+        }
+        buf.clear();
+        buf.resize(rec_len as usize, 0);
+        file.read_at(&mut buf, pos)?;
+        let Ok(rec0) = parse_header(&buf, 0) else { break };
+        if !crc_matches(&buf, &rec0) {
+            break;
+        }
+        let rec = crate::format::record::RecordRef { offset: pos, ..rec0 };
+        let Ok(parsed) = parse_payload(&buf[RECORD_HEADER_LEN..], &rec) else { break };
+        pending.push((pos, parsed));
+        pos += rec_len;
+        if rec.kind.is_commit() {
+            // A complete transaction that verified: committed by the writer.
+            loader.apply_txn(std::mem::take(&mut pending))?;
+            end = pos;
+        }
+    }
+    Ok(end)
+}
