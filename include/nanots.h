@@ -171,6 +171,15 @@ struct ArrowArrayStream {
 // Bytes of `nts_maintenance_info.last_error_message`, NUL included.
 #define NTS_MAINTENANCE_MESSAGE_LEN 256
 
+// `nts_backup` mode: the segments as they are (those a delete reached
+// re-encoded). The cheaper mode.
+#define NTS_BACKUP_COPY 0
+
+// `nts_backup` mode: every table merged into sorted, non-overlapping
+// segments of `nts_options.segment_max_rows` rows, re-encoded with the
+// strongest codecs (as `nts_pack_table` does): slower, a smaller copy.
+#define NTS_BACKUP_PACK 1
+
 // An open database (opaque). Returned by `nts_open`, released by
 // `nts_close`. May be used from several threads at once.
 typedef struct nts_db nts_db;
@@ -450,6 +459,11 @@ void nts_options_init(nts_options *opts);
 // Opens the database file at `path` (creating it if missing; recovering
 // after a crash) and stores a new handle in `*out_db`.
 //
+// With `opts->read_only = 1` the handle is a reader: it takes no lock, so
+// it opens next to the writer and other readers, and it never creates,
+// recovers or writes anything (not even a WAL); a missing or empty file
+// gives `NTS_ERR_NOT_FOUND`.
+//
 // `opts` may be NULL for the defaults; otherwise it must have been set up
 // with `nts_options_init`. `path` is taken as raw bytes (any file name the
 // OS accepts). On failure `*out_db` is set to NULL.
@@ -458,9 +472,11 @@ void nts_options_init(nts_options *opts);
 // `nts_close` exactly once.
 //
 // Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL `path`/`out_db`, bad
-// options); `NTS_ERR_LOCKED` (already open elsewhere); `NTS_ERR_IO`;
-// `NTS_ERR_CORRUPT`; `NTS_ERR_UNSUPPORTED_VERSION`; `NTS_ERR_TOO_LARGE`
-// (4096 handles already open).
+// options, `read_only` with salvage or auto-maintenance); `NTS_ERR_LOCKED`
+// (another writer has it open); `NTS_ERR_NOT_FOUND` (read-only, no
+// database at `path`); `NTS_ERR_IO`; `NTS_ERR_CORRUPT`;
+// `NTS_ERR_UNSUPPORTED_VERSION`; `NTS_ERR_TOO_LARGE` (4096 handles already
+// open).
 //
 // # Safety
 // `path` is NULL or NUL-terminated; `opts` is NULL or a valid
@@ -470,8 +486,9 @@ nts_status nts_open(const char *path,
                     nts_db **out_db);
 
 // Flushes buffered rows, checkpoints and closes the database, and frees the
-// handle. NULL is a no-op returning `NTS_OK`. Waits for calls on this
-// handle that are already running on other threads.
+// handle (a read-only handle writes nothing). NULL is a no-op returning
+// `NTS_OK`. Waits for calls on this handle that are already running on
+// other threads.
 //
 // The handle is invalid afterwards even if this returns an error (rows not
 // flushed then stay in the WAL and are recovered by the next `nts_open`).
@@ -492,7 +509,7 @@ nts_status nts_close(nts_db *db);
 // Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL or non-UTF-8 names,
 // empty/too long names, no columns, duplicates, a column named `ts_ms`);
 // `NTS_ERR_ALREADY_EXISTS` (exists with other columns); `NTS_ERR_CLOSED`;
-// `NTS_ERR_IO`.
+// `NTS_ERR_IO`; `NTS_ERR_READ_ONLY`.
 //
 // # Safety
 // `table` is NULL or NUL-terminated; `columns` is NULL or points to `ncols`
@@ -507,7 +524,7 @@ nts_status nts_create_table(nts_db *db,
 //
 // Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT`; `NTS_ERR_SCHEMA_MISMATCH`
 // (`series` is a table with other columns); `NTS_ERR_CLOSED`; `NTS_ERR_IO`;
-// `NTS_ERR_TOO_LARGE`.
+// `NTS_ERR_TOO_LARGE`; `NTS_ERR_READ_ONLY`.
 //
 // # Safety
 // `series` is NULL or NUL-terminated.
@@ -522,7 +539,7 @@ nts_status nts_append(nts_db *db,
 // Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL/non-UTF-8 `table`,
 // NULL `values` with `nvalues > 0`); `NTS_ERR_NOT_FOUND`;
 // `NTS_ERR_SCHEMA_MISMATCH` (wrong `nvalues`); `NTS_ERR_CLOSED`;
-// `NTS_ERR_IO`; `NTS_ERR_TOO_LARGE`.
+// `NTS_ERR_IO`; `NTS_ERR_TOO_LARGE`; `NTS_ERR_READ_ONLY`.
 //
 // # Safety
 // `table` is NULL or NUL-terminated; `values` is NULL or points to
@@ -539,7 +556,8 @@ nts_status nts_append_row(nts_db *db,
 //
 // Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL arrays with a non-zero
 // count, non-UTF-8 `table`); `NTS_ERR_NOT_FOUND`; `NTS_ERR_SCHEMA_MISMATCH`
-// (wrong `ncols`); `NTS_ERR_CLOSED`; `NTS_ERR_IO`; `NTS_ERR_TOO_LARGE`.
+// (wrong `ncols`); `NTS_ERR_CLOSED`; `NTS_ERR_IO`; `NTS_ERR_TOO_LARGE`;
+// `NTS_ERR_READ_ONLY`.
 //
 // # Safety
 // `table` is NULL or NUL-terminated; `ts_ms` is NULL or points to `nrows`
@@ -556,7 +574,7 @@ nts_status nts_append_rows(nts_db *db,
 // mode) and empties the WAL.
 //
 // Returns `NTS_OK`, `NTS_ERR_INVALID_ARGUMENT` (NULL `db`),
-// `NTS_ERR_CLOSED`, `NTS_ERR_IO`.
+// `NTS_ERR_CLOSED`, `NTS_ERR_IO`, `NTS_ERR_READ_ONLY`.
 //
 // # Safety
 // Always safe: `db` is only used as a registry key.
@@ -949,7 +967,7 @@ nts_status nts_commit_stats(nts_db *db,
 //
 // Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL or invalid UTF-8
 // `table`, `target_segment_points` 0 or above 4194304); `NTS_ERR_NOT_FOUND`;
-// `NTS_ERR_CLOSED`; `NTS_ERR_IO`; `NTS_ERR_CORRUPT`.
+// `NTS_ERR_CLOSED`; `NTS_ERR_IO`; `NTS_ERR_CORRUPT`; `NTS_ERR_READ_ONLY`.
 //
 // # Safety
 // `table` is NULL or NUL-terminated.
@@ -972,7 +990,7 @@ nts_status nts_pack_table(nts_db *db,
 // Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL `db`, misaligned
 // `merged_out`, `target_rows` not in 2..=4194304, `min_segments` below
 // 2); `NTS_ERR_CLOSED`; `NTS_ERR_IO`; `NTS_ERR_CORRUPT`;
-// `NTS_ERR_TOO_LARGE`.
+// `NTS_ERR_TOO_LARGE`; `NTS_ERR_READ_ONLY`.
 //
 // # Safety
 // `merged_out` is NULL or writable.
@@ -987,7 +1005,7 @@ nts_status nts_merge_small_segments(nts_db *db,
 // atomically replaced, so it shrinks. Does nothing if nothing expired.
 //
 // Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL `db`); `NTS_ERR_CLOSED`;
-// `NTS_ERR_IO`; `NTS_ERR_CORRUPT`.
+// `NTS_ERR_IO`; `NTS_ERR_CORRUPT`; `NTS_ERR_READ_ONLY`.
 //
 // # Safety
 // Always safe: `db` is only used as a registry key.
@@ -1000,7 +1018,7 @@ nts_status nts_compact_retention_now(nts_db *db);
 //
 // Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL or invalid UTF-8
 // `table`, `start_ms > end_ms`); `NTS_ERR_NOT_FOUND`; `NTS_ERR_CLOSED`;
-// `NTS_ERR_IO`.
+// `NTS_ERR_IO`; `NTS_ERR_READ_ONLY`.
 //
 // # Safety
 // `table` is NULL or NUL-terminated.
@@ -1013,7 +1031,7 @@ nts_status nts_delete_range(nts_db *db,
 // space comes back at the next pack or compaction.
 //
 // Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT`; `NTS_ERR_NOT_FOUND`;
-// `NTS_ERR_CLOSED`; `NTS_ERR_IO`.
+// `NTS_ERR_CLOSED`; `NTS_ERR_IO`; `NTS_ERR_READ_ONLY`.
 //
 // # Safety
 // `table` is NULL or NUL-terminated.
@@ -1029,7 +1047,8 @@ nts_status nts_drop_table(nts_db *db,
 // Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL or invalid UTF-8 `sql`,
 // syntax errors: `nts_last_error` gives line, column and what was
 // expected); the engine's codes (`NTS_ERR_NOT_FOUND`,
-// `NTS_ERR_ALREADY_EXISTS`, `NTS_ERR_SCHEMA_MISMATCH`, `NTS_ERR_IO`, ...).
+// `NTS_ERR_ALREADY_EXISTS`, `NTS_ERR_SCHEMA_MISMATCH`, `NTS_ERR_IO`,
+// `NTS_ERR_READ_ONLY`, ...).
 //
 // # Safety
 // `sql` is NULL or NUL-terminated.
@@ -1062,6 +1081,68 @@ nts_status nts_maintenance_status(nts_db *db,
 nts_status nts_set_maintenance_hook(nts_db *db,
                                     nts_maintenance_hook hook,
                                     void *user);
+
+// On a read-only handle, brings its view up to what the writer has
+// committed since the handle last looked: transactions appended to the
+// file since are applied, and a file renamed over the path by a pack or
+// a retention compaction is opened afresh. A view never holds half a
+// transaction. Every query and every other read on a read-only handle
+// does this first, so call it only to learn whether anything changed, or
+// to move the view forward without querying. On a writer it does nothing
+// (`*changed_out` = 0): a writer always sees its own state.
+//
+// If `changed_out` is not NULL, `*changed_out` receives 1 if the view
+// changed, else 0; it is 0 when the call fails.
+//
+// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL `db`, misaligned
+// `changed_out`); `NTS_ERR_CLOSED`; `NTS_ERR_IO`; `NTS_ERR_CORRUPT` (the
+// writer's new commits fail their checks, or the file was truncated
+// below what this handle had seen committed).
+//
+// # Safety
+// `changed_out` is NULL or writable.
+nts_status nts_refresh(nts_db *db,
+                       uint32_t *changed_out);
+
+// Stores in `*out` 1 if `db` was opened read-only
+// (`nts_options.read_only = 1`), 0 for a writer; `*out` is 0 when the
+// call fails.
+//
+// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL or misaligned
+// arguments); `NTS_ERR_CLOSED`.
+//
+// # Safety
+// `out` is NULL or writable.
+nts_status nts_is_read_only(nts_db *db,
+                            uint32_t *out);
+
+// Writes a consistent copy of the database to `dest_path`, a new file
+// (like SQLite's `VACUUM INTO`). From a writer, buffered rows are flushed
+// first, so the copy holds every row appended before the call; from a
+// read-only handle, what the writer has committed (flushed) by then. The
+// copy is a closed database with no WAL and a new database id, built
+// beside `dest_path` under a temporary name, fsynced and linked into
+// place: `dest_path` is either absent or complete, never half written.
+// Deleted rows are left out. `mode` is `NTS_BACKUP_COPY` or
+// `NTS_BACKUP_PACK`.
+//
+// Appends and queries on this handle go on meanwhile; flushes, deletes and
+// rewrites wait only for the flush and the snapshot, not for the copy.
+//
+// `dest_path` must be valid UTF-8: stricter than `nts_open`, which takes
+// its path as raw bytes.
+//
+// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL `db` or `dest_path`,
+// `dest_path` not UTF-8 or empty, `mode` not an `NTS_BACKUP_*` value,
+// `dest_path` naming the database or its WAL); `NTS_ERR_ALREADY_EXISTS`
+// (`dest_path` exists: a backup never replaces a file); `NTS_ERR_CLOSED`;
+// `NTS_ERR_IO`; `NTS_ERR_CORRUPT`.
+//
+// # Safety
+// `dest_path` is NULL or NUL-terminated.
+nts_status nts_backup(nts_db *db,
+                      const char *dest_path,
+                      uint32_t mode);
 
 #ifdef __cplusplus
 }  // extern "C"

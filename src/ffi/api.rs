@@ -224,6 +224,11 @@ pub unsafe extern "C" fn nts_options_init(opts: *mut nts_options) {
 /// Opens the database file at `path` (creating it if missing; recovering
 /// after a crash) and stores a new handle in `*out_db`.
 ///
+/// With `opts->read_only = 1` the handle is a reader: it takes no lock, so
+/// it opens next to the writer and other readers, and it never creates,
+/// recovers or writes anything (not even a WAL); a missing or empty file
+/// gives `NTS_ERR_NOT_FOUND`.
+///
 /// `opts` may be NULL for the defaults; otherwise it must have been set up
 /// with `nts_options_init`. `path` is taken as raw bytes (any file name the
 /// OS accepts). On failure `*out_db` is set to NULL.
@@ -232,9 +237,11 @@ pub unsafe extern "C" fn nts_options_init(opts: *mut nts_options) {
 /// `nts_close` exactly once.
 ///
 /// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL `path`/`out_db`, bad
-/// options); `NTS_ERR_LOCKED` (already open elsewhere); `NTS_ERR_IO`;
-/// `NTS_ERR_CORRUPT`; `NTS_ERR_UNSUPPORTED_VERSION`; `NTS_ERR_TOO_LARGE`
-/// (4096 handles already open).
+/// options, `read_only` with salvage or auto-maintenance); `NTS_ERR_LOCKED`
+/// (another writer has it open); `NTS_ERR_NOT_FOUND` (read-only, no
+/// database at `path`); `NTS_ERR_IO`; `NTS_ERR_CORRUPT`;
+/// `NTS_ERR_UNSUPPORTED_VERSION`; `NTS_ERR_TOO_LARGE` (4096 handles already
+/// open).
 ///
 /// # Safety
 /// `path` is NULL or NUL-terminated; `opts` is NULL or a valid
@@ -267,8 +274,9 @@ pub unsafe extern "C" fn nts_open(
 }
 
 /// Flushes buffered rows, checkpoints and closes the database, and frees the
-/// handle. NULL is a no-op returning `NTS_OK`. Waits for calls on this
-/// handle that are already running on other threads.
+/// handle (a read-only handle writes nothing). NULL is a no-op returning
+/// `NTS_OK`. Waits for calls on this handle that are already running on
+/// other threads.
 ///
 /// The handle is invalid afterwards even if this returns an error (rows not
 /// flushed then stay in the WAL and are recovered by the next `nts_open`).
@@ -299,7 +307,7 @@ pub unsafe extern "C" fn nts_close(db: *mut nts_db) -> nts_status {
 /// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL or non-UTF-8 names,
 /// empty/too long names, no columns, duplicates, a column named `ts_ms`);
 /// `NTS_ERR_ALREADY_EXISTS` (exists with other columns); `NTS_ERR_CLOSED`;
-/// `NTS_ERR_IO`.
+/// `NTS_ERR_IO`; `NTS_ERR_READ_ONLY`.
 ///
 /// # Safety
 /// `table` is NULL or NUL-terminated; `columns` is NULL or points to `ncols`
@@ -333,7 +341,7 @@ pub unsafe extern "C" fn nts_create_table(
 ///
 /// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT`; `NTS_ERR_SCHEMA_MISMATCH`
 /// (`series` is a table with other columns); `NTS_ERR_CLOSED`; `NTS_ERR_IO`;
-/// `NTS_ERR_TOO_LARGE`.
+/// `NTS_ERR_TOO_LARGE`; `NTS_ERR_READ_ONLY`.
 ///
 /// # Safety
 /// `series` is NULL or NUL-terminated.
@@ -359,7 +367,7 @@ pub unsafe extern "C" fn nts_append(
 /// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL/non-UTF-8 `table`,
 /// NULL `values` with `nvalues > 0`); `NTS_ERR_NOT_FOUND`;
 /// `NTS_ERR_SCHEMA_MISMATCH` (wrong `nvalues`); `NTS_ERR_CLOSED`;
-/// `NTS_ERR_IO`; `NTS_ERR_TOO_LARGE`.
+/// `NTS_ERR_IO`; `NTS_ERR_TOO_LARGE`; `NTS_ERR_READ_ONLY`.
 ///
 /// # Safety
 /// `table` is NULL or NUL-terminated; `values` is NULL or points to
@@ -389,7 +397,8 @@ pub unsafe extern "C" fn nts_append_row(
 ///
 /// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL arrays with a non-zero
 /// count, non-UTF-8 `table`); `NTS_ERR_NOT_FOUND`; `NTS_ERR_SCHEMA_MISMATCH`
-/// (wrong `ncols`); `NTS_ERR_CLOSED`; `NTS_ERR_IO`; `NTS_ERR_TOO_LARGE`.
+/// (wrong `ncols`); `NTS_ERR_CLOSED`; `NTS_ERR_IO`; `NTS_ERR_TOO_LARGE`;
+/// `NTS_ERR_READ_ONLY`.
 ///
 /// # Safety
 /// `table` is NULL or NUL-terminated; `ts_ms` is NULL or points to `nrows`
@@ -426,7 +435,7 @@ pub unsafe extern "C" fn nts_append_rows(
 /// mode) and empties the WAL.
 ///
 /// Returns `NTS_OK`, `NTS_ERR_INVALID_ARGUMENT` (NULL `db`),
-/// `NTS_ERR_CLOSED`, `NTS_ERR_IO`.
+/// `NTS_ERR_CLOSED`, `NTS_ERR_IO`, `NTS_ERR_READ_ONLY`.
 ///
 /// # Safety
 /// Always safe: `db` is only used as a registry key.

@@ -16,7 +16,7 @@ use super::status::nts_status;
 ///
 /// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL or invalid UTF-8
 /// `table`, `target_segment_points` 0 or above 4194304); `NTS_ERR_NOT_FOUND`;
-/// `NTS_ERR_CLOSED`; `NTS_ERR_IO`; `NTS_ERR_CORRUPT`.
+/// `NTS_ERR_CLOSED`; `NTS_ERR_IO`; `NTS_ERR_CORRUPT`; `NTS_ERR_READ_ONLY`.
 ///
 /// # Safety
 /// `table` is NULL or NUL-terminated.
@@ -50,7 +50,7 @@ pub unsafe extern "C" fn nts_pack_table(
 /// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL `db`, misaligned
 /// `merged_out`, `target_rows` not in 2..=4194304, `min_segments` below
 /// 2); `NTS_ERR_CLOSED`; `NTS_ERR_IO`; `NTS_ERR_CORRUPT`;
-/// `NTS_ERR_TOO_LARGE`.
+/// `NTS_ERR_TOO_LARGE`; `NTS_ERR_READ_ONLY`.
 ///
 /// # Safety
 /// `merged_out` is NULL or writable.
@@ -89,7 +89,7 @@ pub unsafe extern "C" fn nts_merge_small_segments(
 /// atomically replaced, so it shrinks. Does nothing if nothing expired.
 ///
 /// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL `db`); `NTS_ERR_CLOSED`;
-/// `NTS_ERR_IO`; `NTS_ERR_CORRUPT`.
+/// `NTS_ERR_IO`; `NTS_ERR_CORRUPT`; `NTS_ERR_READ_ONLY`.
 ///
 /// # Safety
 /// Always safe: `db` is only used as a registry key.
@@ -108,7 +108,7 @@ pub unsafe extern "C" fn nts_compact_retention_now(db: *mut nts_db) -> nts_statu
 ///
 /// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL or invalid UTF-8
 /// `table`, `start_ms > end_ms`); `NTS_ERR_NOT_FOUND`; `NTS_ERR_CLOSED`;
-/// `NTS_ERR_IO`.
+/// `NTS_ERR_IO`; `NTS_ERR_READ_ONLY`.
 ///
 /// # Safety
 /// `table` is NULL or NUL-terminated.
@@ -132,7 +132,7 @@ pub unsafe extern "C" fn nts_delete_range(
 /// space comes back at the next pack or compaction.
 ///
 /// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT`; `NTS_ERR_NOT_FOUND`;
-/// `NTS_ERR_CLOSED`; `NTS_ERR_IO`.
+/// `NTS_ERR_CLOSED`; `NTS_ERR_IO`; `NTS_ERR_READ_ONLY`.
 ///
 /// # Safety
 /// `table` is NULL or NUL-terminated.
@@ -156,7 +156,8 @@ pub unsafe extern "C" fn nts_drop_table(db: *mut nts_db, table: *const c_char) -
 /// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT` (NULL or invalid UTF-8 `sql`,
 /// syntax errors: `nts_last_error` gives line, column and what was
 /// expected); the engine's codes (`NTS_ERR_NOT_FOUND`,
-/// `NTS_ERR_ALREADY_EXISTS`, `NTS_ERR_SCHEMA_MISMATCH`, `NTS_ERR_IO`, ...).
+/// `NTS_ERR_ALREADY_EXISTS`, `NTS_ERR_SCHEMA_MISMATCH`, `NTS_ERR_IO`,
+/// `NTS_ERR_READ_ONLY`, ...).
 ///
 /// # Safety
 /// `sql` is NULL or NUL-terminated.

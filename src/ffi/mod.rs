@@ -34,6 +34,7 @@ pub(crate) mod boundary;
 mod durability;
 mod handle;
 mod maintenance;
+mod read_only;
 mod status;
 
 pub use api::*;
@@ -43,4 +44,5 @@ pub use boundary::{nts_last_error, nts_status_str};
 pub use durability::*;
 pub use handle::nts_db;
 pub use maintenance::*;
+pub use read_only::*;
 pub use status::*;
