@@ -107,3 +107,39 @@ fn cut_inside_the_last_wal_frame_drops_only_that_row() {
     let db = NanoTsDb::open(&crash, NanoTsOptions::default()).unwrap();
     assert_eq!(rows(&db), (0..10).collect::<Vec<_>>());
 }
+
+/// A batch larger than the record cap is logged as several WAL frames; a
+/// crash between two of them (the batch was never acknowledged) must not
+/// leave half of it: replay takes a batch only with all of its frames.
+#[test]
+fn a_batch_split_across_wal_frames_is_replayed_whole_or_not_at_all() {
+    let (dir, path) = temp_db();
+    let opts = NanoTsOptions { max_record_size: Some(4096), ..Default::default() };
+    let db = NanoTsDb::open(&path, opts.clone()).unwrap();
+    db.create_table("t", &["a", "b", "c"]).unwrap();
+    db.append_row("t", -1, &[0.0, 0.0, 0.0]).unwrap();
+    let ts: Vec<i64> = (0..200).collect();
+    let v: Vec<f64> = ts.iter().map(|&t| t as f64).collect();
+    db.append_rows("t", &ts, &[&v, &v, &v]).unwrap();
+    let crash = dir.path().join("crash.ntt");
+    snapshot_files(&path, &crash);
+    drop(db);
+    // Frames: 64-byte header, a one-row frame (16 + 32 bytes), then the
+    // batch: 127 rows (16 + 8 + 127 * 32 = 4088 bytes), then 73 rows.
+    let wal = std::fs::read(wal_of(&crash)).unwrap();
+    let second = 64 + 48 + 4088;
+    assert_eq!(u32::from_le_bytes(wal[second + 16..second + 20].try_into().unwrap()), 73, "layout");
+    for (what, damage) in [("whole", None), ("second frame torn", Some(second))] {
+        let copy = dir.path().join(format!("{}.ntt", what.replace(' ', "-")));
+        snapshot_files(&crash, &copy);
+        let mut b = wal.clone();
+        if let Some(at) = damage {
+            b[at..at + 4].fill(0); // its CRC never written
+        }
+        std::fs::write(wal_of(&copy), &b).unwrap();
+        let db = NanoTsDb::open(&copy, opts.clone()).unwrap();
+        let got = rows(&db);
+        let want: Vec<i64> = if damage.is_none() { (-1..200).collect() } else { vec![-1] };
+        assert_eq!(got, want, "{what}");
+    }
+}

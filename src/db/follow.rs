@@ -52,6 +52,12 @@ pub fn open_read_only(path: &Path, opts: NanoTsOptions) -> Result<State> {
         return Err(Error::invalid("a read-only handle runs no maintenance"));
     }
     let file = DbFile::open_read_only(path)?;
+    // The header first, then the length: a writer grows the file before it
+    // publishes a slot naming the new end, so the length read second is at
+    // least every committed end the header names (read the other way round,
+    // a commit in between would look like a truncated file).
+    let mut head = vec![0u8; DATA_START as usize];
+    let head_read = file.read_at(&mut head, 0);
     let len = file.len()?;
     if len == 0 {
         return Err(Error::new(
@@ -65,8 +71,7 @@ pub fn open_read_only(path: &Path, opts: NanoTsOptions) -> Result<State> {
             path.display()
         )));
     }
-    let mut head = vec![0u8; DATA_START as usize];
-    file.read_at(&mut head, 0)?;
+    head_read?;
     let header = FileHeader::decode(&head)?;
     // The committed prefix the newest slot names, mapped; then the tail.
     let (committed, _) = newest_committed_end(&head, len)?;
@@ -154,9 +159,18 @@ fn follow_tail(file: &DbFile, from: u64, len: u64, loader: &mut Loader) -> Resul
     let mut end = from;
     let mut pending: Vec<(u64, Parsed)> = Vec::new();
     let mut buf = Vec::new();
+    // A short read means the writer cut an uncommitted tail (a recovery at
+    // its open, or a rolled-back transaction) while we read: the end.
+    let read = |buf: &mut [u8], at: u64| match file.read_at(buf, at) {
+        Ok(()) => Ok(true),
+        Err(_) if file.len().is_ok_and(|l| l < at + buf.len() as u64) => Ok(false),
+        Err(e) => Err(e),
+    };
     while pos + RECORD_HEADER_LEN as u64 <= len {
         let mut head = [0u8; RECORD_HEADER_LEN];
-        file.read_at(&mut head, pos)?;
+        if !read(&mut head, pos)? {
+            break;
+        }
         let payload_len = u32::from_le_bytes(head[..4].try_into().expect("4 bytes")) as u64;
         let rec_len = RECORD_HEADER_LEN as u64 + payload_len;
         if pos + rec_len > len || payload_len > MAX_FOLLOWED_RECORD {
@@ -164,7 +178,9 @@ fn follow_tail(file: &DbFile, from: u64, len: u64, loader: &mut Loader) -> Resul
         }
         buf.clear();
         buf.resize(rec_len as usize, 0);
-        file.read_at(&mut buf, pos)?;
+        if !read(&mut buf, pos)? {
+            break;
+        }
         let Ok(rec0) = parse_header(&buf, 0) else { break };
         if !crc_matches(&buf, &rec0) {
             break;

@@ -27,8 +27,10 @@
 //! 12  u32     table id
 //! 16  payload, then zero padding to a multiple of 8
 //!     kind 1: i64 ts_ms, then ncols f64 (ncols = (payload_len - 8) / 8)
-//!     kind 2: u32 nrows, u32 zero, nrows i64 ts_ms, then each column's
-//!             nrows f64 in turn (ncols = (payload_len - 8) / 8 / nrows - 1)
+//!     kind 2: u32 nrows, u32 frames of the same batch that follow this one
+//!             (0 for the last or only one), nrows i64 ts_ms, then each
+//!             column's nrows f64 in turn
+//!             (ncols = (payload_len - 8) / 8 / nrows - 1)
 //! ```
 //!
 //! Recovery reads frames in order and stops at the first one that fails to

@@ -14,6 +14,8 @@ pub struct WalBatch<'a> {
     pub table_id: u32,
     pub nrows: usize,
     pub ncols: usize,
+    /// Frames of the same `append_rows` batch that follow this one.
+    more_frames: u32,
     ts: &'a [u8],
     values: &'a [u8],
     /// Row-major (one row frame) or column-major (batch frame).
@@ -149,19 +151,41 @@ pub fn replay(
     }
 
     let mut pos = WAL_HEADER_LEN;
+    // The frames of a batch, held until its last one is read: a batch
+    // whose last frame is missing was never acknowledged and is dropped
+    // whole, like a torn frame.
+    let mut batch_frames: Vec<(usize, WalBatch<'_>)> = Vec::new();
     while let Some((batch, len)) = parse_frame(data, pos, salt) {
-        match apply(&batch) {
-            Ok(()) => {
-                out.frames += 1;
-                out.rows += batch.nrows as u64;
-            }
-            Err(e) => {
-                out.frames_dropped = count_valid_frames(data, pos, salt);
-                give_up(&mut out, pos as u64, format!("frame at offset {pos}: {}", e.message()))?;
-                return Ok(out);
+        if let Some((_, prev)) = batch_frames.last()
+            && (batch.more_frames + 1 != prev.more_frames || batch.table_id != prev.table_id)
+        {
+            out.frames_dropped = count_valid_frames(data, pos, salt);
+            give_up(
+                &mut out,
+                pos as u64,
+                format!("frame at offset {pos} does not continue the batch before it"),
+            )?;
+            return Ok(out);
+        }
+        let last_of_batch = batch.more_frames == 0;
+        batch_frames.push((pos, batch));
+        pos += len;
+        if !last_of_batch {
+            continue;
+        }
+        for (at, batch) in batch_frames.drain(..) {
+            match apply(&batch) {
+                Ok(()) => {
+                    out.frames += 1;
+                    out.rows += batch.nrows as u64;
+                }
+                Err(e) => {
+                    out.frames_dropped = count_valid_frames(data, at, salt);
+                    give_up(&mut out, at as u64, format!("frame at offset {at}: {}", e.message()))?;
+                    return Ok(out);
+                }
             }
         }
-        pos += len;
     }
     if let Some(next) = next_valid_frame(data, pos + FRAME_ALIGN, salt) {
         let dropped = count_valid_frames(data, next, salt);
@@ -215,6 +239,7 @@ fn parse_frame(data: &[u8], pos: usize, salt: u32) -> Option<(WalBatch<'_>, usiz
                 ts: &payload[..8],
                 values: &payload[8..],
                 row_major: true,
+                more_frames: 0,
             }
         }
         KIND_ROWS => {
@@ -228,6 +253,7 @@ fn parse_frame(data: &[u8], pos: usize, salt: u32) -> Option<(WalBatch<'_>, usiz
                 table_id,
                 nrows,
                 ncols,
+                more_frames: le_u32(payload, 4),
                 ts: &payload[8..8 + 8 * nrows],
                 values: &payload[8 + 8 * nrows..],
                 row_major: false,

@@ -126,14 +126,19 @@ impl WalWriter {
     pub fn append_rows(&mut self, table_id: u32, ts: &[i64], columns: &[&[f64]]) -> Result<()> {
         let row_bytes = 8 * (1 + columns.len());
         let per_frame = ((self.max_record_size as usize).saturating_sub(8) / row_bytes).max(1);
+        // Each frame says how many frames of the same batch follow it, so
+        // replay applies a batch only when all of its frames are there: a
+        // crash between two frames never leaves half a batch.
+        let mut more = ts.len().div_ceil(per_frame) as u32;
         let mut start = 0;
         while start < ts.len() {
             let end = (start + per_frame).min(ts.len());
             let n = end - start;
             let payload_len = 8 + n * row_bytes;
+            more -= 1;
             self.write_frame(KIND_ROWS, table_id, payload_len, |p| {
                 p[..4].copy_from_slice(&(n as u32).to_le_bytes());
-                p[4..8].fill(0);
+                p[4..8].copy_from_slice(&more.to_le_bytes());
                 let mut at = 8;
                 for t in &ts[start..end] {
                     p[at..at + 8].copy_from_slice(&t.to_le_bytes());
