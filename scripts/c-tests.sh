@@ -9,7 +9,8 @@
 #      static targets) and a pkg-config build against the same prefix;
 #   4. the pyarrow import test (tests/python/test_pyarrow.py).
 # Installs what it needs (cmake, valgrind, pkg-config via apt-get; pyarrow and
-# cffi via pip). Set NANOTS_SKIP_PYARROW=1 to skip step 4 explicitly.
+# cffi via pip into a virtual environment under target/, scripts/pyenv.sh).
+# Set NANOTS_SKIP_PYARROW=1 to skip step 4 explicitly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -108,11 +109,8 @@ step "pyarrow import test"
 if [ "${NANOTS_SKIP_PYARROW:-0}" = 1 ]; then
   echo "SKIPPED: pyarrow test (NANOTS_SKIP_PYARROW=1)"
 else
-  PY=${PYTHON:-python3}
-  if ! "$PY" -c 'import pyarrow, pyarrow.cffi' 2>/dev/null; then
-    "$PY" -m pip install --quiet pyarrow cffi || true
-  fi
-  if "$PY" -c 'import pyarrow, pyarrow.cffi' 2>/dev/null; then
+  # A virtual environment under target/: nothing goes into the machine's Python.
+  if PY=$(bash scripts/pyenv.sh); then
     mkdir -p "$WORK/py"
     if "$PY" tests/python/test_pyarrow.py "$LIB/libnanots.so" "$WORK/py"; then
       passed=$((passed + 1))
@@ -120,7 +118,7 @@ else
       echo "FAILED: pyarrow test"; failed=$((failed + 1))
     fi
   else
-    echo "SKIPPED: pyarrow test: pyarrow cannot be installed with $PY -m pip"
+    echo "SKIPPED: pyarrow test: no virtual environment with pyarrow (scripts/pyenv.sh)"
   fi
 fi
 

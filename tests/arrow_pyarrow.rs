@@ -1,10 +1,11 @@
 //! Runs `tests/python/test_pyarrow.py`: imports the Arrow C Data and C
 //! Stream exports of `libnanots.so` into pyarrow and validates them fully.
 //!
-//! pyarrow (and cffi) are installed with pip if missing. Only if they cannot
-//! be installed does this test skip, printing a SKIPPED line straight to
-//! stderr (not captured by the test harness); set NANOTS_REQUIRE_PYARROW=1
-//! to turn that into a failure.
+//! pyarrow (and cffi) come from a virtual environment under the cargo
+//! target directory, made by `scripts/pyenv.sh` (nothing is installed into
+//! the machine's own Python). Only if it cannot be made does this test
+//! skip, printing a SKIPPED line straight to stderr (not captured by the
+//! test harness); set NANOTS_REQUIRE_PYARROW=1 to turn that into a failure.
 #![cfg(feature = "arrow")]
 
 #[path = "c/build_support.rs"]
@@ -14,15 +15,17 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 
-fn python() -> String {
-    std::env::var("PYTHON").unwrap_or_else(|_| "python3".into())
-}
-
-fn pyarrow_importable() -> bool {
-    Command::new(python())
-        .args(["-c", "import pyarrow, pyarrow.cffi"])
+/// The interpreter of the test environment, or why there is none.
+fn python() -> Result<String, String> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/pyenv.sh");
+    let out = Command::new("bash")
+        .arg(&script)
         .output()
-        .is_ok_and(|o| o.status.success())
+        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 fn skip(reason: &str) {
@@ -34,22 +37,14 @@ fn skip(reason: &str) {
 
 #[test]
 fn pyarrow_imports_and_validates_the_arrow_exports() {
-    if !pyarrow_importable() {
-        let pip =
-            Command::new(python()).args(["-m", "pip", "install", "--quiet", "pyarrow", "cffi"]).output();
-        match pip {
-            Err(e) => return skip(&format!("cannot run {} -m pip: {e}", python())),
-            Ok(o) if !o.status.success() => {
-                return skip(&format!("pip install failed: {}", String::from_utf8_lossy(&o.stderr).trim()));
-            }
-            Ok(_) if !pyarrow_importable() => return skip("installed but not importable"),
-            Ok(_) => {}
-        }
-    }
+    let python = match python() {
+        Ok(p) => p,
+        Err(why) => return skip(&why),
+    };
     let libdir = build_support::build_libraries();
     let tmp = tempfile::tempdir().unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/test_pyarrow.py");
-    let out = Command::new(python())
+    let out = Command::new(&python)
         .arg(&script)
         .arg(libdir.join("libnanots.so"))
         .arg(tmp.path())
