@@ -300,7 +300,7 @@ impl NanoTsDb {
     }
 
     /// Runs SQL statements separated by `;`: `CREATE TABLE [IF NOT EXISTS]`
-    /// and `INSERT INTO ... VALUES`, the reference design's subset (see
+    /// and `INSERT INTO ... VALUES`, a small subset kept compatible with the reference API (see
     /// [`crate::sql`]). Each statement is atomic; statements before a failing
     /// one stay executed. Errors give line and column.
     pub fn exec_sql(&self, sql: &str) -> Result<crate::sql::SqlOutcome> {

@@ -229,7 +229,7 @@ unsafe fn aggs_arg(aggs: *const u32, naggs: usize) -> Result<Vec<Agg>, FfiError>
 /// `table` is NULL or NUL-terminated; `aggs` is NULL or points to `naggs`
 /// codes; `out_array`, `out_schema` are NULL or writable.
 #[unsafe(no_mangle)]
-#[allow(clippy::too_many_arguments)] // the C signature is fixed by the issue
+#[allow(clippy::too_many_arguments)] // the C signature is part of the published ABI
 pub unsafe extern "C" fn nts_query_aggregate_arrow(
     db: *mut nts_db,
     table: *const c_char,
