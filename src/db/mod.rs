@@ -131,7 +131,7 @@ impl NanoTsDb {
 
     /// `ReadOnly` on a read-only handle: checked first by every write call,
     /// so that nothing happens before the refusal.
-    fn writable(&self) -> Result<()> {
+    pub(crate) fn writable(&self) -> Result<()> {
         if self.read_only {
             return Err(state::read_only_error());
         }
@@ -297,15 +297,6 @@ impl NanoTsDb {
                 self.append_row(series, ts_ms, &[value])
             }
         }
-    }
-
-    /// Runs SQL statements separated by `;`: `CREATE TABLE [IF NOT EXISTS]`
-    /// and `INSERT INTO ... VALUES`, a small subset kept compatible with the reference API (see
-    /// [`crate::sql`]). Each statement is atomic; statements before a failing
-    /// one stay executed. Errors give line and column.
-    pub fn exec_sql(&self, sql: &str) -> Result<crate::sql::SqlOutcome> {
-        self.writable()?;
-        crate::sql::exec_sql(self, sql)
     }
 
     /// Writes all buffered rows into compressed segments in the `.ntt` file,

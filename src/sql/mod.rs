@@ -78,6 +78,19 @@ pub use lexer::Pos;
 use lexer::error_at;
 pub use parser::{CreateTable, Ident, Insert, Parser, Statement, parse};
 
+// The SQL front is a client of the handle: it lives here and uses the
+// handle's public API, and the handle's module never imports this one.
+impl NanoTsDb {
+    /// Runs SQL statements separated by `;`: `CREATE TABLE [IF NOT EXISTS]`
+    /// and `INSERT INTO ... VALUES`, a small subset kept compatible with the reference API (see
+    /// [the module documentation](self)). Each statement is atomic; statements before a failing
+    /// one stay executed. Errors give line and column.
+    pub fn exec_sql(&self, sql: &str) -> Result<SqlOutcome> {
+        self.writable()?;
+        exec_sql(self, sql)
+    }
+}
+
 /// What a script did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
