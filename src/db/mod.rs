@@ -1,5 +1,6 @@
 //! The public handle, [`NanoTsDb`].
 
+pub(crate) mod background;
 mod follow;
 pub(crate) mod meta;
 mod open;

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use super::NanoTsDb;
 use crate::error::Result;
-use crate::maintenance::background::{MaintenanceHook, MaintenanceStatus, Worker};
+use super::background::{MaintenanceHook, MaintenanceStatus, Worker};
 use crate::options::NanoTsOptions;
 
 /// A shared database handle (clone it into every thread that needs it),

@@ -13,8 +13,6 @@
 //! keep running on the old file while it works and switch to the new one at
 //! the swap.
 
-pub mod background;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

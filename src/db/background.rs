@@ -9,7 +9,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-use crate::db::NanoTsDb;
+use super::NanoTsDb;
 use crate::error::{Error, ErrorKind, Result};
 use crate::options::AutoMaintenanceOptions;
 
