@@ -34,6 +34,7 @@ pub mod sql;
 mod table;
 mod wal;
 
+pub use db::background::{MaintenanceHook, MaintenanceStatus};
 pub use db::{
     BackupMode, CommitStats, NanoTsDb, NanoTsDbShared, Problem, RecoveryReport, SERIES_COLUMN, VerifyReport,
     WeakNanoTsDbShared,
@@ -43,7 +44,6 @@ pub use error::{Error, ErrorKind, Result};
 /// fault-injection and power-loss suites in `tests/`). Not a stable API.
 #[doc(hidden)]
 pub use io::fault as testing;
-pub use db::background::{MaintenanceHook, MaintenanceStatus};
 pub use options::{AutoMaintenanceOptions, NanoTsOptions, RecoveryMode, SyncMode};
 pub use query::aggregate::{Agg, AggColumn, AggValues, AggregateReader, Aggregation};
 pub use query::stats::{CodecUse, ColumnStorage, TableStats};

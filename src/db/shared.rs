@@ -5,8 +5,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use super::NanoTsDb;
-use crate::error::Result;
 use super::background::{MaintenanceHook, MaintenanceStatus, Worker};
+use crate::error::Result;
 use crate::options::NanoTsOptions;
 
 /// A shared database handle (clone it into every thread that needs it),
