@@ -90,7 +90,7 @@ fn encode_inner(values: &[f64], level: Level, allow_dict: bool, out: &mut Vec<u8
     }
     if allow_dict && n >= 64 {
         let mut b = pool::take_u8();
-        if dict::encode(values, level, &mut b) {
+        if dict::encode(values, level, encode_values_no_dict, &mut b) {
             best.offer(id::DICT, b);
         }
     }

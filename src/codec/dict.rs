@@ -33,9 +33,15 @@ fn hash(b: u64, shift: u32) -> usize {
     (b.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
 }
 
-/// Encodes with a dictionary; false (nothing written) if there are more
-/// than `n / 4` distinct values, or more than 2^14 (Hot) / 2^20 (Cold).
-pub fn encode(values: &[f64], level: Level, out: &mut Vec<u8>) -> bool {
+/// Encodes a dictionary's distinct values: returns the codec id it used.
+/// The chooser passes itself in (without the dictionary), so this leaf
+/// codec never imports the chooser.
+pub type NestedEncoder = fn(&[f64], Level, &mut Vec<u8>) -> u8;
+
+/// Encodes with a dictionary whose values `nested` encodes; false (nothing
+/// written) if there are more than `n / 4` distinct values, or more than
+/// 2^14 (Hot) / 2^20 (Cold).
+pub fn encode(values: &[f64], level: Level, nested: NestedEncoder, out: &mut Vec<u8>) -> bool {
     let n = values.len();
     let cap = if level == Level::Hot { 1 << 14 } else { 1 << 20 };
     let limit = (n / 4).min(cap);
@@ -97,7 +103,7 @@ pub fn encode(values: &[f64], level: Level, out: &mut Vec<u8>) -> bool {
     let distinct: Vec<u64> = order.iter().map(|&(_, k)| distinct[k as usize]).collect();
     let dict: Vec<f64> = distinct.iter().map(|&b| f64::from_bits(b)).collect();
     let mut dbytes = Vec::new();
-    let dc = super::choose::encode_values_no_dict(&dict, level, &mut dbytes);
+    let dc = nested(&dict, level, &mut dbytes);
     put_varint(out, dict.len() as u64);
     out.push(dc);
     put_varint(out, dbytes.len() as u64);
@@ -149,7 +155,11 @@ mod tests {
     use proptest::prelude::*;
 
     fn rt(vals: &[f64]) -> Option<usize> {
-        crate::codec::round_trip_f64(vals, |b| encode(vals, Level::Hot, b), decode)
+        crate::codec::round_trip_f64(
+            vals,
+            |b| encode(vals, Level::Hot, crate::codec::choose::encode_values_no_dict, b),
+            decode,
+        )
     }
 
     #[test]
@@ -170,7 +180,7 @@ mod tests {
     fn corrupt_inputs_error() {
         let v: Vec<f64> = (0..3000).map(|i| f64::from(i % 50) * 0.37).collect();
         let mut buf = Vec::new();
-        assert!(encode(&v, Level::Hot, &mut buf));
+        assert!(encode(&v, Level::Hot, crate::codec::choose::encode_values_no_dict, &mut buf));
         for cut in 0..buf.len() {
             assert!(decode(&buf[..cut], v.len(), &mut Vec::new()).is_err());
         }

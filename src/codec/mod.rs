@@ -160,7 +160,7 @@ pub fn encode_values_as(codec: u8, values: &[f64], out: &mut Vec<u8>) -> bool {
             None => return false,
         },
         id::RLE => rle::encode(values, out),
-        id::DICT => return dict::encode(values, Level::Hot, out),
+        id::DICT => return dict::encode(values, Level::Hot, choose::encode_values_no_dict, out),
         id::FLOAT_INT => floatint::encode(values, out),
         id::SPLIT => {
             let Some((p, _)) = split::choose(&values[..values.len().min(1024)]) else {
