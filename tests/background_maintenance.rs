@@ -45,7 +45,11 @@ fn flushes_merges_and_stops_on_close() {
         db.flush().unwrap();
     }
     eventually("small segments to be merged", || db.maintenance_status().merges >= 1);
-    eventually("small segments to be merged", || db.stats("t").unwrap().segments <= 3);
+    // 21 small segments before merging. Merges run while the loop flushes,
+    // so where they cut depends on timing; what always ends up true: at most
+    // two merged segments of 500 rows or more (1001 rows in all), then a
+    // trailing run of fewer than `merge_min_segments` (4) small ones.
+    eventually("small segments to be merged", || db.stats("t").unwrap().segments <= 5);
     let (ts, cols) = db.query_table_range_columns("t", i64::MIN, i64::MAX).unwrap();
     assert_eq!(ts.len(), 1001);
     assert!(ts[1..].iter().zip(&cols[0][1..]).all(|(t, v)| *t as f64 == *v));
