@@ -1,6 +1,9 @@
-//! Gives the C shared library (cdylib) its SONAME, `libnanots.so.<major>`,
-//! on ELF platforms. Plain cargo sets none; the CMake install creates the
-//! matching `libnanots.so.<major>` and `libnanots.so` symlinks.
+//! Gives the C shared library (cdylib) its SONAME on ELF platforms. The ABI
+//! policy (README, CMake's `SameMinorVersion`): while the major version is
+//! 0 a new minor version may break the ABI, so the SONAME carries
+//! `0.<minor>` (`libnanots.so.0.1` for 0.1.x, as cargo-c names it); from
+//! 1.0 on it is `libnanots.so.<major>`. Plain cargo sets none; the CMake
+//! install creates the matching SONAME and `libnanots.so` symlinks.
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
@@ -10,7 +13,9 @@ fn main() {
         "linux" | "android" | "freebsd" | "netbsd" | "openbsd" | "dragonfly" | "illumos" | "solaris"
     );
     if elf {
-        let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap_or_else(|_| "0".into());
-        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libnanots.so.{major}");
+        let part = |name| std::env::var(name).unwrap_or_else(|_| "0".into());
+        let major = part("CARGO_PKG_VERSION_MAJOR");
+        let abi = if major == "0" { format!("0.{}", part("CARGO_PKG_VERSION_MINOR")) } else { major };
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libnanots.so.{abi}");
     }
 }

@@ -18,6 +18,13 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 CC=${CC:-gcc}
+# The SONAME build.rs gives the library: libnanots.so.0.MINOR while the
+# major version is 0 (a new minor may break the ABI), else libnanots.so.MAJOR.
+VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+case "$VERSION" in
+  0.*) SONAME="libnanots.so.0.$(echo "$VERSION" | cut -d. -f2)" ;;
+  *) SONAME="libnanots.so.${VERSION%%.*}" ;;
+esac
 
 step() { printf '\n=== %s ===\n' "$*"; }
 
@@ -38,8 +45,8 @@ cargo build --lib
 LIB="$CARGO_TARGET_DIR/debug"
 SHLIB="$WORK/shlib"
 mkdir -p "$SHLIB"
-cp "$LIB/libnanots.so" "$SHLIB/libnanots.so.0"
-ln -sf libnanots.so.0 "$SHLIB/libnanots.so"
+cp "$LIB/libnanots.so" "$SHLIB/$SONAME"
+ln -sf "$SONAME" "$SHLIB/libnanots.so"
 
 CFLAGS=(-std=c11 -Wall -Wextra -Werror -g -O1 -pthread -Iinclude)
 TESTS=(tests/c/test_*.c)
@@ -82,13 +89,13 @@ cmake --build "$WORK/build" -j2
 cmake --install "$WORK/build" --prefix "$PREFIX"
 ls -l "$PREFIX/lib" "$PREFIX/lib/cmake/NanoTS" "$PREFIX/lib/pkgconfig"
 cmake_ok=1
-[ -L "$PREFIX/lib/libnanots.so" ] && [ -L "$PREFIX/lib/libnanots.so.0" ] || cmake_ok=0
-readelf -d "$PREFIX/lib/libnanots.so.0" | grep 'Library soname: \[libnanots.so.0\]' >/dev/null || cmake_ok=0
+[ -L "$PREFIX/lib/libnanots.so" ] && [ -L "$PREFIX/lib/$SONAME" ] || cmake_ok=0
+readelf -d "$PREFIX/lib/$SONAME" | grep -F "Library soname: [$SONAME]" >/dev/null || cmake_ok=0
 cmake -S tests/cmake_consumer -B "$WORK/consumer" -DCMAKE_PREFIX_PATH="$PREFIX" >/dev/null
 cmake --build "$WORK/consumer" -j2
 mkdir -p "$WORK/run"
 "$WORK/consumer/consumer_shared" "$WORK/run" || cmake_ok=0
-ldd "$WORK/consumer/consumer_shared" | grep "$PREFIX/lib/libnanots.so.0" >/dev/null || cmake_ok=0
+ldd "$WORK/consumer/consumer_shared" | grep "$PREFIX/lib/$SONAME" >/dev/null || cmake_ok=0
 "$WORK/consumer/consumer_static" "$WORK/run" || cmake_ok=0
 # pkg-config, shared and static.
 export PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig"

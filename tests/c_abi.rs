@@ -1,6 +1,6 @@
 //! Compiles the C programs in `tests/c/` against `include/nanots.h` and
 //! links them with the static (`libnanots.a`) and the shared
-//! (`libnanots.so`, through its SONAME `libnanots.so.0`) library, then runs
+//! (`libnanots.so`, through its SONAME `libnanots.so.0.1`) library, then runs
 //! them. Cargo does not build the staticlib/cdylib for integration tests,
 //! so this test runs `cargo build --lib` itself, with the same target
 //! directory, profile and `arrow` feature as the test binary.
@@ -57,6 +57,16 @@ fn compile(src: &Path, out: &Path, link: &[String]) {
     );
 }
 
+/// The SONAME build.rs gives the library: `libnanots.so.0.<minor>` while
+/// the major version is 0 (a new minor may break the ABI), else
+/// `libnanots.so.<major>`.
+fn soname() -> String {
+    match env!("CARGO_PKG_VERSION_MAJOR") {
+        "0" => format!("libnanots.so.0.{}", env!("CARGO_PKG_VERSION_MINOR")),
+        major => format!("libnanots.so.{major}"),
+    }
+}
+
 fn run(exe: &Path, workdir: &Path) {
     let output =
         Command::new(exe).arg(workdir).env_remove("LD_LIBRARY_PATH").output().expect("running a C test");
@@ -76,8 +86,8 @@ fn c_programs_pass_against_static_and_shared_library() {
     // plus the development symlink.
     let shlib = tmp.path().join("lib");
     std::fs::create_dir(&shlib).unwrap();
-    std::fs::copy(libdir.join("libnanots.so"), shlib.join("libnanots.so.0")).unwrap();
-    std::os::unix::fs::symlink("libnanots.so.0", shlib.join("libnanots.so")).unwrap();
+    std::fs::copy(libdir.join("libnanots.so"), shlib.join(soname())).unwrap();
+    std::os::unix::fs::symlink(soname(), shlib.join("libnanots.so")).unwrap();
 
     let static_link = vec![
         libdir.join("libnanots.a").display().to_string(),
@@ -112,7 +122,7 @@ fn shared_library_has_soname_and_exports_only_nts_symbols() {
         return;
     };
     let dynamic = String::from_utf8_lossy(&out.stdout);
-    assert!(dynamic.contains("Library soname: [libnanots.so.0]"), "{dynamic}");
+    assert!(dynamic.contains(&format!("Library soname: [{}]", soname())), "{dynamic}");
     let out = Command::new("nm").args(["-D", "--defined-only"]).arg(&so).output().expect("nm");
     let syms: Vec<String> = String::from_utf8_lossy(&out.stdout)
         .lines()
