@@ -69,14 +69,16 @@
 //! `fuzz/fuzz_targets/sql.rs` and `tests/sql.rs`). An INSERT's rows are held
 //! in memory (8 bytes per value) until executed.
 
+mod ast;
 pub mod lexer;
 pub mod parser;
 
 use crate::db::NanoTsDb;
 use crate::error::{Error, ErrorKind, Result};
+pub use ast::{CreateTable, Ident, Insert, Statement, TS_COLUMN, UNSUPPORTED_HINT};
 pub use lexer::Pos;
 use lexer::error_at;
-pub use parser::{CreateTable, Ident, Insert, Parser, Statement, parse};
+pub use parser::{Parser, parse};
 
 // The SQL front is a client of the handle: it lives here and uses the
 // handle's public API, and the handle's module never imports this one.
@@ -225,7 +227,7 @@ fn insert(db: &NanoTsDb, ins: &Insert, outcome: &mut SqlOutcome) -> Result<()> {
             let mut order = vec![usize::MAX; table_cols.len()];
             let mut c = 0;
             for id in list {
-                if id.name == parser::TS_COLUMN {
+                if id.name == TS_COLUMN {
                     continue;
                 }
                 let Some(t) = table_cols.iter().position(|n| *n == id.name) else {
