@@ -363,7 +363,9 @@ fn free_bytes(dir: &Path) -> u64 {
 }
 
 fn skip(reason: &str) {
-    if std::env::var("NANOTS_REQUIRE_FULL_DISK").as_deref() == Ok("1") {
+    if std::env::var("NANOTS_REQUIRE_FULL_DISK").as_deref() == Ok("1")
+        || std::env::var_os("NANOTS_NO_SKIP").is_some()
+    {
         panic!("full_disk cannot run and NANOTS_REQUIRE_FULL_DISK=1: {reason}");
     }
     // Straight to the process's stderr: the test harness captures
