@@ -48,3 +48,4 @@ pub use options::{AutoMaintenanceOptions, NanoTsOptions, RecoveryMode, SyncMode}
 pub use query::aggregate::{Agg, AggColumn, AggValues, AggregateReader, Aggregation};
 pub use query::stats::{CodecUse, ColumnStorage, TableStats};
 pub use query::{Columns, RangeReader};
+pub use table::TS_COLUMN;

@@ -809,16 +809,16 @@ pub unsafe extern "C" fn nts_table_stats(
     })
 }
 
+/// The C view of one column's storage: its codecs (already most used
+/// first) cut to `NTS_STATS_MAX_CODECS`.
 fn column_stats(c: &ColumnStorage) -> nts_column_stats {
-    let mut codecs: Vec<_> = c.codecs.iter().collect();
-    codecs.sort_by(|a, b| b.segments.cmp(&a.segments).then(a.codec_id.cmp(&b.codec_id)));
     let mut v =
         nts_column_stats { bytes_on_disk: c.bytes_on_disk, raw_bytes: c.raw_bytes, ..Default::default() };
-    for (i, u) in codecs.iter().take(NTS_STATS_MAX_CODECS).enumerate() {
+    for (i, u) in c.codecs.iter().take(NTS_STATS_MAX_CODECS).enumerate() {
         v.codec_ids[i] = u.codec_id;
         v.codec_segments[i] = u.segments;
     }
-    v.ncodecs = codecs.len().min(NTS_STATS_MAX_CODECS) as u32;
+    v.ncodecs = c.codecs.len().min(NTS_STATS_MAX_CODECS) as u32;
     v
 }
 
@@ -847,13 +847,9 @@ pub unsafe extern "C" fn nts_table_column_stats(
         // SAFETY: NUL-terminated per the contract.
         let column = unsafe { str_arg(column, "column") }?;
         let s = db.stats(table)?;
-        let c = if column == "ts_ms" {
-            &s.timestamps
-        } else {
-            s.columns.iter().find(|c| c.name == column).ok_or_else(|| {
-                FfiError::new(super::NTS_ERR_NOT_FOUND, format!("table {table:?} has no column {column:?}"))
-            })?
-        };
+        let c = s.column(column).ok_or_else(|| {
+            FfiError::new(super::NTS_ERR_NOT_FOUND, format!("table {table:?} has no column {column:?}"))
+        })?;
         // SAFETY: writable versioned struct per the contract.
         unsafe { write_versioned(out, column_stats(c), COLUMN_STATS_MIN_SIZE, "out") }
     })
