@@ -8,11 +8,11 @@
 
 use std::ptr;
 
-use super::api::nts_strings;
 use super::args::{out_arg, versioned_out, write_versioned};
 use super::boundary::{FfiResult, call};
 use super::handle::{lookup, nts_db};
 use super::status::nts_status;
+use super::strings::nts_strings;
 use crate::Problem;
 
 /// What `nts_verify` found. A versioned struct: set

@@ -1,5 +1,5 @@
-//! Entry points for maintenance (pack, retention, deletes, drops) and the
-//! SQL front.
+//! Entry points for maintenance (pack, merges, retention, deletes, the
+//! background thread's status and hook) and the SQL front.
 
 use std::ffi::{c_char, c_void};
 
@@ -124,25 +124,6 @@ pub unsafe extern "C" fn nts_delete_range(
         // SAFETY: NUL-terminated per the contract.
         let table = unsafe { str_arg(table, "table") }?;
         db.delete_range(table, start_ms, end_ms)?;
-        Ok(())
-    })
-}
-
-/// Drops `table` and its rows; the name can be used again at once, the
-/// space comes back at the next pack or compaction.
-///
-/// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT`; `NTS_ERR_NOT_FOUND`;
-/// `NTS_ERR_CLOSED`; `NTS_ERR_IO`; `NTS_ERR_READ_ONLY`.
-///
-/// # Safety
-/// `table` is NULL or NUL-terminated.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn nts_drop_table(db: *mut nts_db, table: *const c_char) -> nts_status {
-    call("nts_drop_table", || {
-        let db = lookup(db)?;
-        // SAFETY: NUL-terminated per the contract.
-        let table = unsafe { str_arg(table, "table") }?;
-        db.drop_table(table)?;
         Ok(())
     })
 }
@@ -301,4 +282,16 @@ pub unsafe extern "C" fn nts_set_maintenance_hook(
         db.shared().set_maintenance_hook(hook);
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_version_of_nts_maintenance_info_keeps_its_size() {
+        // ABI: MAINTENANCE_INFO_MIN_SIZE equals the size of the first
+        // version; appending fields grows size_of, never this.
+        assert_eq!(size_of::<nts_maintenance_info>(), MAINTENANCE_INFO_MIN_SIZE);
+    }
 }

@@ -26,23 +26,55 @@
 #![allow(non_camel_case_types)]
 #![deny(clippy::undocumented_unsafe_blocks, clippy::multiple_unsafe_ops_per_block)]
 
-mod api;
+// Helpers of the C layer.
 pub(crate) mod args;
+mod handle;
+
+// The entry points and their types, one file per object. One group per
+// module so that rustfmt keeps this order: cbindgen follows it, so it is
+// the order of the header.
+mod version;
+
+mod options;
+
+mod db;
+
+mod tables;
+
+mod append;
+
+mod result;
+
+mod strings;
+
+mod stats;
+
 #[cfg(feature = "arrow")]
 mod arrow_api;
+
 pub(crate) mod boundary;
-mod durability;
-mod handle;
-mod maintenance;
-mod read_only;
+
 mod status;
 
-pub use api::*;
+mod durability;
+
+mod maintenance;
+
+mod read_only;
+
+pub use append::*;
 #[cfg(feature = "arrow")]
 pub use arrow_api::*;
 pub use boundary::{nts_last_error, nts_status_str};
+pub use db::*;
 pub use durability::*;
 pub use handle::nts_db;
 pub use maintenance::*;
+pub use options::*;
 pub use read_only::*;
+pub use result::*;
+pub use stats::*;
 pub use status::*;
+pub use strings::*;
+pub use tables::*;
+pub use version::*;
