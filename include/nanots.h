@@ -388,13 +388,14 @@ typedef struct {
   nts_status last_error_status;
   // Reserved (0).
   uint32_t reserved;
-  // Message of the last failure, NUL-terminated (truncated to fit);
-  // empty if none.
+  // Message of the last failure, NUL-terminated (truncated to fit; a
+  // NUL byte inside the message is replaced by `?`); empty if none.
   char last_error_message[NTS_MAINTENANCE_MESSAGE_LEN];
 } nts_maintenance_info;
 
 // Callback for maintenance errors: `code` and a NUL-terminated `message`
-// valid only during the call; runs on the maintenance thread.
+// (a NUL byte inside the message is replaced by `?`) valid only during
+// the call; runs on the maintenance thread.
 typedef void (*nts_maintenance_hook)(void *user,
                                      nts_status code,
                                      const char *message);
@@ -705,6 +706,7 @@ void nts_result_free(nts_result *result);
 size_t nts_strings_len(const nts_strings *strings);
 
 // String `i` of `strings`; NULL for a NULL list or `i >= nts_strings_len`.
+// A NUL byte inside a text is replaced by `?`.
 //
 // Ownership: borrowed from `strings`; valid until `nts_strings_free`.
 //
@@ -892,7 +894,8 @@ nts_status nts_latest_arrow(nts_db *db,
 
 // The message of this thread's last failed NanoTS call (`""` if none has
 // failed yet). Messages start with the function's name, e.g.
-// `nts_append_row: not found: table "cpu" does not exist`.
+// `nts_append_row: not found: table "cpu" does not exist`. A NUL byte
+// inside a message is replaced by `?`.
 //
 // Ownership: the string belongs to the library; it stays valid until this
 // thread's next NanoTS call. Never returns NULL.

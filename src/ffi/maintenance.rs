@@ -3,10 +3,12 @@
 
 use std::ffi::{c_char, c_void};
 
-use super::args::{out_arg, str_arg, usize_of, write_versioned};
+use super::args::{optional_out, out_arg, str_arg, usize_of};
 use super::boundary::call;
 use super::handle::{lookup, nts_db};
 use super::status::nts_status;
+use super::strings::{c_string, without_nuls};
+use super::versioned::write_versioned;
 
 /// Merges all segments of `table` into sorted, non-overlapping segments of
 /// about `target_segment_points` rows, re-encoded with the strongest codecs,
@@ -62,14 +64,8 @@ pub unsafe extern "C" fn nts_merge_small_segments(
     merged_out: *mut u64,
 ) -> nts_status {
     call("nts_merge_small_segments", || {
-        let merged_out = if merged_out.is_null() {
-            None
-        } else {
-            let p = out_arg(merged_out, "merged_out")?;
-            // SAFETY: checked non-NULL and aligned; writable per the contract.
-            unsafe { std::ptr::write(p, 0) };
-            Some(p)
-        };
+        // SAFETY: NULL or writable per the contract.
+        let merged_out = unsafe { optional_out(merged_out, "merged_out", 0) }?;
         let db = lookup(db)?;
         let n = db.merge_small_segments(
             usize_of(target_rows, "target_rows")?,
@@ -179,8 +175,8 @@ pub struct nts_maintenance_info {
     pub last_error_status: nts_status,
     /// Reserved (0).
     pub reserved: u32,
-    /// Message of the last failure, NUL-terminated (truncated to fit);
-    /// empty if none.
+    /// Message of the last failure, NUL-terminated (truncated to fit; a
+    /// NUL byte inside the message is replaced by `?`); empty if none.
     pub last_error_message: [c_char; NTS_MAINTENANCE_MESSAGE_LEN],
 }
 
@@ -221,6 +217,7 @@ pub unsafe extern "C" fn nts_maintenance_status(
             last_error_message: [0; NTS_MAINTENANCE_MESSAGE_LEN],
         };
         if let Some((_, msg)) = &s.last_error {
+            let msg = without_nuls(msg);
             let bytes = msg.as_bytes();
             let mut n = bytes.len().min(NTS_MAINTENANCE_MESSAGE_LEN - 1);
             while !msg.is_char_boundary(n) {
@@ -236,7 +233,8 @@ pub unsafe extern "C" fn nts_maintenance_status(
 }
 
 /// Callback for maintenance errors: `code` and a NUL-terminated `message`
-/// valid only during the call; runs on the maintenance thread.
+/// (a NUL byte inside the message is replaced by `?`) valid only during
+/// the call; runs on the maintenance thread.
 pub type nts_maintenance_hook =
     Option<unsafe extern "C" fn(user: *mut c_void, code: nts_status, message: *const c_char)>;
 
@@ -266,7 +264,7 @@ pub unsafe extern "C" fn nts_set_maintenance_hook(
         let hook = hook.map(|hook| {
             let target = HookTarget { hook, user: user.addr() };
             let f: crate::MaintenanceHook = std::sync::Arc::new(move |e: &crate::Error| {
-                let msg = std::ffi::CString::new(e.to_string().replace('\0', " ")).unwrap_or_default();
+                let msg = c_string(&e.to_string());
                 // SAFETY: the host promised `hook` stays callable with
                 // `user`; the message outlives the call.
                 unsafe {

@@ -6,13 +6,20 @@
 //! slices and structs into Rust values, calls the public Rust API and maps
 //! its [`crate::Error`] onto an `nts_status`. No engine logic lives here.
 //!
-//! Conventions, enforced by the helpers in [`boundary`] and [`args`]:
+//! Conventions, enforced by the helpers in [`boundary`], [`args`],
+//! [`versioned`] and [`strings`]:
 //! - every exported symbol starts with `nts_` (types `nts_*`, macros `NTS_*`);
 //! - every exported function body runs inside one panic boundary
 //!   ([`boundary::call`] / [`boundary::call_value`]): a Rust panic becomes
 //!   `NTS_ERR_PANIC`, never an unwind into C;
 //! - pointers are checked (NULL, alignment, length overflow) before use;
 //! - a failed call stores its message for [`nts_last_error`] (thread-local);
+//! - versioned structs (`struct_size` first) are read and written only
+//!   through [`versioned`], which touches the bytes both versions share;
+//! - every C string made from Rust text (names, messages, problem texts)
+//!   is made by [`strings::c_string`], which replaces interior NUL bytes
+//!   by `?` (the Arrow export names its fields itself, from column names,
+//!   which never hold a NUL);
 //! - everything the library allocates has exactly one matching `nts_*_free`
 //!   (or an Arrow `release` callback).
 //!
@@ -29,6 +36,7 @@
 // Helpers of the C layer.
 pub(crate) mod args;
 mod handle;
+mod versioned;
 
 // The entry points and their types, one file per object. One group per
 // module so that rustfmt keeps this order: cbindgen follows it, so it is

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::args::{out_arg, usize_of};
 use super::boundary::{FfiError, FfiResult, call_value};
+use super::versioned::read_versioned;
 use crate::{AutoMaintenanceOptions, NanoTsOptions, RecoveryMode, SyncMode};
 
 /// `nts_options.sync`: `msync` the WAL before every append returns.
@@ -109,25 +110,19 @@ pub(super) unsafe fn options_from_c(opts: *const nts_options) -> FfiResult<NanoT
     if opts.is_null() {
         return Ok(NanoTsOptions::default());
     }
-    if !opts.is_aligned() {
-        return Err(FfiError::invalid("opts is misaligned"));
-    }
-    // SAFETY: non-NULL and aligned; every version of the struct starts
-    // with the u32 struct_size, which the caller must have set.
-    let size = unsafe { ptr::read(opts.cast::<u32>()) } as usize;
-    if size < OPTIONS_MIN_SIZE {
-        return Err(FfiError::invalid(format!(
-            "opts->struct_size is {size}, expected at least {OPTIONS_MIN_SIZE}: initialize it with nts_options_init"
-        )));
-    }
     // Fields the caller's (older) struct lacks keep their defaults; fields
     // of a newer, larger struct are ignored.
-    let mut o = default_options();
-    let n = size.min(size_of::<nts_options>());
-    // SAFETY: the caller's struct has `size >= n` readable bytes; `o` is a
-    // local of `size_of::<nts_options>() >= n` bytes; every field is a
-    // plain integer, valid for any bit pattern; no overlap.
-    unsafe { ptr::copy_nonoverlapping(opts.cast::<u8>(), (&raw mut o).cast::<u8>(), n) };
+    // SAFETY: `opts->struct_size` readable bytes per the contract; every
+    // field of nts_options is a plain integer, valid for any bit pattern.
+    let o = unsafe {
+        read_versioned(
+            opts,
+            default_options(),
+            OPTIONS_MIN_SIZE,
+            "opts",
+            ": initialize it with nts_options_init",
+        )
+    }?;
     let sync = match o.sync {
         NTS_SYNC_EVERY_APPEND => SyncMode::EveryAppend,
         NTS_SYNC_ON_FLUSH => SyncMode::OnFlush,

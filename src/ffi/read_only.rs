@@ -7,7 +7,7 @@
 
 use std::ptr;
 
-use super::args::{out_arg, str_arg};
+use super::args::{optional_out, out_arg, str_arg};
 use super::boundary::{FfiError, FfiResult, call};
 use super::handle::{lookup, nts_db};
 use super::status::nts_status;
@@ -27,21 +27,6 @@ fn backup_mode(mode: u32) -> FfiResult<BackupMode> {
         NTS_BACKUP_PACK => Ok(BackupMode::Pack),
         other => Err(FfiError::invalid(format!("mode {other} is not an NTS_BACKUP_* value"))),
     }
-}
-
-/// Checks an optional `uint32_t *` out-parameter and sets it to 0 (what it
-/// stays if the call fails).
-///
-/// # Safety
-/// `p` is NULL or writable.
-unsafe fn optional_u32_out(p: *mut u32, what: &str) -> FfiResult<Option<*mut u32>> {
-    if p.is_null() {
-        return Ok(None);
-    }
-    let p = out_arg(p, what)?;
-    // SAFETY: checked non-NULL and aligned; writable per the contract.
-    unsafe { ptr::write(p, 0) };
-    Ok(Some(p))
 }
 
 /// On a read-only handle, brings its view up to what the writer has
@@ -68,7 +53,7 @@ pub unsafe extern "C" fn nts_refresh(db: *mut nts_db, changed_out: *mut u32) -> 
     call("nts_refresh", || {
         // First, so that it is 0 whenever the call fails.
         // SAFETY: NULL or writable per the contract.
-        let changed_out = unsafe { optional_u32_out(changed_out, "changed_out") }?;
+        let changed_out = unsafe { optional_out(changed_out, "changed_out", 0) }?;
         let changed = lookup(db)?.refresh()?;
         if let Some(p) = changed_out {
             // SAFETY: checked writable out-param.

@@ -4,10 +4,11 @@
 use std::ffi::{CString, c_char};
 use std::ptr;
 
-use super::args::{c_name, out_arg, str_arg};
+use super::args::{out_arg, str_arg};
 use super::boundary::{call, call_value};
 use super::handle::{lookup, nts_db};
 use super::status::nts_status;
+use super::strings::c_string;
 
 /// A query result (opaque): rows sorted by timestamp, stored column by
 /// column. Read it with the `nts_result_*` accessors; free it with
@@ -47,7 +48,7 @@ pub unsafe extern "C" fn nts_query_range(
         // SAFETY: NUL-terminated per the contract.
         let table = unsafe { str_arg(table, "table") }?;
         let reader = db.range_reader(table, start_ms, end_ms)?;
-        let names = reader.column_names().iter().map(|n| c_name(n)).collect();
+        let names = reader.column_names().iter().map(|n| c_string(n)).collect();
         let cols = reader.read_all()?;
         let result = Box::new(nts_result { ts: cols.ts, columns: cols.columns, names });
         // SAFETY: checked writable out-param.

@@ -4,10 +4,12 @@
 use std::ffi::{CString, c_char};
 use std::sync::OnceLock;
 
-use super::args::{c_name, out_arg, str_arg, write_versioned};
+use super::args::{out_arg, str_arg};
 use super::boundary::{FfiError, call, call_value};
 use super::handle::{lookup, nts_db};
 use super::status::nts_status;
+use super::strings::c_string;
+use super::versioned::write_versioned;
 use crate::ColumnStorage;
 
 /// Storage statistics of a table, filled by `nts_table_stats`. Versioned:
@@ -162,7 +164,7 @@ pub unsafe extern "C" fn nts_table_column_stats(
 pub extern "C" fn nts_codec_name(codec_id: u8) -> *const c_char {
     static NAMES: [OnceLock<CString>; 256] = [const { OnceLock::new() }; 256];
     call_value("nts_codec_name", c"".as_ptr(), || {
-        NAMES[usize::from(codec_id)].get_or_init(|| c_name(crate::codec::codec_name(codec_id))).as_ptr()
+        NAMES[usize::from(codec_id)].get_or_init(|| c_string(crate::codec::codec_name(codec_id))).as_ptr()
     })
 }
 
