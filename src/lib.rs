@@ -23,7 +23,7 @@ mod arrow;
 pub mod codec;
 mod db;
 mod error;
-pub mod ffi;
+mod ffi;
 mod format;
 mod io;
 mod maintenance;

@@ -21,7 +21,7 @@ impl FfiError {
     }
 
     pub(crate) fn invalid(message: impl Into<String>) -> FfiError {
-        FfiError::new(super::NTS_ERR_INVALID_ARGUMENT, message)
+        FfiError::new(super::status::NTS_ERR_INVALID_ARGUMENT, message)
     }
 }
 
@@ -141,7 +141,7 @@ mod tests {
     #[test]
     fn errors_record_their_message_and_interior_nuls_are_replaced() {
         let st = call("nts_test", || Err(FfiError::invalid("bad\0arg")));
-        assert_eq!(st, super::super::NTS_ERR_INVALID_ARGUMENT);
+        assert_eq!(st, super::super::status::NTS_ERR_INVALID_ARGUMENT);
         // SAFETY: as above.
         let msg = unsafe { CStr::from_ptr(nts_last_error()) };
         assert_eq!(msg.to_str().unwrap(), "nts_test: bad?arg");

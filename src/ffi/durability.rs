@@ -256,12 +256,12 @@ mod tests {
         let path = std::ffi::CString::new(dir.path().join("d.ntt").to_str().unwrap()).unwrap();
         let mut db = ptr::null_mut();
         // SAFETY: valid path and out-param; NULL options mean the defaults.
-        assert_eq!(unsafe { super::super::nts_open(path.as_ptr(), ptr::null(), &mut db) }, 0);
+        assert_eq!(unsafe { super::super::db::nts_open(path.as_ptr(), ptr::null(), &mut db) }, 0);
 
         let mut short = nts_commit_info { struct_size: 8, ..Default::default() };
         // SAFETY: a live handle and a writable struct.
         let st = unsafe { nts_commit_stats(db, &mut short) };
-        assert_eq!(st, super::super::NTS_ERR_INVALID_ARGUMENT);
+        assert_eq!(st, super::super::status::NTS_ERR_INVALID_ARGUMENT);
 
         // A newer caller's struct, larger than ours: its extra field stays.
         #[repr(C)]
@@ -281,10 +281,10 @@ mod tests {
         assert_eq!(newer.future, 7);
         assert_eq!((newer.v.records, newer.v.problems), (0, 0));
         // SAFETY: the list just returned.
-        assert_eq!(unsafe { super::super::nts_strings_len(problems) }, 0);
+        assert_eq!(unsafe { super::super::strings::nts_strings_len(problems) }, 0);
         // SAFETY: the list just returned, freed once.
-        unsafe { super::super::nts_strings_free(problems) };
+        unsafe { super::super::strings::nts_strings_free(problems) };
         // SAFETY: the live handle, closed once.
-        assert_eq!(unsafe { super::super::nts_close(db) }, 0);
+        assert_eq!(unsafe { super::super::db::nts_close(db) }, 0);
     }
 }

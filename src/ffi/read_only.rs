@@ -141,7 +141,7 @@ mod tests {
         assert_eq!(backup_mode(NTS_BACKUP_COPY).unwrap(), BackupMode::Copy);
         assert_eq!(backup_mode(NTS_BACKUP_PACK).unwrap(), BackupMode::Pack);
         let e = backup_mode(2).unwrap_err();
-        assert_eq!(e.status, super::super::NTS_ERR_INVALID_ARGUMENT);
+        assert_eq!(e.status, super::super::status::NTS_ERR_INVALID_ARGUMENT);
         assert_eq!(e.message, "mode 2 is not an NTS_BACKUP_* value");
     }
 
@@ -152,9 +152,9 @@ mod tests {
         // SAFETY: `p` is misaligned, so it is refused before any write; a
         // NULL db is never dereferenced.
         let st = unsafe { nts_refresh(ptr::null_mut(), p) };
-        assert_eq!(st, super::super::NTS_ERR_INVALID_ARGUMENT);
+        assert_eq!(st, super::super::status::NTS_ERR_INVALID_ARGUMENT);
         // SAFETY: nts_last_error returns a valid NUL-terminated string.
-        let msg = unsafe { CStr::from_ptr(super::super::nts_last_error()) };
+        let msg = unsafe { CStr::from_ptr(super::super::boundary::nts_last_error()) };
         assert_eq!(msg.to_str().unwrap(), "nts_refresh: changed_out is misaligned");
         assert_eq!(raw, [0, 0]);
     }
@@ -165,14 +165,14 @@ mod tests {
         let path = CString::new(dir.path().join("b.ntt").to_str().unwrap()).unwrap();
         let mut db = ptr::null_mut();
         // SAFETY: valid path and out-param; NULL options mean the defaults.
-        assert_eq!(unsafe { super::super::nts_open(path.as_ptr(), ptr::null(), &mut db) }, 0);
+        assert_eq!(unsafe { super::super::db::nts_open(path.as_ptr(), ptr::null(), &mut db) }, 0);
         // SAFETY: a live handle and a NUL-terminated path.
         let st = unsafe { nts_backup(db, c"".as_ptr(), NTS_BACKUP_COPY) };
-        assert_eq!(st, super::super::NTS_ERR_INVALID_ARGUMENT);
+        assert_eq!(st, super::super::status::NTS_ERR_INVALID_ARGUMENT);
         // SAFETY: as above.
-        let msg = unsafe { CStr::from_ptr(super::super::nts_last_error()) };
+        let msg = unsafe { CStr::from_ptr(super::super::boundary::nts_last_error()) };
         assert_eq!(msg.to_str().unwrap(), "nts_backup: dest_path is empty");
         // SAFETY: the live handle, closed once.
-        assert_eq!(unsafe { super::super::nts_close(db) }, 0);
+        assert_eq!(unsafe { super::super::db::nts_close(db) }, 0);
     }
 }

@@ -151,7 +151,10 @@ pub unsafe extern "C" fn nts_table_column_stats(
         let column = unsafe { str_arg(column, "column") }?;
         let s = db.stats(table)?;
         let c = s.column(column).ok_or_else(|| {
-            FfiError::new(super::NTS_ERR_NOT_FOUND, format!("table {table:?} has no column {column:?}"))
+            FfiError::new(
+                super::status::NTS_ERR_NOT_FOUND,
+                format!("table {table:?} has no column {column:?}"),
+            )
         })?;
         // SAFETY: writable versioned struct per the contract.
         unsafe { write_versioned(out, column_stats(c), COLUMN_STATS_MIN_SIZE, "out") }

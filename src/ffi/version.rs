@@ -6,10 +6,13 @@ use std::ffi::c_char;
 use super::boundary::call_value;
 
 /// Major version of this header; `nts_version()` reports the library's.
+#[allow(dead_code, reason = "for C only: cbindgen writes it into the header")]
 pub const NTS_VERSION_MAJOR: u32 = 0;
 /// Minor version of this header.
+#[allow(dead_code, reason = "for C only: cbindgen writes it into the header")]
 pub const NTS_VERSION_MINOR: u32 = 1;
 /// Patch version of this header.
+#[allow(dead_code, reason = "for C only: cbindgen writes it into the header")]
 pub const NTS_VERSION_PATCH: u32 = 0;
 
 /// The library's version, e.g. `"0.1.0"` (compare with
