@@ -388,13 +388,14 @@ typedef struct {
   nts_status last_error_status;
   // Reserved (0).
   uint32_t reserved;
-  // Message of the last failure, NUL-terminated (truncated to fit);
-  // empty if none.
+  // Message of the last failure, NUL-terminated (truncated to fit; a
+  // NUL byte inside the message is replaced by `?`); empty if none.
   char last_error_message[NTS_MAINTENANCE_MESSAGE_LEN];
 } nts_maintenance_info;
 
 // Callback for maintenance errors: `code` and a NUL-terminated `message`
-// valid only during the call; runs on the maintenance thread.
+// (a NUL byte inside the message is replaced by `?`) valid only during
+// the call; runs on the maintenance thread.
 typedef void (*nts_maintenance_hook)(void *user,
                                      nts_status code,
                                      const char *message);
@@ -449,6 +450,11 @@ typedef void (*nts_maintenance_hook)(void *user,
 extern "C" {
 #endif // __cplusplus
 
+// The library's version, e.g. `"0.1.0"` (compare with
+// `NTS_VERSION_MAJOR/MINOR/PATCH` of the header you compiled against).
+// Static storage; never free it.
+const char *nts_version(void);
+
 // Fills `*opts` with the defaults and sets `opts->struct_size`. Call it
 // before changing any field. NULL is a no-op.
 //
@@ -502,6 +508,26 @@ nts_status nts_open(const char *path,
 // Always safe: `db` is only used as a registry key, never dereferenced.
 nts_status nts_close(nts_db *db);
 
+// Writes all buffered rows into compressed segments (fsyncing per the sync
+// mode) and empties the WAL.
+//
+// Returns `NTS_OK`, `NTS_ERR_INVALID_ARGUMENT` (NULL `db`),
+// `NTS_ERR_CLOSED`, `NTS_ERR_IO`, `NTS_ERR_READ_ONLY`.
+//
+// # Safety
+// Always safe: `db` is only used as a registry key.
+nts_status nts_flush(nts_db *db);
+
+// Stores in `*out_bytes` the bytes of buffered (unflushed) row data over
+// all tables.
+//
+// Returns `NTS_OK`, `NTS_ERR_INVALID_ARGUMENT`, `NTS_ERR_CLOSED`.
+//
+// # Safety
+// `out_bytes` is NULL or writable.
+nts_status nts_pending_bytes(nts_db *db,
+                             uint64_t *out_bytes);
+
 // Creates table `table` with `ncols` value columns named `columns[0..ncols]`
 // (plus the implicit `ts_ms` timestamp column). Idempotent: creating an
 // existing table with the same columns succeeds and does nothing.
@@ -518,6 +544,42 @@ nts_status nts_create_table(nts_db *db,
                             const char *table,
                             const char *const *columns,
                             size_t ncols);
+
+// Stores the names of all tables (sorted) in `*out`; NULL on failure.
+//
+// Ownership: the caller frees `*out` with `nts_strings_free`.
+//
+// Returns `NTS_OK`, `NTS_ERR_INVALID_ARGUMENT`, `NTS_ERR_CLOSED`.
+//
+// # Safety
+// `out` is NULL or writable.
+nts_status nts_list_tables(nts_db *db,
+                           nts_strings **out);
+
+// Stores the value column names of `table`, in order (without `ts_ms`),
+// in `*out`; NULL on failure.
+//
+// Ownership: the caller frees `*out` with `nts_strings_free`.
+//
+// Returns `NTS_OK`, `NTS_ERR_INVALID_ARGUMENT`, `NTS_ERR_NOT_FOUND`,
+// `NTS_ERR_CLOSED`.
+//
+// # Safety
+// `table` is NULL or NUL-terminated; `out` is NULL or writable.
+nts_status nts_table_columns(nts_db *db,
+                             const char *table,
+                             nts_strings **out);
+
+// Drops `table` and its rows; the name can be used again at once, the
+// space comes back at the next pack or compaction.
+//
+// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT`; `NTS_ERR_NOT_FOUND`;
+// `NTS_ERR_CLOSED`; `NTS_ERR_IO`; `NTS_ERR_READ_ONLY`.
+//
+// # Safety
+// `table` is NULL or NUL-terminated.
+nts_status nts_drop_table(nts_db *db,
+                          const char *table);
 
 // Appends `value` at `ts_ms` to the one-column series `series` (column
 // `value`), creating the series on first use.
@@ -569,26 +631,6 @@ nts_status nts_append_rows(nts_db *db,
                            size_t nrows,
                            const double *const *columns,
                            size_t ncols);
-
-// Writes all buffered rows into compressed segments (fsyncing per the sync
-// mode) and empties the WAL.
-//
-// Returns `NTS_OK`, `NTS_ERR_INVALID_ARGUMENT` (NULL `db`),
-// `NTS_ERR_CLOSED`, `NTS_ERR_IO`, `NTS_ERR_READ_ONLY`.
-//
-// # Safety
-// Always safe: `db` is only used as a registry key.
-nts_status nts_flush(nts_db *db);
-
-// Stores in `*out_bytes` the bytes of buffered (unflushed) row data over
-// all tables.
-//
-// Returns `NTS_OK`, `NTS_ERR_INVALID_ARGUMENT`, `NTS_ERR_CLOSED`.
-//
-// # Safety
-// `out_bytes` is NULL or writable.
-nts_status nts_pending_bytes(nts_db *db,
-                             uint64_t *out_bytes);
 
 // Runs a range query and stores the result in `*out`: the rows of `table`
 // with `start_ms <= ts_ms <= end_ms` (inclusive at both ends), sorted by
@@ -657,31 +699,6 @@ const char *nts_result_column_name(const nts_result *result,
 // `result` is NULL or a live result from `nts_query_range` not yet freed.
 void nts_result_free(nts_result *result);
 
-// Stores the names of all tables (sorted) in `*out`; NULL on failure.
-//
-// Ownership: the caller frees `*out` with `nts_strings_free`.
-//
-// Returns `NTS_OK`, `NTS_ERR_INVALID_ARGUMENT`, `NTS_ERR_CLOSED`.
-//
-// # Safety
-// `out` is NULL or writable.
-nts_status nts_list_tables(nts_db *db,
-                           nts_strings **out);
-
-// Stores the value column names of `table`, in order (without `ts_ms`),
-// in `*out`; NULL on failure.
-//
-// Ownership: the caller frees `*out` with `nts_strings_free`.
-//
-// Returns `NTS_OK`, `NTS_ERR_INVALID_ARGUMENT`, `NTS_ERR_NOT_FOUND`,
-// `NTS_ERR_CLOSED`.
-//
-// # Safety
-// `table` is NULL or NUL-terminated; `out` is NULL or writable.
-nts_status nts_table_columns(nts_db *db,
-                             const char *table,
-                             nts_strings **out);
-
 // Number of strings in `strings` (0 for NULL).
 //
 // # Safety
@@ -689,6 +706,7 @@ nts_status nts_table_columns(nts_db *db,
 size_t nts_strings_len(const nts_strings *strings);
 
 // String `i` of `strings`; NULL for a NULL list or `i >= nts_strings_len`.
+// A NUL byte inside a text is replaced by `?`.
 //
 // Ownership: borrowed from `strings`; valid until `nts_strings_free`.
 //
@@ -736,11 +754,6 @@ nts_status nts_table_column_stats(nts_db *db,
 // The static name of codec `codec_id` as reported in `nts_table_column_stats`
 // (e.g. `"plain"`). Never NULL; never free it.
 const char *nts_codec_name(uint8_t codec_id);
-
-// The library's version, e.g. `"0.1.0"` (compare with
-// `NTS_VERSION_MAJOR/MINOR/PATCH` of the header you compiled against).
-// Static storage; never free it.
-const char *nts_version(void);
 
 #if defined(NTS_ARROW)
 // Runs a range query (inclusive at both ends; see `nts_query_range`) and
@@ -881,7 +894,8 @@ nts_status nts_latest_arrow(nts_db *db,
 
 // The message of this thread's last failed NanoTS call (`""` if none has
 // failed yet). Messages start with the function's name, e.g.
-// `nts_append_row: not found: table "cpu" does not exist`.
+// `nts_append_row: not found: table "cpu" does not exist`. A NUL byte
+// inside a message is replaced by `?`.
 //
 // Ownership: the string belongs to the library; it stays valid until this
 // thread's next NanoTS call. Never returns NULL.
@@ -1026,17 +1040,6 @@ nts_status nts_delete_range(nts_db *db,
                             const char *table,
                             int64_t start_ms,
                             int64_t end_ms);
-
-// Drops `table` and its rows; the name can be used again at once, the
-// space comes back at the next pack or compaction.
-//
-// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT`; `NTS_ERR_NOT_FOUND`;
-// `NTS_ERR_CLOSED`; `NTS_ERR_IO`; `NTS_ERR_READ_ONLY`.
-//
-// # Safety
-// `table` is NULL or NUL-terminated.
-nts_status nts_drop_table(nts_db *db,
-                          const char *table);
 
 // Runs SQL statements separated by `;`: `CREATE TABLE [IF NOT EXISTS]
 // name (col [DOUBLE|FLOAT|REAL|F64], ...)` and `INSERT INTO name [(ts_ms,

@@ -23,7 +23,7 @@ mod arrow;
 pub mod codec;
 mod db;
 mod error;
-pub mod ffi;
+mod ffi;
 mod format;
 mod io;
 mod maintenance;
@@ -48,3 +48,4 @@ pub use options::{AutoMaintenanceOptions, NanoTsOptions, RecoveryMode, SyncMode}
 pub use query::aggregate::{Agg, AggColumn, AggValues, AggregateReader, Aggregation};
 pub use query::stats::{CodecUse, ColumnStorage, TableStats};
 pub use query::{Columns, RangeReader};
+pub use table::TS_COLUMN;

@@ -67,61 +67,23 @@ pub(crate) fn out_arg<T>(p: *mut T, what: &str) -> FfiResult<*mut T> {
     Ok(p)
 }
 
-/// Checks a caller's versioned out-struct (one whose first field is a u32
-/// `struct_size` the caller set to `sizeof` the struct it compiled against):
-/// non-NULL, aligned, and `struct_size >= min_size`, the size of the
-/// struct's first version. Call it before doing the work, so a bad
-/// argument costs nothing.
+/// Checks an optional out-parameter: `None` for NULL; otherwise, once
+/// checked like [`out_arg`], sets it to `initial` (what it keeps if the call
+/// fails) and returns it.
 ///
 /// # Safety
-/// `out` is NULL or points to a readable u32.
-pub(crate) unsafe fn versioned_out<T>(out: *mut T, min_size: usize, what: &str) -> FfiResult<*mut T> {
-    let out = out_arg(out, what)?;
-    // SAFETY: non-NULL and aligned (for T, whose alignment is at least
-    // u32's: it starts with a u32); readable per the contract.
-    let size = unsafe { ptr::read(out.cast::<u32>()) } as usize;
-    if size < min_size {
-        return Err(FfiError::invalid(format!(
-            "{what}->struct_size is {size}, expected at least {min_size} (set it to sizeof the struct)"
-        )));
+/// `p` is NULL or writable.
+pub(crate) unsafe fn optional_out<T>(p: *mut T, what: &str, initial: T) -> FfiResult<Option<*mut T>> {
+    if p.is_null() {
+        return Ok(None);
     }
-    Ok(out)
-}
-
-/// Writes `value` into a caller's versioned struct of at least
-/// `min_size` bytes (checked as by [`versioned_out`]), copying only what
-/// fits its `struct_size`, and sets its `struct_size` to the bytes written:
-/// fields a newer caller's struct has beyond ours are left untouched.
-///
-/// # Safety
-/// `out` is NULL or points to `out->struct_size` writable bytes whose first
-/// field is a u32 `struct_size`.
-pub(crate) unsafe fn write_versioned<T: Copy>(
-    out: *mut T,
-    mut value: T,
-    min_size: usize,
-    what: &str,
-) -> FfiResult {
-    // SAFETY: NULL or a readable u32 per this function's contract.
-    let out = unsafe { versioned_out(out, min_size, what) }?;
-    // SAFETY: as above; `versioned_out` checked non-NULL and aligned.
-    let size = unsafe { ptr::read(out.cast::<u32>()) } as usize;
-    let written = size.min(size_of::<T>());
-    // SAFETY: `value` is a local T; we set its leading u32 (struct_size).
-    unsafe { ptr::write((&raw mut value).cast::<u32>(), written as u32) };
-    // SAFETY: the caller's buffer has at least `written` bytes (checked
-    // against its struct_size), the regions do not overlap.
-    unsafe { ptr::copy_nonoverlapping((&raw const value).cast::<u8>(), out.cast::<u8>(), written) };
-    Ok(())
+    let p = out_arg(p, what)?;
+    // SAFETY: checked non-NULL and aligned; writable per the contract.
+    unsafe { ptr::write(p, initial) };
+    Ok(Some(p))
 }
 
 /// Converts a C `uint64_t` option into `usize`.
 pub(crate) fn usize_of(v: u64, what: &str) -> FfiResult<usize> {
     usize::try_from(v).map_err(|_| FfiError::invalid(format!("{what} {v} does not fit in size_t")))
-}
-
-/// A `CString` of a name; interior NULs (which the engine never lets into
-/// names) are replaced rather than failing.
-pub(crate) fn c_name(s: &str) -> std::ffi::CString {
-    std::ffi::CString::new(s.replace('\0', "?")).unwrap_or_default()
 }

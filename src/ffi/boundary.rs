@@ -6,6 +6,7 @@ use std::ffi::{CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use super::status::{NTS_ERR_PANIC, NTS_OK, nts_status, status_name, status_of};
+use super::strings::c_string;
 
 /// A failed C call: its status and message.
 #[derive(Debug)]
@@ -20,7 +21,7 @@ impl FfiError {
     }
 
     pub(crate) fn invalid(message: impl Into<String>) -> FfiError {
-        FfiError::new(super::NTS_ERR_INVALID_ARGUMENT, message)
+        FfiError::new(super::status::NTS_ERR_INVALID_ARGUMENT, message)
     }
 }
 
@@ -37,10 +38,10 @@ thread_local! {
 }
 
 /// Records `message` as this thread's last error. Never panics: interior
-/// NULs are replaced and a thread-local being torn down is skipped.
+/// NULs are replaced (see [`c_string`]) and a thread-local being torn down
+/// is skipped.
 pub(crate) fn set_last_error(message: &str) {
-    let bytes: Vec<u8> = message.bytes().map(|b| if b == 0 { b'?' } else { b }).collect();
-    let c = CString::new(bytes).unwrap_or_default();
+    let c = c_string(message);
     let _ = LAST_ERROR.try_with(|slot| {
         if let Ok(mut s) = slot.try_borrow_mut() {
             *s = Some(c);
@@ -92,7 +93,8 @@ pub(crate) fn call_value<T>(name: &str, fallback: T, f: impl FnOnce() -> T) -> T
 
 /// The message of this thread's last failed NanoTS call (`""` if none has
 /// failed yet). Messages start with the function's name, e.g.
-/// `nts_append_row: not found: table "cpu" does not exist`.
+/// `nts_append_row: not found: table "cpu" does not exist`. A NUL byte
+/// inside a message is replaced by `?`.
 ///
 /// Ownership: the string belongs to the library; it stays valid until this
 /// thread's next NanoTS call. Never returns NULL.
@@ -139,7 +141,7 @@ mod tests {
     #[test]
     fn errors_record_their_message_and_interior_nuls_are_replaced() {
         let st = call("nts_test", || Err(FfiError::invalid("bad\0arg")));
-        assert_eq!(st, super::super::NTS_ERR_INVALID_ARGUMENT);
+        assert_eq!(st, super::super::status::NTS_ERR_INVALID_ARGUMENT);
         // SAFETY: as above.
         let msg = unsafe { CStr::from_ptr(nts_last_error()) };
         assert_eq!(msg.to_str().unwrap(), "nts_test: bad?arg");

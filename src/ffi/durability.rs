@@ -2,17 +2,18 @@
 //! (`nts_verify`), what opening recovered (`nts_recovery_report`) and what
 //! this handle has made durable (`nts_commit_stats`).
 //!
-//! Each fills a versioned out-struct (see [`write_versioned`]); the two
+//! Each fills a versioned out-struct (see [`super::versioned`]); the two
 //! that report problems can also hand back their texts as an
 //! `nts_strings` list.
 
 use std::ptr;
 
-use super::api::nts_strings;
-use super::args::{out_arg, versioned_out, write_versioned};
-use super::boundary::{FfiResult, call};
+use super::args::optional_out;
+use super::boundary::call;
 use super::handle::{lookup, nts_db};
 use super::status::nts_status;
+use super::strings::nts_strings;
+use super::versioned::versioned_out;
 use crate::Problem;
 
 /// What `nts_verify` found. A versioned struct: set
@@ -93,29 +94,11 @@ pub(crate) const RECOVERY_INFO_MIN_SIZE: usize = 48;
 /// Size of the first version of `nts_commit_info` (never changes).
 pub(crate) const COMMIT_INFO_MIN_SIZE: usize = 32;
 
-/// Checks an optional `nts_strings **` out-parameter and sets it to NULL
-/// (what it stays if the call fails).
-///
-/// # Safety
-/// `p` is NULL or writable.
-unsafe fn optional_strings_out(
-    p: *mut *mut nts_strings,
-    what: &str,
-) -> FfiResult<Option<*mut *mut nts_strings>> {
-    if p.is_null() {
-        return Ok(None);
-    }
-    let p = out_arg(p, what)?;
-    // SAFETY: checked non-NULL and aligned; writable per the contract.
-    unsafe { ptr::write(p, ptr::null_mut()) };
-    Ok(Some(p))
-}
-
 /// Hands the problems' texts (`"file offset N: ..."` / `"WAL offset N:
 /// ..."`) to the caller, if it asked for them.
 ///
 /// # Safety
-/// `out` was checked by [`optional_strings_out`] and is still writable.
+/// `out` was checked by [`optional_out`] and is still writable.
 unsafe fn problems_to(out: Option<*mut *mut nts_strings>, problems: &[Problem]) {
     if let Some(out) = out {
         let texts: Vec<String> = problems.iter().map(Problem::to_string).collect();
@@ -156,9 +139,9 @@ pub unsafe extern "C" fn nts_verify(
     call("nts_verify", || {
         // First, so that it is NULL whenever the call fails.
         // SAFETY: NULL or writable per the contract.
-        let problems_out = unsafe { optional_strings_out(problems_out, "problems_out") }?;
+        let problems_out = unsafe { optional_out(problems_out, "problems_out", ptr::null_mut()) }?;
         // SAFETY: NULL or a versioned struct per the contract.
-        unsafe { versioned_out(out, VERIFY_REPORT_MIN_SIZE, "out") }?;
+        let out = unsafe { versioned_out(out, VERIFY_REPORT_MIN_SIZE, "out") }?;
         let r = lookup(db)?.verify()?;
         let v = nts_verify_report {
             struct_size: 0,
@@ -168,9 +151,8 @@ pub unsafe extern "C" fn nts_verify(
             rows: r.rows,
             problems: r.problems.len() as u64,
         };
-        // SAFETY: writable versioned struct per the contract.
-        unsafe { write_versioned(out, v, VERIFY_REPORT_MIN_SIZE, "out") }?;
-        // SAFETY: checked by optional_strings_out above.
+        out.write(v);
+        // SAFETY: checked by optional_out above.
         unsafe { problems_to(problems_out, &r.problems) };
         Ok(())
     })
@@ -206,9 +188,9 @@ pub unsafe extern "C" fn nts_recovery_report(
     call("nts_recovery_report", || {
         // First, so that it is NULL whenever the call fails.
         // SAFETY: NULL or writable per the contract.
-        let problems_out = unsafe { optional_strings_out(problems_out, "problems_out") }?;
+        let problems_out = unsafe { optional_out(problems_out, "problems_out", ptr::null_mut()) }?;
         // SAFETY: NULL or a versioned struct per the contract.
-        unsafe { versioned_out(out, RECOVERY_INFO_MIN_SIZE, "out") }?;
+        let out = unsafe { versioned_out(out, RECOVERY_INFO_MIN_SIZE, "out") }?;
         let r = lookup(db)?.recovery_report();
         let v = nts_recovery_info {
             struct_size: 0,
@@ -219,9 +201,8 @@ pub unsafe extern "C" fn nts_recovery_report(
             wal_frames_dropped: r.wal_frames_dropped,
             problems: r.problems.len() as u64,
         };
-        // SAFETY: writable versioned struct per the contract.
-        unsafe { write_versioned(out, v, RECOVERY_INFO_MIN_SIZE, "out") }?;
-        // SAFETY: checked by optional_strings_out above.
+        out.write(v);
+        // SAFETY: checked by optional_out above.
         unsafe { problems_to(problems_out, &r.problems) };
         Ok(())
     })
@@ -242,7 +223,7 @@ pub unsafe extern "C" fn nts_recovery_report(
 pub unsafe extern "C" fn nts_commit_stats(db: *mut nts_db, out: *mut nts_commit_info) -> nts_status {
     call("nts_commit_stats", || {
         // SAFETY: NULL or a versioned struct per the contract.
-        unsafe { versioned_out(out, COMMIT_INFO_MIN_SIZE, "out") }?;
+        let out = unsafe { versioned_out(out, COMMIT_INFO_MIN_SIZE, "out") }?;
         let s = lookup(db)?.commit_stats();
         let v = nts_commit_info {
             struct_size: 0,
@@ -251,8 +232,8 @@ pub unsafe extern "C" fn nts_commit_stats(db: *mut nts_db, out: *mut nts_commit_
             checkpoints: s.checkpoints,
             syncs: s.syncs,
         };
-        // SAFETY: writable versioned struct per the contract.
-        unsafe { write_versioned(out, v, COMMIT_INFO_MIN_SIZE, "out") }
+        out.write(v);
+        Ok(())
     })
 }
 
@@ -275,12 +256,12 @@ mod tests {
         let path = std::ffi::CString::new(dir.path().join("d.ntt").to_str().unwrap()).unwrap();
         let mut db = ptr::null_mut();
         // SAFETY: valid path and out-param; NULL options mean the defaults.
-        assert_eq!(unsafe { super::super::nts_open(path.as_ptr(), ptr::null(), &mut db) }, 0);
+        assert_eq!(unsafe { super::super::db::nts_open(path.as_ptr(), ptr::null(), &mut db) }, 0);
 
         let mut short = nts_commit_info { struct_size: 8, ..Default::default() };
         // SAFETY: a live handle and a writable struct.
         let st = unsafe { nts_commit_stats(db, &mut short) };
-        assert_eq!(st, super::super::NTS_ERR_INVALID_ARGUMENT);
+        assert_eq!(st, super::super::status::NTS_ERR_INVALID_ARGUMENT);
 
         // A newer caller's struct, larger than ours: its extra field stays.
         #[repr(C)]
@@ -300,10 +281,10 @@ mod tests {
         assert_eq!(newer.future, 7);
         assert_eq!((newer.v.records, newer.v.problems), (0, 0));
         // SAFETY: the list just returned.
-        assert_eq!(unsafe { super::super::nts_strings_len(problems) }, 0);
+        assert_eq!(unsafe { super::super::strings::nts_strings_len(problems) }, 0);
         // SAFETY: the list just returned, freed once.
-        unsafe { super::super::nts_strings_free(problems) };
+        unsafe { super::super::strings::nts_strings_free(problems) };
         // SAFETY: the live handle, closed once.
-        assert_eq!(unsafe { super::super::nts_close(db) }, 0);
+        assert_eq!(unsafe { super::super::db::nts_close(db) }, 0);
     }
 }

@@ -1,12 +1,14 @@
-//! Entry points for maintenance (pack, retention, deletes, drops) and the
-//! SQL front.
+//! Entry points for maintenance (pack, merges, retention, deletes, the
+//! background thread's status and hook) and the SQL front.
 
 use std::ffi::{c_char, c_void};
 
-use super::args::{out_arg, str_arg, usize_of, write_versioned};
+use super::args::{optional_out, out_arg, str_arg, usize_of};
 use super::boundary::call;
 use super::handle::{lookup, nts_db};
 use super::status::nts_status;
+use super::strings::{c_string, without_nuls};
+use super::versioned::write_versioned;
 
 /// Merges all segments of `table` into sorted, non-overlapping segments of
 /// about `target_segment_points` rows, re-encoded with the strongest codecs,
@@ -62,14 +64,8 @@ pub unsafe extern "C" fn nts_merge_small_segments(
     merged_out: *mut u64,
 ) -> nts_status {
     call("nts_merge_small_segments", || {
-        let merged_out = if merged_out.is_null() {
-            None
-        } else {
-            let p = out_arg(merged_out, "merged_out")?;
-            // SAFETY: checked non-NULL and aligned; writable per the contract.
-            unsafe { std::ptr::write(p, 0) };
-            Some(p)
-        };
+        // SAFETY: NULL or writable per the contract.
+        let merged_out = unsafe { optional_out(merged_out, "merged_out", 0) }?;
         let db = lookup(db)?;
         let n = db.merge_small_segments(
             usize_of(target_rows, "target_rows")?,
@@ -128,25 +124,6 @@ pub unsafe extern "C" fn nts_delete_range(
     })
 }
 
-/// Drops `table` and its rows; the name can be used again at once, the
-/// space comes back at the next pack or compaction.
-///
-/// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT`; `NTS_ERR_NOT_FOUND`;
-/// `NTS_ERR_CLOSED`; `NTS_ERR_IO`; `NTS_ERR_READ_ONLY`.
-///
-/// # Safety
-/// `table` is NULL or NUL-terminated.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn nts_drop_table(db: *mut nts_db, table: *const c_char) -> nts_status {
-    call("nts_drop_table", || {
-        let db = lookup(db)?;
-        // SAFETY: NUL-terminated per the contract.
-        let table = unsafe { str_arg(table, "table") }?;
-        db.drop_table(table)?;
-        Ok(())
-    })
-}
-
 /// Runs SQL statements separated by `;`: `CREATE TABLE [IF NOT EXISTS]
 /// name (col [DOUBLE|FLOAT|REAL|F64], ...)` and `INSERT INTO name [(ts_ms,
 /// col, ...)] VALUES (ts, v, ...), ...`. Each statement is atomic; the
@@ -198,8 +175,8 @@ pub struct nts_maintenance_info {
     pub last_error_status: nts_status,
     /// Reserved (0).
     pub reserved: u32,
-    /// Message of the last failure, NUL-terminated (truncated to fit);
-    /// empty if none.
+    /// Message of the last failure, NUL-terminated (truncated to fit; a
+    /// NUL byte inside the message is replaced by `?`); empty if none.
     pub last_error_message: [c_char; NTS_MAINTENANCE_MESSAGE_LEN],
 }
 
@@ -240,6 +217,7 @@ pub unsafe extern "C" fn nts_maintenance_status(
             last_error_message: [0; NTS_MAINTENANCE_MESSAGE_LEN],
         };
         if let Some((_, msg)) = &s.last_error {
+            let msg = without_nuls(msg);
             let bytes = msg.as_bytes();
             let mut n = bytes.len().min(NTS_MAINTENANCE_MESSAGE_LEN - 1);
             while !msg.is_char_boundary(n) {
@@ -255,7 +233,8 @@ pub unsafe extern "C" fn nts_maintenance_status(
 }
 
 /// Callback for maintenance errors: `code` and a NUL-terminated `message`
-/// valid only during the call; runs on the maintenance thread.
+/// (a NUL byte inside the message is replaced by `?`) valid only during
+/// the call; runs on the maintenance thread.
 pub type nts_maintenance_hook =
     Option<unsafe extern "C" fn(user: *mut c_void, code: nts_status, message: *const c_char)>;
 
@@ -285,7 +264,7 @@ pub unsafe extern "C" fn nts_set_maintenance_hook(
         let hook = hook.map(|hook| {
             let target = HookTarget { hook, user: user.addr() };
             let f: crate::MaintenanceHook = std::sync::Arc::new(move |e: &crate::Error| {
-                let msg = std::ffi::CString::new(e.to_string().replace('\0', " ")).unwrap_or_default();
+                let msg = c_string(&e.to_string());
                 // SAFETY: the host promised `hook` stays callable with
                 // `user`; the message outlives the call.
                 unsafe {
@@ -301,4 +280,16 @@ pub unsafe extern "C" fn nts_set_maintenance_hook(
         db.shared().set_maintenance_hook(hook);
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_version_of_nts_maintenance_info_keeps_its_size() {
+        // ABI: MAINTENANCE_INFO_MIN_SIZE equals the size of the first
+        // version; appending fields grows size_of, never this.
+        assert_eq!(size_of::<nts_maintenance_info>(), MAINTENANCE_INFO_MIN_SIZE);
+    }
 }

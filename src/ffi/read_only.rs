@@ -7,7 +7,7 @@
 
 use std::ptr;
 
-use super::args::{out_arg, str_arg};
+use super::args::{optional_out, out_arg, str_arg};
 use super::boundary::{FfiError, FfiResult, call};
 use super::handle::{lookup, nts_db};
 use super::status::nts_status;
@@ -27,21 +27,6 @@ fn backup_mode(mode: u32) -> FfiResult<BackupMode> {
         NTS_BACKUP_PACK => Ok(BackupMode::Pack),
         other => Err(FfiError::invalid(format!("mode {other} is not an NTS_BACKUP_* value"))),
     }
-}
-
-/// Checks an optional `uint32_t *` out-parameter and sets it to 0 (what it
-/// stays if the call fails).
-///
-/// # Safety
-/// `p` is NULL or writable.
-unsafe fn optional_u32_out(p: *mut u32, what: &str) -> FfiResult<Option<*mut u32>> {
-    if p.is_null() {
-        return Ok(None);
-    }
-    let p = out_arg(p, what)?;
-    // SAFETY: checked non-NULL and aligned; writable per the contract.
-    unsafe { ptr::write(p, 0) };
-    Ok(Some(p))
 }
 
 /// On a read-only handle, brings its view up to what the writer has
@@ -68,7 +53,7 @@ pub unsafe extern "C" fn nts_refresh(db: *mut nts_db, changed_out: *mut u32) -> 
     call("nts_refresh", || {
         // First, so that it is 0 whenever the call fails.
         // SAFETY: NULL or writable per the contract.
-        let changed_out = unsafe { optional_u32_out(changed_out, "changed_out") }?;
+        let changed_out = unsafe { optional_out(changed_out, "changed_out", 0) }?;
         let changed = lookup(db)?.refresh()?;
         if let Some(p) = changed_out {
             // SAFETY: checked writable out-param.
@@ -156,7 +141,7 @@ mod tests {
         assert_eq!(backup_mode(NTS_BACKUP_COPY).unwrap(), BackupMode::Copy);
         assert_eq!(backup_mode(NTS_BACKUP_PACK).unwrap(), BackupMode::Pack);
         let e = backup_mode(2).unwrap_err();
-        assert_eq!(e.status, super::super::NTS_ERR_INVALID_ARGUMENT);
+        assert_eq!(e.status, super::super::status::NTS_ERR_INVALID_ARGUMENT);
         assert_eq!(e.message, "mode 2 is not an NTS_BACKUP_* value");
     }
 
@@ -167,9 +152,9 @@ mod tests {
         // SAFETY: `p` is misaligned, so it is refused before any write; a
         // NULL db is never dereferenced.
         let st = unsafe { nts_refresh(ptr::null_mut(), p) };
-        assert_eq!(st, super::super::NTS_ERR_INVALID_ARGUMENT);
+        assert_eq!(st, super::super::status::NTS_ERR_INVALID_ARGUMENT);
         // SAFETY: nts_last_error returns a valid NUL-terminated string.
-        let msg = unsafe { CStr::from_ptr(super::super::nts_last_error()) };
+        let msg = unsafe { CStr::from_ptr(super::super::boundary::nts_last_error()) };
         assert_eq!(msg.to_str().unwrap(), "nts_refresh: changed_out is misaligned");
         assert_eq!(raw, [0, 0]);
     }
@@ -180,14 +165,14 @@ mod tests {
         let path = CString::new(dir.path().join("b.ntt").to_str().unwrap()).unwrap();
         let mut db = ptr::null_mut();
         // SAFETY: valid path and out-param; NULL options mean the defaults.
-        assert_eq!(unsafe { super::super::nts_open(path.as_ptr(), ptr::null(), &mut db) }, 0);
+        assert_eq!(unsafe { super::super::db::nts_open(path.as_ptr(), ptr::null(), &mut db) }, 0);
         // SAFETY: a live handle and a NUL-terminated path.
         let st = unsafe { nts_backup(db, c"".as_ptr(), NTS_BACKUP_COPY) };
-        assert_eq!(st, super::super::NTS_ERR_INVALID_ARGUMENT);
+        assert_eq!(st, super::super::status::NTS_ERR_INVALID_ARGUMENT);
         // SAFETY: as above.
-        let msg = unsafe { CStr::from_ptr(super::super::nts_last_error()) };
+        let msg = unsafe { CStr::from_ptr(super::super::boundary::nts_last_error()) };
         assert_eq!(msg.to_str().unwrap(), "nts_backup: dest_path is empty");
         // SAFETY: the live handle, closed once.
-        assert_eq!(unsafe { super::super::nts_close(db) }, 0);
+        assert_eq!(unsafe { super::super::db::nts_close(db) }, 0);
     }
 }

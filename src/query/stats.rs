@@ -5,6 +5,7 @@ use super::{Snapshot, open_segment};
 use crate::codec;
 use crate::error::Result;
 use crate::format::record::RECORD_HEADER_LEN;
+use crate::table::TS_COLUMN;
 
 /// How often one codec was chosen for a column.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,12 +21,13 @@ pub struct CodecUse {
 /// Storage of one column (or of the timestamps).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ColumnStorage {
+    /// The column's name ([`crate::TS_COLUMN`] for the timestamps).
     pub name: String,
     /// Encoded bytes of this column's chunks in flushed segments.
     pub bytes_on_disk: u64,
     /// 8 bytes per flushed value.
     pub raw_bytes: u64,
-    /// Codecs in use, most used first.
+    /// Codecs in use, most used first (ties: lower codec id first).
     pub codecs: Vec<CodecUse>,
 }
 
@@ -54,6 +56,13 @@ impl TableStats {
     pub fn compression_ratio(&self) -> f64 {
         if self.bytes_on_disk == 0 { 0.0 } else { self.raw_bytes as f64 / self.bytes_on_disk as f64 }
     }
+
+    /// The storage of the column named `name`: [`crate::TS_COLUMN`] gives
+    /// the timestamps, any other name a value column. `None` if the table
+    /// has no such column.
+    pub fn column(&self, name: &str) -> Option<&ColumnStorage> {
+        if name == TS_COLUMN { Some(&self.timestamps) } else { self.columns.iter().find(|c| c.name == name) }
+    }
 }
 
 fn count(codecs: &mut Vec<CodecUse>, id: u8) {
@@ -80,7 +89,7 @@ pub fn table_stats(snap: &Snapshot) -> Result<TableStats> {
         segments: snap.segments.len() as u64,
         bytes_on_disk: 0,
         raw_bytes: 0,
-        timestamps: storage(crate::table::TS_COLUMN),
+        timestamps: storage(TS_COLUMN),
         columns: snap.columns.iter().map(|c| storage(c)).collect(),
     };
     for meta in snap.segments.iter() {
@@ -104,4 +113,33 @@ pub fn table_stats(snap: &Snapshot) -> Result<TableStats> {
         c.codecs.sort_by(|a, b| b.segments.cmp(&a.segments).then(a.codec_id.cmp(&b.codec_id)));
     }
     Ok(st)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn storage(name: &str, bytes_on_disk: u64) -> ColumnStorage {
+        ColumnStorage { name: name.to_owned(), bytes_on_disk, raw_bytes: 0, codecs: Vec::new() }
+    }
+
+    #[test]
+    fn column_finds_the_timestamps_by_their_name_and_value_columns_by_theirs() {
+        let st = TableStats {
+            table: "t".to_owned(),
+            rows: 0,
+            flushed_rows: 0,
+            buffered_rows: 0,
+            segments: 0,
+            bytes_on_disk: 0,
+            raw_bytes: 0,
+            timestamps: storage(TS_COLUMN, 1),
+            columns: vec![storage("a", 2), storage("b", 3)],
+        };
+        assert_eq!(st.column("ts_ms").map(|c| c.bytes_on_disk), Some(1));
+        assert_eq!(st.column("a").map(|c| c.bytes_on_disk), Some(2));
+        assert_eq!(st.column("b").map(|c| c.bytes_on_disk), Some(3));
+        assert_eq!(st.column("c"), None);
+        assert_eq!(st.column(""), None);
+    }
 }

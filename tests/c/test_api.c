@@ -292,8 +292,9 @@ static void test_after_close(nts_db *db) {
 }
 
 int main(int argc, char **argv) {
+  nts_t_init(argc, argv);
   char path[1024];
-  nts_t_path(path, sizeof path, argc, argv, "api.ntt");
+  nts_t_path(path, sizeof path, "api.ntt");
   test_version_and_status();
   test_open_errors(path);
 

@@ -96,8 +96,9 @@ static void test_corruption(const char *path) {
 }
 
 int main(int argc, char **argv) {
+  nts_t_init(argc, argv);
   char path[1024];
-  nts_t_path(path, sizeof path, argc, argv, "arrow.ntt");
+  nts_t_path(path, sizeof path, "arrow.ntt");
   nts_options o;
   nts_options_init(&o);
   o.sync = NTS_SYNC_NEVER;
@@ -188,7 +189,7 @@ int main(int argc, char **argv) {
   free(b);
 
   char cpath[1024];
-  nts_t_path(cpath, sizeof cpath, argc, argv, "corrupt.ntt");
+  nts_t_path(cpath, sizeof cpath, "corrupt.ntt");
   test_corruption(cpath);
   return nts_t_finish();
 }

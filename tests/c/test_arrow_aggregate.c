@@ -100,8 +100,9 @@ static void test_latest(nts_db *db) {
 }
 
 int main(int argc, char **argv) {
+  nts_t_init(argc, argv);
   char path[1024];
-  nts_t_path(path, sizeof path, argc, argv, "aggregate.ntt");
+  nts_t_path(path, sizeof path, "aggregate.ntt");
   nts_options o;
   nts_options_init(&o);
   o.segment_max_rows = 100; /* 10 segments per bucket: answered from statistics */

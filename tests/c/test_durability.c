@@ -10,34 +10,6 @@
  * u16 reserved, u32 CRC32, payload (little-endian). */
 enum { FILE_HEADER_LEN = 256, RECORD_HEADER_LEN = 12, RECORD_SEGMENT = 2, RECORD_MAX_TYPE = 7 };
 
-static unsigned char *read_file(const char *path, long *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  *len = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  unsigned char *buf = malloc(*len > 0 ? (size_t)*len : 1);
-  if (buf && fread(buf, 1, (size_t)*len, f) != (size_t)*len) {
-    free(buf);
-    buf = NULL;
-  }
-  fclose(f);
-  return buf;
-}
-
-static int write_file(const char *path, const unsigned char *buf, long len) {
-  FILE *f = fopen(path, "wb");
-  if (!f) return 0;
-  int ok = fwrite(buf, 1, (size_t)len, f) == (size_t)len;
-  return fclose(f) == 0 && ok;
-}
-
-static int file_exists(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (f) fclose(f);
-  return f != NULL;
-}
-
 static uint32_t le32(const unsigned char *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
@@ -68,7 +40,7 @@ static uint64_t walk_records(const unsigned char *buf, long len, long *last_segm
 static uint64_t walk_file(const char *path) {
   long len = 0, seg;
   uint32_t seglen;
-  unsigned char *buf = read_file(path, &len);
+  unsigned char *buf = nts_t_read_file(path, &len);
   if (!buf) return UINT64_MAX;
   uint64_t n = walk_records(buf, len, &seg, &seglen);
   free(buf);
@@ -76,18 +48,6 @@ static uint64_t walk_file(const char *path) {
 }
 
 /* ---- helpers over the API ---------------------------------------------- */
-
-static int g_argc;
-static char **g_argv;
-
-/* A fresh database path under argv[1]: the file, its WAL and the copy a
- * salvage open keeps of a damaged file are removed. */
-static void db_path(char *buf, size_t n, const char *name) {
-  nts_t_path(buf, n, g_argc, g_argv, name);
-  char damaged[1200];
-  snprintf(damaged, sizeof damaged, "%s.damaged", buf);
-  remove(damaged);
-}
 
 static nts_db *open_sync(const char *path, uint32_t recovery, uint32_t sync) {
   nts_options o;
@@ -166,7 +126,7 @@ static int all_contain(const nts_strings *s, const char *needle) {
 /* (1) A healthy file: no problems; every record, segment and row counted. */
 static void test_verify_healthy(void) {
   char path[1100];
-  db_path(path, sizeof path, "healthy.ntt");
+  nts_t_path(path, sizeof path, "healthy.ntt");
   nts_db *db = open_with(path, NTS_RECOVERY_STRICT);
 
   nts_strings *problems = (nts_strings *)0x1;
@@ -203,7 +163,7 @@ static void test_verify_healthy(void) {
  * succeeds (segment payloads are checked when read), verify finds it. */
 static void test_verify_flipped_byte(void) {
   char path[1100];
-  db_path(path, sizeof path, "flipped.ntt");
+  nts_t_path(path, sizeof path, "flipped.ntt");
   nts_db *db = open_with(path, NTS_RECOVERY_STRICT);
   const int rows[] = {3, 2, 1};
   fill(db, rows, 3);
@@ -211,7 +171,7 @@ static void test_verify_flipped_byte(void) {
 
   long len = 0, seg = -1;
   uint32_t seglen = 0;
-  unsigned char *buf = read_file(path, &len);
+  unsigned char *buf = nts_t_read_file(path, &len);
   if (!buf) {
     CHECK(!"cannot read the database file");
     return;
@@ -220,7 +180,7 @@ static void test_verify_flipped_byte(void) {
   CHECK(seg > 0 && seglen > 0);
   if (seg > 0 && seglen > 0) {
     buf[seg + RECORD_HEADER_LEN + seglen / 2] ^= 0x5a;
-    CHECK(write_file(path, buf, len));
+    CHECK(nts_t_write_file(path, buf, len));
   }
   free(buf);
 
@@ -251,15 +211,15 @@ static void test_verify_flipped_byte(void) {
  * salvage opens it and says what it did. */
 static void test_truncated(void) {
   char path[1100], wal[1200];
-  db_path(path, sizeof path, "truncated.ntt");
-  snprintf(wal, sizeof wal, "%s-wal", path);
+  nts_t_path(path, sizeof path, "truncated.ntt");
+  nts_t_wal_path(wal, sizeof wal, path);
   nts_db *db = open_with(path, NTS_RECOVERY_STRICT);
   const int rows[] = {3, 2, 1};
   fill(db, rows, 3);
   CHECK_OK(nts_close(db));
 
   long len = 0;
-  unsigned char *buf = read_file(path, &len);
+  unsigned char *buf = nts_t_read_file(path, &len);
   if (!buf) {
     CHECK(!"cannot read the database file");
     return;
@@ -269,8 +229,8 @@ static void test_truncated(void) {
   uint32_t seglen;
   uint64_t records = walk_records(buf, len, &seg, &seglen);
   CHECK(walk_records(buf, len - cut, &seg, &seglen) == records - 1); /* inside the last record */
-  CHECK(write_file(path, buf, len - cut));
-  int had_wal = file_exists(wal);
+  CHECK(nts_t_write_file(path, buf, len - cut));
+  int had_wal = nts_t_file_exists(wal);
 
   db = (nts_db *)0x1;
   CHECK_ST(nts_open(path, NULL, &db), NTS_ERR_CORRUPT);
@@ -278,9 +238,9 @@ static void test_truncated(void) {
   CHECK(strstr(nts_last_error(), "nts_open") != NULL);
   CHECK(strstr(nts_last_error(), "truncated") != NULL);
   long after_len = 0;
-  unsigned char *after = read_file(path, &after_len);
+  unsigned char *after = nts_t_read_file(path, &after_len);
   CHECK(after != NULL && after_len == len - cut && memcmp(after, buf, (size_t)after_len) == 0);
-  CHECK(file_exists(wal) == had_wal);
+  CHECK(nts_t_file_exists(wal) == had_wal);
   free(after);
   free(buf);
 
@@ -307,7 +267,7 @@ static void test_truncated(void) {
  * counts only what its recovery did. */
 static void test_commit_stats(void) {
   char path[1100];
-  db_path(path, sizeof path, "commits.ntt");
+  nts_t_path(path, sizeof path, "commits.ntt");
   nts_db *db = open_with(path, NTS_RECOVERY_STRICT); /* NTS_SYNC_ON_FLUSH */
   nts_commit_info before = commits(db);
   const int rows[] = {1, 1, 1};
@@ -320,7 +280,7 @@ static void test_commit_stats(void) {
 
   /* NTS_SYNC_NEVER: the same transactions, no fdatasync. */
   char never[1100];
-  db_path(never, sizeof never, "never.ntt");
+  nts_t_path(never, sizeof never, "never.ntt");
   nts_db *dbn = open_sync(never, NTS_RECOVERY_STRICT, NTS_SYNC_NEVER);
   before = commits(dbn);
   fill(dbn, rows, 3);
@@ -347,16 +307,16 @@ static void test_commit_stats(void) {
     REQUIRE_OK(nts_append_row(db, "t", ts, v, 2));
   }
   char crash[1100], wal[1200], crash_wal[1200];
-  db_path(crash, sizeof crash, "crashed.ntt");
-  snprintf(wal, sizeof wal, "%s-wal", path);
-  snprintf(crash_wal, sizeof crash_wal, "%s-wal", crash);
+  nts_t_path(crash, sizeof crash, "crashed.ntt");
+  nts_t_wal_path(wal, sizeof wal, path);
+  nts_t_wal_path(crash_wal, sizeof crash_wal, crash);
   long len = 0, wal_len = 0;
-  unsigned char *file = read_file(path, &len);
-  unsigned char *walbuf = read_file(wal, &wal_len);
+  unsigned char *file = nts_t_read_file(path, &len);
+  unsigned char *walbuf = nts_t_read_file(wal, &wal_len);
   CHECK(file != NULL && walbuf != NULL);
   if (file && walbuf) {
-    CHECK(write_file(crash, file, len));
-    CHECK(write_file(crash_wal, walbuf, wal_len));
+    CHECK(nts_t_write_file(crash, file, len));
+    CHECK(nts_t_write_file(crash_wal, walbuf, wal_len));
   }
   free(file);
   free(walbuf);
@@ -381,7 +341,7 @@ static void test_commit_stats(void) {
 /* (5) Merging a trailing run of one-row segments. */
 static void test_merge(void) {
   char path[1100];
-  db_path(path, sizeof path, "merge.ntt");
+  nts_t_path(path, sizeof path, "merge.ntt");
   nts_db *db = open_with(path, NTS_RECOVERY_STRICT);
   const int rows[] = {1, 1, 1, 1, 1, 1};
   fill(db, rows, 6);
@@ -429,7 +389,7 @@ static void test_merge(void) {
 /* (6) Argument checks, before anything else. */
 static void test_arguments(void) {
   char path[1100];
-  db_path(path, sizeof path, "args.ntt");
+  nts_t_path(path, sizeof path, "args.ntt");
   nts_db *db = open_with(path, NTS_RECOVERY_STRICT);
   nts_verify_report v;
   nts_recovery_info r;
@@ -507,8 +467,7 @@ static void test_arguments(void) {
 }
 
 int main(int argc, char **argv) {
-  g_argc = argc;
-  g_argv = argv;
+  nts_t_init(argc, argv);
   test_verify_healthy();
   test_verify_flipped_byte();
   test_truncated();

@@ -2,7 +2,6 @@
  * deletes, drops and exec_sql, on success and failure paths. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "check.h"
@@ -13,11 +12,6 @@ static size_t rows_of(nts_db *db, const char *table, int64_t lo, int64_t hi) {
   size_t n = nts_result_rows(r);
   nts_result_free(r);
   return n;
-}
-
-static long long file_size(const char *path) {
-  struct stat st;
-  return stat(path, &st) == 0 ? (long long)st.st_size : -1;
 }
 
 static void test_sql(nts_db *db) {
@@ -58,12 +52,12 @@ static void test_delete_and_pack(nts_db *db, const char *path) {
   st.struct_size = sizeof st;
   CHECK_OK(nts_table_stats(db, "s", &st));
   CHECK(st.segments >= 5);
-  long long before = file_size(path);
+  long long before = nts_t_file_size(path);
   CHECK_OK(nts_pack_table(db, "s", 8192));
   CHECK_OK(nts_table_stats(db, "s", &st));
   CHECK(st.segments == 1);
   CHECK(st.rows == 4900);
-  CHECK(file_size(path) < before);
+  CHECK(nts_t_file_size(path) < before);
   CHECK(rows_of(db, "s", INT64_MIN, INT64_MAX) == 4900);
   CHECK_ST(nts_pack_table(db, "s", 0), NTS_ERR_INVALID_ARGUMENT);
   CHECK_ST(nts_pack_table(db, "nope", 10), NTS_ERR_NOT_FOUND);
@@ -75,9 +69,9 @@ static void test_delete_and_pack(nts_db *db, const char *path) {
   CHECK(rows_of(db, "s", 0, 1) == (size_t)-1);
   CHECK_ST(nts_drop_table(db, "s"), NTS_ERR_NOT_FOUND);
   CHECK_ST(nts_drop_table(db, NULL), NTS_ERR_INVALID_ARGUMENT);
-  before = file_size(path);
+  before = nts_t_file_size(path);
   CHECK_OK(nts_compact_retention_now(db));
-  CHECK(file_size(path) < before);
+  CHECK(nts_t_file_size(path) < before);
   CHECK_ST(nts_compact_retention_now(NULL), NTS_ERR_INVALID_ARGUMENT);
 }
 
@@ -152,10 +146,11 @@ static void test_background(const char *path) {
 }
 
 int main(int argc, char **argv) {
+  nts_t_init(argc, argv);
   char path[1024], path2[1024], path3[1024];
-  nts_t_path(path, sizeof path, argc, argv, "maintenance.ntt");
-  nts_t_path(path2, sizeof path2, argc, argv, "retention.ntt");
-  nts_t_path(path3, sizeof path3, argc, argv, "background.ntt");
+  nts_t_path(path, sizeof path, "maintenance.ntt");
+  nts_t_path(path2, sizeof path2, "retention.ntt");
+  nts_t_path(path3, sizeof path3, "background.ntt");
   nts_options o;
   nts_options_init(&o);
   o.sync = NTS_SYNC_NEVER;

@@ -9,36 +9,6 @@
 
 #include "check.h"
 
-/* ---- files -------------------------------------------------------------- */
-
-static int g_argc;
-static char **g_argv;
-
-/* A fresh database path under argv[1]: the file and its WAL removed. */
-static void db_path(char *buf, size_t n, const char *name) { nts_t_path(buf, n, g_argc, g_argv, name); }
-
-static void wal_of(char *buf, size_t n, const char *path) { snprintf(buf, n, "%s-wal", path); }
-
-static int file_exists(const char *path) {
-  struct stat st;
-  return stat(path, &st) == 0;
-}
-
-static unsigned char *read_file(const char *path, long *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  *len = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  unsigned char *buf = malloc(*len > 0 ? (size_t)*len : 1);
-  if (buf && fread(buf, 1, (size_t)*len, f) != (size_t)*len) {
-    free(buf);
-    buf = NULL;
-  }
-  fclose(f);
-  return buf;
-}
-
 /* ---- helpers over the API ---------------------------------------------- */
 
 static nts_db *open_writer(const char *path) {
@@ -156,7 +126,7 @@ static int last_error_has(const char *a, const char *b) {
  * follow later flushes, new tables and a pack, and outlive the writer. */
 static void test_readers_follow_the_writer(void) {
   char path[1100];
-  db_path(path, sizeof path, "follow.ntt");
+  nts_t_path(path, sizeof path, "follow.ntt");
   nts_db *w = open_writer(path);
   const char *cols[] = {"v"};
   REQUIRE_OK(nts_create_table(w, "t", cols, 1));
@@ -242,16 +212,16 @@ static void test_readers_follow_the_writer(void) {
  * writes nothing: the file keeps its bytes, no WAL appears. */
 static void test_writes_on_a_reader_are_refused(void) {
   char path[1100], wal[1200];
-  db_path(path, sizeof path, "refused.ntt");
-  wal_of(wal, sizeof wal, path);
+  nts_t_path(path, sizeof path, "refused.ntt");
+  nts_t_wal_path(wal, sizeof wal, path);
   nts_db *w = open_writer(path);
   const char *cols[] = {"v"};
   REQUIRE_OK(nts_create_table(w, "t", cols, 1));
   append_rows(w, 0, 3);
   REQUIRE_OK(nts_close(w));
-  CHECK(!file_exists(wal));
+  CHECK(!nts_t_file_exists(wal));
   long len = 0;
-  unsigned char *bytes = read_file(path, &len);
+  unsigned char *bytes = nts_t_read_file(path, &len);
   if (!bytes) {
     CHECK(!"cannot read the database file");
     return;
@@ -303,9 +273,9 @@ static void test_writes_on_a_reader_are_refused(void) {
   CHECK_OK(nts_close(r));
 
   long after_len = 0;
-  unsigned char *after = read_file(path, &after_len);
+  unsigned char *after = nts_t_read_file(path, &after_len);
   CHECK(after != NULL && after_len == len && memcmp(after, bytes, (size_t)len) == 0);
-  CHECK(!file_exists(wal));
+  CHECK(!nts_t_file_exists(wal));
   free(after);
   free(bytes);
 }
@@ -314,14 +284,14 @@ static void test_writes_on_a_reader_are_refused(void) {
  * need a writer are refused. */
 static void test_read_only_opens(void) {
   char path[1100], wal[1200];
-  db_path(path, sizeof path, "missing.ntt");
-  wal_of(wal, sizeof wal, path);
+  nts_t_path(path, sizeof path, "missing.ntt");
+  nts_t_wal_path(wal, sizeof wal, path);
   nts_db *r = (nts_db *)0x1;
   CHECK_ST(open_reader(path, &r), NTS_ERR_NOT_FOUND);
   CHECK(r == NULL);
   CHECK(last_error_has("nts_open: ", NULL));
-  CHECK(!file_exists(path));
-  CHECK(!file_exists(wal));
+  CHECK(!nts_t_file_exists(path));
+  CHECK(!nts_t_file_exists(wal));
 
   /* An empty file holds no database yet. */
   FILE *f = fopen(path, "wb");
@@ -346,8 +316,8 @@ static void test_read_only_opens(void) {
   o.auto_maintenance = 1;
   CHECK_ST(nts_open(path, &o, &r), NTS_ERR_INVALID_ARGUMENT);
   CHECK(r == NULL);
-  CHECK(!file_exists(path));
-  CHECK(!file_exists(wal));
+  CHECK(!nts_t_file_exists(path));
+  CHECK(!nts_t_file_exists(wal));
 }
 
 /* Opens a backup as a writer: no WAL beside it, no recovery needed,
@@ -355,8 +325,8 @@ static void test_read_only_opens(void) {
  * segment count. */
 static uint64_t check_backup(const char *path, int64_t skip_from, int64_t skip_to, int64_t to) {
   char wal[1200];
-  wal_of(wal, sizeof wal, path);
-  CHECK(!file_exists(wal));
+  nts_t_wal_path(wal, sizeof wal, path);
+  CHECK(!nts_t_file_exists(wal));
   nts_db *db = open_writer(path);
   nts_recovery_info ri;
   memset(&ri, 0xab, sizeof ri);
@@ -384,11 +354,11 @@ static uint64_t check_backup(const char *path, int64_t skip_from, int64_t skip_t
  * never onto the database. */
 static void test_backup(void) {
   char path[1100], wal[1200], copy[1100], rcopy[1100], packed[1100];
-  db_path(path, sizeof path, "source.ntt");
-  wal_of(wal, sizeof wal, path);
-  db_path(copy, sizeof copy, "copy.ntt");
-  db_path(rcopy, sizeof rcopy, "reader-copy.ntt");
-  db_path(packed, sizeof packed, "reader-packed.ntt");
+  nts_t_path(path, sizeof path, "source.ntt");
+  nts_t_wal_path(wal, sizeof wal, path);
+  nts_t_path(copy, sizeof copy, "copy.ntt");
+  nts_t_path(rcopy, sizeof rcopy, "reader-copy.ntt");
+  nts_t_path(packed, sizeof packed, "reader-packed.ntt");
   nts_db *w = open_writer(path);
   const char *cols[] = {"v"};
   REQUIRE_OK(nts_create_table(w, "t", cols, 1));
@@ -398,16 +368,16 @@ static void test_backup(void) {
   REQUIRE_OK(nts_flush(w));
   REQUIRE_OK(nts_delete_range(w, "t", 10, 19));
   append_rows(w, 130, 150); /* buffered */
-  CHECK(file_exists(wal));
+  CHECK(nts_t_file_exists(wal));
 
   CHECK_OK(nts_backup(w, copy, NTS_BACKUP_COPY));
-  CHECK(file_exists(copy));
+  CHECK(nts_t_file_exists(copy));
   /* Never over an existing file: the first copy keeps its bytes. */
   long len = 0, again_len = 0;
-  unsigned char *bytes = read_file(copy, &len);
+  unsigned char *bytes = nts_t_read_file(copy, &len);
   CHECK_ST(nts_backup(w, copy, NTS_BACKUP_PACK), NTS_ERR_ALREADY_EXISTS);
   CHECK(last_error_has("nts_backup: ", "exists"));
-  unsigned char *again = read_file(copy, &again_len);
+  unsigned char *again = nts_t_read_file(copy, &again_len);
   CHECK(bytes && again && again_len == len && memcmp(bytes, again, (size_t)len) == 0);
   free(bytes);
   free(again);
@@ -439,9 +409,9 @@ static void test_backup(void) {
  * and no file created. */
 static void test_arguments(void) {
   char path[1100], dest[1100], bad[1100];
-  db_path(path, sizeof path, "args.ntt");
-  db_path(dest, sizeof dest, "args-copy.ntt");
-  db_path(bad, sizeof bad, "bad-\xff\xfe.ntt"); /* not UTF-8 */
+  nts_t_path(path, sizeof path, "args.ntt");
+  nts_t_path(dest, sizeof dest, "args-copy.ntt");
+  nts_t_path(bad, sizeof bad, "bad-\xff\xfe.ntt"); /* not UTF-8 */
   nts_db *w = open_writer(path);
   nts_db *r = must_open_reader(path);
   uint32_t out = 7;
@@ -452,13 +422,13 @@ static void test_arguments(void) {
   CHECK(last_error_has("nts_backup: dest_path is NULL", NULL));
   CHECK_ST(nts_backup(r, bad, NTS_BACKUP_COPY), NTS_ERR_INVALID_ARGUMENT);
   CHECK(last_error_has("nts_backup: dest_path is not valid UTF-8", NULL));
-  CHECK(!file_exists(bad));
+  CHECK(!nts_t_file_exists(bad));
   CHECK_ST(nts_backup(w, "", NTS_BACKUP_COPY), NTS_ERR_INVALID_ARGUMENT);
   CHECK(last_error_has("nts_backup: dest_path is empty", NULL));
   CHECK_ST(nts_backup(w, dest, 2), NTS_ERR_INVALID_ARGUMENT);
   CHECK(last_error_has("nts_backup: mode 2 is not an NTS_BACKUP_* value", NULL));
   CHECK_ST(nts_backup(r, dest, UINT32_MAX), NTS_ERR_INVALID_ARGUMENT);
-  CHECK(!file_exists(dest));
+  CHECK(!nts_t_file_exists(dest));
 
   CHECK_ST(nts_refresh(NULL, &out), NTS_ERR_INVALID_ARGUMENT);
   CHECK(last_error_has("nts_refresh: db is NULL", NULL));
@@ -483,12 +453,11 @@ static void test_arguments(void) {
   CHECK(out == 0);
   CHECK_ST(nts_backup(w, dest, NTS_BACKUP_COPY), NTS_ERR_CLOSED);
   CHECK_ST(nts_backup(r, dest, NTS_BACKUP_PACK), NTS_ERR_CLOSED);
-  CHECK(!file_exists(dest));
+  CHECK(!nts_t_file_exists(dest));
 }
 
 int main(int argc, char **argv) {
-  g_argc = argc;
-  g_argv = argv;
+  nts_t_init(argc, argv);
   test_readers_follow_the_writer();
   test_writes_on_a_reader_are_refused();
   test_read_only_opens();

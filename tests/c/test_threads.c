@@ -89,8 +89,9 @@ static void *racer(void *arg) {
 }
 
 int main(int argc, char **argv) {
+  nts_t_init(argc, argv);
   char path[1024];
-  nts_t_path(path, sizeof path, argc, argv, "threads.ntt");
+  nts_t_path(path, sizeof path, "threads.ntt");
   nts_options o;
   nts_options_init(&o);
   o.sync = NTS_SYNC_NEVER;
