@@ -13,7 +13,7 @@
 //! | 1      | varint      | `n_exc`, 0..=n                                         |
 //! | ...    | `n_exc` varints | exception positions: the first absolute, then each as `pos[k] - pos[k-1] - 1` (strictly increasing, < n) |
 //! | ...    | `n_exc` x 8 | exception values: f64 bits, u64 LE                     |
-//! | ...    | ...         | one integer stream of `n` i64 (see [`super::bitpack::stream`]: mode u8, 0 = FOR / 1 = delta / 2 = linear, then FOR blocks) |
+//! | ...    | ...         | one integer stream of `n` i64 (see [`super::bits::stream`]: mode u8, 0 = FOR / 1 = delta / 2 = linear, then FOR blocks) |
 //!
 //! Decoding: `value[k] = (i[k] as f64) / 10^e` (IEEE division, round to
 //! nearest even; `10^e` is exact in f64), then `value[pos[j]] =
@@ -21,7 +21,7 @@
 //! arbitrary (the encoder repeats the previous integer). Nothing follows the
 //! stream.
 
-use super::bitpack::{BLOCK, Cursor, pool, put_varint, stream};
+use super::bits::{BLOCK, Cursor, pool, put_varint, stream};
 use super::integer::ints_div_to_f64;
 use super::{CodecError, codec_err};
 

@@ -13,11 +13,11 @@
 //! | u8            | `dc`, codec id of the dictionary (any value codec but 9)      |
 //! | varint        | `len`, byte length of the encoded dictionary                  |
 //! | `len` bytes   | the `d` dictionary values encoded with codec `dc`             |
-//! | ...           | one integer stream of the `n` indices, each in 0..d (see [`super::bitpack::stream`]: mode u8 0 = FOR / 1 = delta / 2 = linear, then FOR blocks) |
+//! | ...           | one integer stream of the `n` indices, each in 0..d (see [`super::bits::stream`]: mode u8 0 = FOR / 1 = delta / 2 = linear, then FOR blocks) |
 //!
 //! Nothing follows the index stream. `value[k] = dict[index[k]]`.
 
-use super::bitpack::{Cursor, pool, put_varint, stream};
+use super::bits::{Cursor, pool, put_varint, stream};
 use super::{CodecError, Level, codec_err, decode_values, id};
 
 /// Sort key giving `f64::total_cmp` order on bit patterns.

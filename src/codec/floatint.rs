@@ -9,11 +9,11 @@
 //! same function.
 //!
 //! Layout: exactly one integer stream of the `n` mapped values (see
-//! [`super::bitpack::stream`]: mode u8, 0 = FOR / 1 = delta / 2 = linear, then FOR
+//! [`super::bits::stream`]: mode u8, 0 = FOR / 1 = delta / 2 = linear, then FOR
 //! blocks of 1024), and nothing after it.
 
 use super::CodecError;
-use super::bitpack::{Cursor, pool, stream};
+use super::bits::{Cursor, pool, stream};
 
 /// The order-preserving, self-inverse map between f64 bits and i64.
 #[inline(always)]

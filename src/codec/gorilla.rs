@@ -1,7 +1,7 @@
 //! Codec 2, `gorilla`: Facebook Gorilla XOR compression (VLDB 2015), the
 //! general fallback for floats.
 //!
-//! Layout: one LSB-first bit stream (see [`super::bitpack`]), zero padded
+//! Layout: one LSB-first bit stream (see `bits/bit_io.rs`), zero padded
 //! to a whole byte; empty when `n = 0`. Fields, in order:
 //!
 //! - the first value's bits, 64-bit field;
@@ -19,7 +19,7 @@
 //! padding past the last record is ignored if shorter than a byte, and
 //! whole trailing bytes are an error.
 
-use super::bitpack::{BitReader, BitWriter};
+use super::bits::{BitReader, BitWriter};
 use super::{CodecError, codec_err};
 
 pub fn encode(values: &[f64], out: &mut Vec<u8>) {

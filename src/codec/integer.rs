@@ -1,7 +1,7 @@
 //! Codec 3, `integer`: floats that are all integral (not -0.0, within
 //! +-2^53) stored as i64 in an integer stream.
 //!
-//! Layout: exactly one integer stream (see [`super::bitpack::stream`])
+//! Layout: exactly one integer stream (see [`super::bits::stream`])
 //! of the `n` values converted to i64, and nothing after it:
 //!
 //! | offset | size | field                                                  |
@@ -13,7 +13,7 @@
 //! Decoding converts each i64 `i` with `i as f64` (round to nearest even).
 
 use super::CodecError;
-use super::bitpack::{Cursor, stream};
+use super::bits::{Cursor, stream};
 
 /// Largest magnitude the integer codec accepts (every integer up to it is
 /// exactly representable).

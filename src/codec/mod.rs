@@ -17,7 +17,7 @@
 //! |----|----------------|------------|----------------------|
 //! | 1  | `plain`        | both       | `plain.rs`: n x 8 bytes LE |
 //! | 2  | `gorilla`      | values     | `gorilla.rs`         |
-//! | 3  | `integer`      | values     | `integer.rs` (+ integer stream, `bitpack.rs`) |
+//! | 3  | `integer`      | values     | `integer.rs` (+ integer stream, `bits/stream.rs`) |
 //! | 4  | `decimal`      | values     | `decimal.rs` (+ integer stream) |
 //! | 5  | `constant`     | values     | `constant.rs`        |
 //! | 6  | `rle`          | values     | `rle.rs`             |
@@ -33,10 +33,10 @@
 //! n = 0 (0 bytes) and otherwise the smallest candidate (see `choose.rs`).
 //! Shared building blocks (all integers little-endian, LSB-first bit
 //! streams, varints, the FOR block with exceptions and the *integer
-//! stream*) are specified in `bitpack.rs`.
+//! stream*) are specified in the files of `bits/`.
 
 mod affine;
-mod bitpack;
+mod bits;
 mod choose;
 mod constant;
 mod decimal;
@@ -183,7 +183,7 @@ pub fn encode_values_as(codec: u8, values: &[f64], out: &mut Vec<u8>) -> bool {
 /// re-allocating on every flush (at most 48 MiB per thread; call this from a
 /// thread that is done encoding for a while).
 pub fn release_scratch_buffers() {
-    bitpack::pool::release();
+    bits::pool::release();
 }
 
 /// Decodes `n` values written by `encode_values` with codec `codec`,

@@ -4,7 +4,7 @@
 //! and the value's f64 bits (u64 LE, 8 bytes). The run lengths must add up
 //! to exactly `n`; nothing follows the last run.
 
-use super::bitpack::{Cursor, put_varint};
+use super::bits::{Cursor, put_varint};
 use super::{CodecError, codec_err};
 
 /// Number of runs of bit-identical values.

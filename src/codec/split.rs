@@ -14,10 +14,10 @@
 //! | ...           | integer stream of the `n` ranks (each < d)                 |
 //! | ...           | integer stream of the `n` right parts (each < 2^p)         |
 //!
-//! (integer streams: see [`super::bitpack::stream`]). Nothing follows.
+//! (integer streams: see [`super::bits::stream`]). Nothing follows.
 //! `bits[k] = left[rank[k]] << p | right[k]`.
 
-use super::bitpack::{BLOCK, Cursor, block_cost, pool, put_varint, stream};
+use super::bits::{BLOCK, Cursor, block_cost, pool, put_varint, stream};
 use super::{CodecError, codec_err};
 
 /// At most this many distinct left parts.

@@ -2,8 +2,8 @@
 //! residual) + frame-of-reference bit-packing in blocks of 1024 with
 //! exceptions.
 //!
-//! Layout: exactly one integer stream (see [`super::bitpack::stream`] and
-//! the module docs of `bitpack.rs`) covering all `n` timestamps, and
+//! Layout: exactly one integer stream (see [`super::bits::stream`] and
+//! `bits/for_block.rs`) covering all `n` timestamps, and
 //! nothing after it. The encoder picks the stream mode by the cost model
 //! on a sample of blocks:
 //!
@@ -22,7 +22,7 @@
 //! series pick delta mode.
 
 use super::CodecError;
-use super::bitpack::{Cursor, stream};
+use super::bits::{Cursor, stream};
 
 pub fn encode(ts: &[i64], out: &mut Vec<u8>) {
     stream::encode(ts, stream::choose_mode(ts), out);
