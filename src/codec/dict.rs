@@ -152,6 +152,7 @@ pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::test_support::round_trip;
     use crate::codec::{gorilla, plain};
     use proptest::prelude::*;
 
@@ -170,23 +171,19 @@ mod tests {
 
     const NESTED: [NestedEncoder; 2] = [nested_plain, nested_gorilla];
 
-    fn rt(vals: &[f64], nested: NestedEncoder) -> Option<usize> {
-        crate::codec::round_trip_f64(vals, |b| encode(vals, Level::Hot, nested, b), decode)
-    }
-
     #[test]
     fn round_trips_and_limits() {
         for nested in NESTED {
-            assert_eq!(rt(&[], nested), None);
-            assert_eq!(rt(&[1.0, 2.0, 3.0], nested), None);
+            assert_eq!(round_trip(&[], |v, b| encode(v, Level::Hot, nested, b), decode), None);
+            assert_eq!(round_trip(&[1.0, 2.0, 3.0], |v, b| encode(v, Level::Hot, nested, b), decode), None);
             let specials = [f64::NAN, -0.0, 0.0, f64::INFINITY, f64::NEG_INFINITY, 5e-324, 0.7, -2.5];
             let v: Vec<f64> = (0..5000).map(|i| specials[(i * 7 + i / 3) % specials.len()]).collect();
-            let size = rt(&v, nested).unwrap();
+            let size = round_trip(&v, |v, b| encode(v, Level::Hot, nested, b), decode).unwrap();
             assert!(size < 5000 * 3 / 8 + 200, "{size}");
             let v: Vec<f64> = (0..5000).map(|i| f64::from(i % 2000)).collect();
-            assert_eq!(rt(&v, nested), None);
+            assert_eq!(round_trip(&v, |v, b| encode(v, Level::Hot, nested, b), decode), None);
             let v: Vec<f64> = (0..5000).map(|i| f64::from(i % 1000) * 0.123_456_789).collect();
-            rt(&v, nested).unwrap();
+            round_trip(&v, |v, b| encode(v, Level::Hot, nested, b), decode).unwrap();
         }
     }
 
@@ -211,7 +208,7 @@ mod tests {
         fn prop_dict(pool in proptest::collection::vec(any::<u64>(), 1..20), picks in proptest::collection::vec(any::<usize>(), 0..3000)) {
             let v: Vec<f64> = picks.iter().map(|&p| f64::from_bits(pool[p % pool.len()])).collect();
             for nested in NESTED {
-                let _ = rt(&v, nested);
+                let _ = round_trip(&v, |v, b| encode(v, Level::Hot, nested, b), decode);
             }
         }
     }

@@ -227,28 +227,5 @@ pub fn codec_name(codec: u8) -> &'static str {
 #[cfg(test)]
 mod tests;
 
-/// A value codec's decode function.
 #[cfg(test)]
-pub(crate) type ValueDecoder = fn(&[u8], usize, &mut Vec<f64>) -> Result<(), CodecError>;
-
-/// Test helper: runs `encode` into a fresh buffer; if it accepted the
-/// values, decodes them after a sentinel value already in the output and
-/// asserts the bit patterns came back exactly. Returns the encoded size.
-#[cfg(test)]
-pub(crate) fn round_trip_f64(
-    vals: &[f64],
-    encode: impl FnOnce(&mut Vec<u8>) -> bool,
-    decode: ValueDecoder,
-) -> Option<usize> {
-    let mut buf = Vec::new();
-    if !encode(&mut buf) {
-        return None;
-    }
-    let mut out = vec![0.5];
-    decode(&buf, vals.len(), &mut out).expect("decodes what it encoded");
-    assert_eq!(out[0], 0.5, "decoder overwrote what was before its output");
-    let a: Vec<u64> = vals.iter().map(|v| v.to_bits()).collect();
-    let b: Vec<u64> = out[1..].iter().map(|v| v.to_bits()).collect();
-    assert_eq!(a, b);
-    Some(buf.len())
-}
+pub(crate) mod test_support;

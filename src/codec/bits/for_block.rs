@@ -264,17 +264,16 @@ pub fn decode_block(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::test_support::round_trip_always;
     use proptest::prelude::*;
 
-    fn rt_block(vals: &[i64]) {
-        let mut buf = Vec::new();
-        encode_block(vals, &mut buf);
-        let mut cur = Cursor::new(&buf);
-        let mut tmp = [0u64; BLOCK];
-        let mut out = vec![0i64; vals.len()];
-        decode_block(&mut cur, vals.len(), &mut tmp, &mut out).unwrap();
-        cur.finish().unwrap();
-        assert_eq!(out, vals);
+    /// One block as a whole chunk, the shape the round-trip helper takes.
+    fn decode_one_block(data: &[u8], n: usize, out: &mut Vec<i64>) -> Result<(), CodecError> {
+        let mut cur = Cursor::new(data);
+        let start = out.len();
+        out.resize(start + n, 0);
+        decode_block(&mut cur, n, &mut [0u64; BLOCK], &mut out[start..])?;
+        cur.finish()
     }
 
     #[test]
@@ -287,7 +286,7 @@ mod tests {
                         (if w == 64 { x } else { x & mask(w) }) as i64
                     })
                     .collect();
-                rt_block(&vals);
+                round_trip_always(&vals, encode_block, decode_one_block);
             }
         }
     }
@@ -298,12 +297,12 @@ mod tests {
         vals[17] = i64::MAX;
         vals[500] = i64::MIN;
         vals[1023] = 1 << 40;
-        rt_block(&vals);
+        round_trip_always(&vals, encode_block, decode_one_block);
         let vals: Vec<i64> = (0..BLOCK as i64).map(|i| if i == 3 { 1 << 50 } else { 1000 + i % 2 }).collect();
         let mut buf = Vec::new();
         encode_block(&vals, &mut buf);
         assert!(buf.len() < 140 + 20, "{}", buf.len());
-        rt_block(&vals);
+        round_trip_always(&vals, encode_block, decode_one_block);
     }
 
     #[test]
@@ -313,7 +312,7 @@ mod tests {
         vals[600] = i64::MIN;
         vals[601] = -77;
         vals[900] = i64::MAX;
-        rt_block(&vals);
+        round_trip_always(&vals, encode_block, decode_one_block);
         let mut buf = Vec::new();
         encode_block(&vals, &mut buf);
         // 4 bits per value plus four exceptions, not 64 bits per value
@@ -330,7 +329,7 @@ mod tests {
     proptest! {
         #[test]
         fn prop_block(vals in proptest::collection::vec(any::<i64>(), 1..=BLOCK)) {
-            rt_block(&vals);
+            round_trip_always(&vals, encode_block, decode_one_block);
         }
 
         #[test]
@@ -338,7 +337,7 @@ mod tests {
             let mut vals = vals;
             let at = at % vals.len();
             vals[at] = big;
-            rt_block(&vals);
+            round_trip_always(&vals, encode_block, decode_one_block);
         }
     }
 }
