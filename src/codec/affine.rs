@@ -4,19 +4,7 @@
 //! `25.0 + i * 0.001` is often one ulp away from the decimal `25.xyz`;
 //! replaying the same two floating-point operations reproduces them exactly.
 //!
-//! Layout:
-//!
-//! | offset | size | field |
-//! |--------|------|-------|
-//! | 0 | 1 | `e`, 1..=18 |
-//! | 1 | 8 | `base`: f64 bits, u64 LE |
-//! | 9 | ... | exceptions, as in codec 4: varint count (<= n), varint position gaps, 8-byte values |
-//! | ... | ... | one integer stream of `n` i64 `k` (see [`super::bits::stream`]) |
-//!
-//! Decoding: `value[j] = base + (k[j] as f64) * STEP[e]`, two IEEE-754
-//! operations rounded to nearest even (never fused), where `STEP[e]` is the
-//! f64 nearest to `10^-e` (the literal `1e-e`); then exceptions overwrite
-//! their positions. The encoder takes `base` = the first value.
+//! Bytes and decoding formula: SPEC.md §4.16 "affine (id 12)".
 
 use super::bits::{Cursor, pool, stream};
 use super::decimal::{FAST, MAGIC, MAX_E, POW10, patch_exceptions, read_exceptions, write_exceptions};

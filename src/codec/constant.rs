@@ -1,7 +1,6 @@
 //! Codec 5, `constant`: every value has the same bits.
 //!
-//! Layout: 8 bytes, the value's f64 bits as u64 LE (for any `n`, including 0).
-//! Decoding appends `n` copies.
+//! Bytes: SPEC.md §4.8 "constant (id 5)".
 
 use super::{CodecError, codec_err};
 

@@ -5,21 +5,7 @@
 //! is stored as `i` in an integer stream; the others (NaN, infinities, -0.0,
 //! too many digits, too large) are exceptions stored verbatim.
 //!
-//! Layout:
-//!
-//! | offset | size        | field                                                  |
-//! |--------|-------------|--------------------------------------------------------|
-//! | 0      | 1           | `e`, 0..=18                                            |
-//! | 1      | varint      | `n_exc`, 0..=n                                         |
-//! | ...    | `n_exc` varints | exception positions: the first absolute, then each as `pos[k] - pos[k-1] - 1` (strictly increasing, < n) |
-//! | ...    | `n_exc` x 8 | exception values: f64 bits, u64 LE                     |
-//! | ...    | ...         | one integer stream of `n` i64 (see [`super::bits::stream`]: mode u8, 0 = FOR / 1 = delta / 2 = linear, then FOR blocks) |
-//!
-//! Decoding: `value[k] = (i[k] as f64) / 10^e` (IEEE division, round to
-//! nearest even; `10^e` is exact in f64), then `value[pos[j]] =
-//! from_bits(exc[j])`. The integer stored at an exception position is
-//! arbitrary (the encoder repeats the previous integer). Nothing follows the
-//! stream.
+//! Bytes and decoding formula: SPEC.md §4.7 "decimal (id 4)".
 
 use super::bits::{BLOCK, Cursor, pool, put_varint, stream};
 use super::integer::ints_div_to_f64;

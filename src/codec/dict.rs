@@ -5,17 +5,7 @@
 //! `f64::total_cmp` (so nearby values get nearby indices), itself encoded by
 //! another value codec; each value is then its index, as an integer stream.
 //!
-//! Layout:
-//!
-//! | size          | field                                                        |
-//! |---------------|--------------------------------------------------------------|
-//! | varint        | `d`, the dictionary length, 1..=n                             |
-//! | u8            | `dc`, codec id of the dictionary (any value codec but 9)      |
-//! | varint        | `len`, byte length of the encoded dictionary                  |
-//! | `len` bytes   | the `d` dictionary values encoded with codec `dc`             |
-//! | ...           | one integer stream of the `n` indices, each in 0..d (see [`super::bits::stream`]: mode u8 0 = FOR / 1 = delta / 2 = linear, then FOR blocks) |
-//!
-//! Nothing follows the index stream. `value[k] = dict[index[k]]`.
+//! Bytes: SPEC.md §4.12 "dict (id 9)".
 
 use super::bits::{Cursor, pool, put_varint, stream};
 use super::{CodecError, Level, codec_err, decode_values, id};
@@ -153,7 +143,7 @@ pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecErro
 mod tests {
     use super::*;
     use crate::codec::test_support::round_trip;
-    use crate::codec::{gorilla, plain};
+    use crate::codec::{affine, gorilla, plain};
     use proptest::prelude::*;
 
     // Dictionary encoders standing in for the chooser, which this leaf
@@ -185,6 +175,21 @@ mod tests {
             let v: Vec<f64> = (0..5000).map(|i| f64::from(i % 1000) * 0.123_456_789).collect();
             round_trip(&v, |v, b| encode(v, Level::Hot, nested, b), decode).unwrap();
         }
+    }
+
+    /// The chooser may give a dictionary the affine codec (id 12) when its
+    /// sorted values are `base + k * step`; decoders must accept it.
+    #[test]
+    fn affine_dictionary() {
+        fn nested_affine(values: &[f64], _: Level, out: &mut Vec<u8>) -> u8 {
+            assert!(affine::encode_with(values, 3, out), "the dictionary is affine");
+            id::AFFINE
+        }
+        let v: Vec<f64> = (0..4000).map(|i| 0.33 + f64::from((i * 37) % 64) * 0.003).collect();
+        round_trip(&v, |v, b| encode(v, Level::Hot, nested_affine, b), decode).unwrap();
+        let mut buf = Vec::new();
+        assert!(encode(&v, Level::Hot, nested_affine, &mut buf));
+        assert_eq!(buf[..2], [64, id::AFFINE]);
     }
 
     #[test]

@@ -3,14 +3,7 @@
 //! neither decimal scaling nor a dictionary applies: close values have close
 //! integers, so FOR or delta + FOR packs them in fewer bits than Gorilla.
 //!
-//! Mapping of the bits `b` of each value: `s = b as i64` if the sign bit of
-//! `b` is 0, else `s = (b ^ 0x7fff_ffff_ffff_ffff) as i64` (so the order of
-//! `s` is `f64::total_cmp` order, -0.0 just below +0.0). The inverse is the
-//! same function.
-//!
-//! Layout: exactly one integer stream of the `n` mapped values (see
-//! [`super::bits::stream`]: mode u8, 0 = FOR / 1 = delta / 2 = linear, then FOR
-//! blocks of 1024), and nothing after it.
+//! Bytes and the mapping: SPEC.md §4.13 "float-int (id 10)".
 
 use super::CodecError;
 use super::bits::{Cursor, pool, stream};

@@ -1,23 +1,7 @@
 //! Codec 2, `gorilla`: Facebook Gorilla XOR compression (VLDB 2015), the
 //! general fallback for floats.
 //!
-//! Layout: one LSB-first bit stream (see `bits/bit_io.rs`), zero padded
-//! to a whole byte; empty when `n = 0`. Fields, in order:
-//!
-//! - the first value's bits, 64-bit field;
-//! - for each following value `v`, with `x = bits(v) XOR bits(previous)`:
-//!   - `x == 0`: one bit `0`;
-//!   - window reuse: bit `1`, bit `0`, then the `64 - lead - trail`
-//!     meaningful bits `x >> trail` of the current window;
-//!   - new window: bit `1`, bit `1`, `lead` (5 bits, 0..=31), `mlen`
-//!     (6 bits, 1..=63, 0 meaning 64), then the `mlen` bits `x >> trail`,
-//!     where `trail = 64 - lead - mlen` (must be >= 0); this window becomes
-//!     the current one.
-//!
-//! The window before the first new-window record is `lead = 0, trail = 0`
-//! (64 meaningful bits). The decoder rejects streams that end early;
-//! padding past the last record is ignored if shorter than a byte, and
-//! whole trailing bytes are an error.
+//! Bits: SPEC.md §4.5 "gorilla (id 2)".
 
 use super::bits::{BitReader, BitWriter};
 use super::{CodecError, codec_err};

@@ -1,16 +1,7 @@
 //! Codec 3, `integer`: floats that are all integral (not -0.0, within
 //! +-2^53) stored as i64 in an integer stream.
 //!
-//! Layout: exactly one integer stream (see [`super::bits::stream`])
-//! of the `n` values converted to i64, and nothing after it:
-//!
-//! | offset | size | field                                                  |
-//! |--------|------|--------------------------------------------------------|
-//! | 0      | 1    | mode: 0 = FOR, 1 = delta                               |
-//! | 1      | 8    | delta mode only (and n > 0): first value, i64 LE       |
-//! | ...    | ...  | FOR blocks of 1024 (of the values, or of the `n - 1` wrapping differences) |
-//!
-//! Decoding converts each i64 `i` with `i as f64` (round to nearest even).
+//! Bytes: SPEC.md §4.6 "integer (id 3)".
 
 use super::CodecError;
 use super::bits::{Cursor, stream};

@@ -1,10 +1,7 @@
 //! Codec 7, `pco`: the cold tier, delegating to the `pco` crate
 //! (Pcodec, format of pco 1.x).
 //!
-//! Layout: a complete pco *standalone* file (`pco::standalone`, as written
-//! by `simple_compress::<f64>` with pco's default `ChunkConfig`, compression
-//! level 8) holding exactly the `n` values; nothing follows it. Its format is
-//! specified by pco (docs: `pco/docs/format.md`).
+//! Bytes: SPEC.md §4.10 "pco (id 7)" (a pco standalone file).
 //!
 //! Only available with the default-on cargo feature `pco`; builds without it
 //! reject this id with an error saying so.

@@ -1,5 +1,7 @@
 //! Codec 1, plain: each value as 8 little-endian bytes. The fallback for
 //! data no other codec shrinks, and the simplest thing a reader can check.
+//!
+//! Bytes: SPEC.md §4.4 "plain (id 1)".
 
 use super::{CodecError, codec_err};
 

@@ -1,8 +1,6 @@
 //! Codec 6, `rle`: run-length encoding for flat columns.
 //!
-//! Layout: `n_runs` (varint), then for each run: its length (varint, >= 1)
-//! and the value's f64 bits (u64 LE, 8 bytes). The run lengths must add up
-//! to exactly `n`; nothing follows the last run.
+//! Bytes: SPEC.md §4.9 "rle (id 6)".
 
 use super::bits::{Cursor, put_varint};
 use super::{CodecError, codec_err};

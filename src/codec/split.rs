@@ -4,18 +4,7 @@
 //! distinct values and is dictionary-coded by frequency rank; the right
 //! part `bits & (2^p - 1)` is bit-packed.
 //!
-//! Layout:
-//!
-//! | size          | field                                                     |
-//! |---------------|-----------------------------------------------------------|
-//! | u8            | `p`, 1..=63                                               |
-//! | varint        | `d`, number of distinct left parts, 1..=n                  |
-//! | `d` varints   | the left parts, most frequent first (each < 2^(64-p))      |
-//! | ...           | integer stream of the `n` ranks (each < d)                 |
-//! | ...           | integer stream of the `n` right parts (each < 2^p)         |
-//!
-//! (integer streams: see [`super::bits::stream`]). Nothing follows.
-//! `bits[k] = left[rank[k]] << p | right[k]`.
+//! Bytes: SPEC.md §4.14 "split (id 11)".
 
 use super::bits::{BLOCK, Cursor, block_cost, pool, put_varint, stream};
 use super::{CodecError, codec_err};

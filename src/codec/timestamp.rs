@@ -1,25 +1,9 @@
 //! Codec 8, `ts-delta-for`: timestamps as delta (or linear-prediction
 //! residual) + frame-of-reference bit-packing in blocks of 1024 with
-//! exceptions.
+//! exceptions: one integer stream, whose mode the encoder picks by the cost
+//! model. A regular series costs almost nothing (every block has `w = 0`).
 //!
-//! Layout: exactly one integer stream (see [`super::bits::stream`] and
-//! `bits/for_block.rs`) covering all `n` timestamps, and
-//! nothing after it. The encoder picks the stream mode by the cost model
-//! on a sample of blocks:
-//!
-//! | offset | size | field                                                   |
-//! |--------|------|---------------------------------------------------------|
-//! | 0      | 1    | mode: 1 = delta, 2 = linear (0 = FOR is also valid)     |
-//! | 1      | 8    | first timestamp, i64 LE (absent when n = 0)             |
-//! | 9      | 8    | linear mode only: `step`, i64 LE                        |
-//! | ...    | ...  | FOR blocks of 1024: delta mode, the `n - 1` wrapping differences `ts[i] - ts[i-1]`; linear mode, the `n` wrapping residuals `ts[i] - (ts[0] + i*step)` |
-//!
-//! A regular series has all differences equal (and all residuals 0): each
-//! block is then `w = 0` and costs about 4 bytes per 1024 timestamps (0.03
-//! bit each). A jittered series costs about `log2(jitter range)` bits in
-//! linear mode (`log2(2 * range)` in delta mode); in delta mode a gap costs
-//! one exception (10 bits of position + its high bits), which is why gappy
-//! series pick delta mode.
+//! Bytes, and what jitter and gaps cost: SPEC.md §4.11 "ts-delta-for (id 8)".
 
 use super::CodecError;
 use super::bits::{Cursor, stream};

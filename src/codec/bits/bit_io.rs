@@ -1,10 +1,7 @@
 //! LSB-first bit streams: a writer, a bounds-checked reader, and packing of
-//! fixed-width fields.
+//! fixed-width fields. Every bit stream in NanoTS has this bit order.
 //!
-//! Every bit stream in NanoTS is LSB-first: bit `j` of the stream is bit
-//! `j % 8` of byte `j / 8`, and a `k`-bit field takes the next `k` bits of
-//! the stream with its least significant bit first. A stream is padded with
-//! zero bits to a whole byte.
+//! Bytes: SPEC.md §4.1 "Bit streams and varints".
 
 use crate::codec::{CodecError, codec_err};
 

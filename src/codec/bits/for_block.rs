@@ -1,38 +1,9 @@
-//! The frame-of-reference (FOR) block with exceptions ("patching"): the
-//! building block of every integer stream.
+//! The frame-of-reference (FOR) block with exceptions ("patching"): up to
+//! [`BLOCK`] i64 values as offsets from a base, packed in `w` bits each, the
+//! few offsets that do not fit patched with their high bits. The building
+//! block of every integer stream.
 //!
-//! A column of `m` i64 values is cut into blocks of [`BLOCK`] = 1024 values,
-//! the last block holding the remaining `m % 1024` (if not zero). Each block
-//! of `len` values is, in order:
-//!
-//! | field      | size                  | meaning                                     |
-//! |------------|-----------------------|---------------------------------------------|
-//! | `w`        | u8                    | bit width of the packed offsets, 0..=64     |
-//! | `base`     | zvarint               | the reference (see below)                   |
-//! | `n_exc`    | varint                | number of exceptions, 0..=len               |
-//! | `exc_w`    | u8, only if `n_exc>0` | width of the exceptions' high bits, 1..=64-w |
-//! | `packed`   | `len*w/8` bytes (rounded up) | the low `w` bits of every offset     |
-//! | `exc_pos`  | `n_exc*10/8` bytes (rounded up) | bit stream: positions in the block, 10 bits each, strictly increasing |
-//! | `exc_high` | `n_exc*exc_w/8` bytes (rounded up) | bit stream: offset >> w, `exc_w` bits each |
-//!
-//! The offset of value `i` is `(v_i - base) mod 2^64` (wrapping), so
-//! `v_i = base + (low_i | high_i << w)` (wrapping). Values whose offset does
-//! not fit in `w` bits are exceptions; the encoder picks `w` minimizing the
-//! block size. The encoder's `base` is the block minimum, or one of the 8
-//! smallest values when the values below it are outliers (their wrapped
-//! offsets then become exceptions). A block whose values are all equal costs
-//! 4 bytes or so.
-//!
-//! `packed` layout: a full block (len = 1024) uses the interleaved layout
-//! (see `interleaved.rs`). A partial block (len < 1024) uses the plain
-//! LSB-first bit stream of `len` fields of `w` bits. Bits of a value that is
-//! an exception hold the low `w` bits of its offset; `high_i = 0` for the
-//! other values.
-//!
-//! Blocks follow each other with no padding or length prefix. Decoders
-//! reject `w > 64`, `n_exc > len`, `exc_w = 0`, `w + exc_w > 64`, and
-//! positions that are `>= len` or not strictly increasing; any field
-//! running past the data is an error.
+//! Bytes, and the encoder's choice of `base` and `w`: SPEC.md §4.2 "FOR block".
 
 use super::bit_io::{mask, pack_stream, peek_bits, unpack_stream};
 use super::interleaved::{pack_block, unpack_block};

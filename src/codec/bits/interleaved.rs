@@ -1,12 +1,8 @@
-//! The interleaved layout of a full FOR block's packed offsets: 1024
-//! fields of `w` bits spread over 16 lanes, so that the decoder unpacks 16
-//! values at once (with SIMD).
+//! The packed offsets of a full FOR block, interleaved over 16 lanes so that
+//! the decoder unpacks 16 values at once (with SIMD); a partial block is a
+//! plain bit stream instead.
 //!
-//! The block is `16 * w` little-endian u64 words; value `i = 16 * r + l`
-//! (row `r` in 0..64, lane `l` in 0..16) occupies bits `r*w .. r*w+w` of lane
-//! `l`'s 64-row bit stream, where lane `l`'s word `k` is stored as word
-//! `16 * k + l` (bit `b` of a lane stream is bit `b % 64` of its word
-//! `b / 64`).
+//! Bytes: SPEC.md §4.2 "FOR block" (`packed` layout).
 
 use super::BLOCK;
 use super::bit_io::mask;

@@ -1,16 +1,9 @@
-//! The integer stream: how every codec that stores i64 columns (timestamp,
-//! integer, decimal, dict indices, float-int, split, affine) lays out `n`
-//! values, as FOR blocks of the values, of their differences or of their
-//! residuals from a line.
+//! The integer stream: how every codec that stores i64 sequences lays out
+//! `n` values, as FOR blocks of the values (FOR mode), of their differences
+//! (delta mode) or of their residuals from a line (linear mode). The count
+//! `n` is never stored; the caller knows it.
 //!
-//! | size | field                                                           |
-//! |------|-----------------------------------------------------------------|
-//! | u8   | `mode`: 0 = FOR, 1 = delta, 2 = linear (other values are errors) |
-//! | 8    | delta and linear modes, `n > 0` only: the first value `v[0]`, i64 LE |
-//! | 8    | linear mode, `n > 0` only: `step`, i64 LE (the encoder writes `(v[n-1] - v[0]) / (n-1)`, rounded) |
-//! | ...  | FOR mode: `ceil(n/1024)` FOR blocks of the values; delta mode: `ceil((n-1)/1024)` FOR blocks of the wrapping differences `v[i] - v[i-1]`, i = 1..n; linear mode: `ceil(n/1024)` FOR blocks of the wrapping residuals `v[i] - (v[0] + i*step)`, i = 0..n |
-//!
-//! The value count `n` is not stored; it comes from the segment header.
+//! Bytes, and the encoder's choice of mode: SPEC.md §4.3 "Integer stream".
 
 use super::for_block::{block_cost, decode_block, encode_block};
 use super::{BLOCK, Cursor};

@@ -1,10 +1,7 @@
 //! LEB128 varints and zigzag, written here and read through [`Cursor`],
 //! so the whole varint format lives in one file.
 //!
-//! `varint` = unsigned LEB128 (7 bits per byte, low group first, high bit set
-//! on every byte but the last), at most 10 bytes for a u64.
-//! `zvarint` = a varint of the zigzag encoding of an i64
-//! (`(v << 1) ^ (v >> 63)`).
+//! Bytes: SPEC.md §4.1 "Bit streams and varints".
 
 use super::Cursor;
 use crate::codec::{CodecError, codec_err};
