@@ -4,21 +4,9 @@
 //! `25.0 + i * 0.001` is often one ulp away from the decimal `25.xyz`;
 //! replaying the same two floating-point operations reproduces them exactly.
 //!
-//! Layout:
-//!
-//! | offset | size | field |
-//! |--------|------|-------|
-//! | 0 | 1 | `e`, 1..=18 |
-//! | 1 | 8 | `base`: f64 bits, u64 LE |
-//! | 9 | ... | exceptions, as in codec 4: varint count (<= n), varint position gaps, 8-byte values |
-//! | ... | ... | one integer stream of `n` i64 `k` (see [`super::bitpack::stream`]) |
-//!
-//! Decoding: `value[j] = base + (k[j] as f64) * STEP[e]`, two IEEE-754
-//! operations rounded to nearest even (never fused), where `STEP[e]` is the
-//! f64 nearest to `10^-e` (the literal `1e-e`); then exceptions overwrite
-//! their positions. The encoder takes `base` = the first value.
+//! Bytes and decoding formula: SPEC.md §4.16 "affine (id 12)".
 
-use super::bitpack::{Cursor, pool, stream};
+use super::bits::{Cursor, pool, stream};
 use super::decimal::{FAST, MAGIC, MAX_E, POW10, patch_exceptions, read_exceptions, write_exceptions};
 use super::{CodecError, codec_err};
 
@@ -109,17 +97,14 @@ pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::test_support::round_trip;
     use proptest::prelude::*;
-
-    fn rt(vals: &[f64], e: u8) -> Option<usize> {
-        crate::codec::round_trip_f64(vals, |b| encode_with(vals, e, b), decode)
-    }
 
     #[test]
     fn the_reference_workload_costs_almost_nothing() {
         let v: Vec<f64> = (0..100_000).map(|i| 25.0 + i as f64 * 0.001).collect();
         assert!(likely(&v, 3));
-        let size = rt(&v, 3).unwrap();
+        let size = round_trip(&v, |v, b| encode_with(v, 3, b), decode).unwrap();
         // About 3 bytes of block header per 1024 counters, no exceptions.
         assert!(size < 512, "{size} bytes");
     }
@@ -129,9 +114,9 @@ mod tests {
         let mut v: Vec<f64> = (0..1000).map(|i| -3.5 + i as f64 * 0.25).collect();
         v[10] = f64::NAN;
         v[999] = -0.0;
-        assert!(rt(&v, 2).is_some());
-        assert_eq!(rt(&[f64::NAN; 100], 2), None);
-        assert_eq!(rt(&[1.0, 2.0], 0), None);
+        assert!(round_trip(&v, |v, b| encode_with(v, 2, b), decode).is_some());
+        assert_eq!(round_trip(&[f64::NAN; 100], |v, b| encode_with(v, 2, b), decode), None);
+        assert_eq!(round_trip(&[1.0, 2.0], |v, b| encode_with(v, 0, b), decode), None);
         assert!(!likely(&v[..10], 2));
     }
 
@@ -155,7 +140,7 @@ mod tests {
             for (j, b) in bits.iter().enumerate().step_by(37) {
                 v[j] = f64::from_bits(*b);
             }
-            let _ = rt(&v, e);
+            let _ = round_trip(&v, |v, b| encode_with(v, e, b), decode);
         }
     }
 }

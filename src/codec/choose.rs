@@ -16,7 +16,7 @@
 //! 5. RLE, when the run count says it can win.
 //! 6. Cold with feature `pco`: pco.
 
-use super::bitpack::pool;
+use super::bits::pool;
 use super::{Level, affine, constant, decimal, dict, floatint, gorilla, id, integer, plain, rle, split};
 
 struct Best {

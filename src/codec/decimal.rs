@@ -5,23 +5,9 @@
 //! is stored as `i` in an integer stream; the others (NaN, infinities, -0.0,
 //! too many digits, too large) are exceptions stored verbatim.
 //!
-//! Layout:
-//!
-//! | offset | size        | field                                                  |
-//! |--------|-------------|--------------------------------------------------------|
-//! | 0      | 1           | `e`, 0..=18                                            |
-//! | 1      | varint      | `n_exc`, 0..=n                                         |
-//! | ...    | `n_exc` varints | exception positions: the first absolute, then each as `pos[k] - pos[k-1] - 1` (strictly increasing, < n) |
-//! | ...    | `n_exc` x 8 | exception values: f64 bits, u64 LE                     |
-//! | ...    | ...         | one integer stream of `n` i64 (see [`super::bitpack::stream`]: mode u8, 0 = FOR / 1 = delta / 2 = linear, then FOR blocks) |
-//!
-//! Decoding: `value[k] = (i[k] as f64) / 10^e` (IEEE division, round to
-//! nearest even; `10^e` is exact in f64), then `value[pos[j]] =
-//! from_bits(exc[j])`. The integer stored at an exception position is
-//! arbitrary (the encoder repeats the previous integer). Nothing follows the
-//! stream.
+//! Bytes and decoding formula: SPEC.md §4.7 "decimal (id 4)".
 
-use super::bitpack::{BLOCK, Cursor, pool, put_varint, stream};
+use super::bits::{BLOCK, Cursor, pool, put_varint, stream};
 use super::integer::ints_div_to_f64;
 use super::{CodecError, codec_err};
 
@@ -252,11 +238,8 @@ pub(super) fn patch_exceptions(dst: &mut [f64], pos: &[usize], exc: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::test_support::round_trip;
     use proptest::prelude::*;
-
-    fn rt(vals: &[f64]) -> Option<usize> {
-        crate::codec::round_trip_f64(vals, |b| encode(vals, b), decode)
-    }
 
     #[test]
     fn picks_smallest_exponent() {
@@ -270,8 +253,8 @@ mod tests {
 
     #[test]
     fn edge_cases_and_exceptions() {
-        assert_eq!(rt(&[]), Some(1 + 1 + 1));
-        rt(&[0.5]).unwrap();
+        assert_eq!(round_trip(&[], encode, decode), Some(1 + 1 + 1));
+        round_trip(&[0.5], encode, decode).unwrap();
         let mut v: Vec<f64> = (0..5000).map(|i| f64::from(i % 300 - 70) / 10.0).collect();
         v[0] = f64::NAN;
         v[17] = -0.0;
@@ -280,11 +263,11 @@ mod tests {
         v[4999] = f64::from_bits(0x7ff0_0000_dead_beef);
         v[3000] = std::f64::consts::PI;
         v[3001] = 5e-324;
-        let size = rt(&v).unwrap();
+        let size = round_trip(&v, encode, decode).unwrap();
         assert!(size < 5000 * 12 / 8 + 120, "{size}");
         // all NaN: not suitable
-        assert_eq!(rt(&[f64::NAN; 100]), None);
-        assert_eq!(rt(&[1e300, 1e300]), None);
+        assert_eq!(round_trip(&[f64::NAN; 100], encode, decode), None);
+        assert_eq!(round_trip(&[1e300, 1e300], encode, decode), None);
     }
 
     #[test]
@@ -312,19 +295,13 @@ mod tests {
             for (p, b) in specials {
                 v[p % len] = f64::from_bits(b);
             }
-            let _ = rt(&v);
+            let _ = round_trip(&v, encode, decode);
         }
 
         #[test]
         fn prop_any_bits_with_forced_exponent(bits in proptest::collection::vec(any::<u64>(), 0..500), e in 0u8..=MAX_E) {
             let v: Vec<f64> = bits.iter().map(|&b| f64::from_bits(b)).collect();
-            let mut buf = Vec::new();
-            if encode_with(&v, e, &mut buf) {
-                let mut out = Vec::new();
-                decode(&buf, v.len(), &mut out).unwrap();
-                let got: Vec<u64> = out.iter().map(|x| x.to_bits()).collect();
-                prop_assert_eq!(got, bits);
-            }
+            let _ = round_trip(&v, |v, b| encode_with(v, e, b), decode);
         }
     }
 }

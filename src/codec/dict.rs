@@ -5,19 +5,9 @@
 //! `f64::total_cmp` (so nearby values get nearby indices), itself encoded by
 //! another value codec; each value is then its index, as an integer stream.
 //!
-//! Layout:
-//!
-//! | size          | field                                                        |
-//! |---------------|--------------------------------------------------------------|
-//! | varint        | `d`, the dictionary length, 1..=n                             |
-//! | u8            | `dc`, codec id of the dictionary (any value codec but 9)      |
-//! | varint        | `len`, byte length of the encoded dictionary                  |
-//! | `len` bytes   | the `d` dictionary values encoded with codec `dc`             |
-//! | ...           | one integer stream of the `n` indices, each in 0..d (see [`super::bitpack::stream`]: mode u8 0 = FOR / 1 = delta / 2 = linear, then FOR blocks) |
-//!
-//! Nothing follows the index stream. `value[k] = dict[index[k]]`.
+//! Bytes: SPEC.md §4.12 "dict (id 9)".
 
-use super::bitpack::{Cursor, pool, put_varint, stream};
+use super::bits::{Cursor, pool, put_varint, stream};
 use super::{CodecError, Level, codec_err, decode_values, id};
 
 /// Sort key giving `f64::total_cmp` order on bit patterns.
@@ -152,49 +142,79 @@ pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::test_support::round_trip;
+    use crate::codec::{affine, gorilla, plain};
     use proptest::prelude::*;
 
-    fn rt(vals: &[f64]) -> Option<usize> {
-        crate::codec::round_trip_f64(
-            vals,
-            |b| encode(vals, Level::Hot, crate::codec::choose::encode_values_no_dict, b),
-            decode,
-        )
+    // Dictionary encoders standing in for the chooser, which this leaf
+    // codec must not import: plain, the simplest, and gorilla, a bit stream
+    // whose exact length the dict decoder has to hand over.
+    fn nested_plain(values: &[f64], _: Level, out: &mut Vec<u8>) -> u8 {
+        plain::encode_f64(values, out);
+        id::PLAIN
     }
+
+    fn nested_gorilla(values: &[f64], _: Level, out: &mut Vec<u8>) -> u8 {
+        gorilla::encode(values, out);
+        id::GORILLA
+    }
+
+    const NESTED: [NestedEncoder; 2] = [nested_plain, nested_gorilla];
 
     #[test]
     fn round_trips_and_limits() {
-        assert_eq!(rt(&[]), None);
-        assert_eq!(rt(&[1.0, 2.0, 3.0]), None);
-        let specials = [f64::NAN, -0.0, 0.0, f64::INFINITY, f64::NEG_INFINITY, 5e-324, 0.7, -2.5];
-        let v: Vec<f64> = (0..5000).map(|i| specials[(i * 7 + i / 3) % specials.len()]).collect();
-        let size = rt(&v).unwrap();
-        assert!(size < 5000 * 3 / 8 + 200, "{size}");
-        let v: Vec<f64> = (0..5000).map(|i| f64::from(i % 2000)).collect();
-        assert_eq!(rt(&v), None);
-        let v: Vec<f64> = (0..5000).map(|i| f64::from(i % 1000) * 0.123_456_789).collect();
-        rt(&v).unwrap();
+        for nested in NESTED {
+            assert_eq!(round_trip(&[], |v, b| encode(v, Level::Hot, nested, b), decode), None);
+            assert_eq!(round_trip(&[1.0, 2.0, 3.0], |v, b| encode(v, Level::Hot, nested, b), decode), None);
+            let specials = [f64::NAN, -0.0, 0.0, f64::INFINITY, f64::NEG_INFINITY, 5e-324, 0.7, -2.5];
+            let v: Vec<f64> = (0..5000).map(|i| specials[(i * 7 + i / 3) % specials.len()]).collect();
+            let size = round_trip(&v, |v, b| encode(v, Level::Hot, nested, b), decode).unwrap();
+            assert!(size < 5000 * 3 / 8 + 200, "{size}");
+            let v: Vec<f64> = (0..5000).map(|i| f64::from(i % 2000)).collect();
+            assert_eq!(round_trip(&v, |v, b| encode(v, Level::Hot, nested, b), decode), None);
+            let v: Vec<f64> = (0..5000).map(|i| f64::from(i % 1000) * 0.123_456_789).collect();
+            round_trip(&v, |v, b| encode(v, Level::Hot, nested, b), decode).unwrap();
+        }
+    }
+
+    /// The chooser may give a dictionary the affine codec (id 12) when its
+    /// sorted values are `base + k * step`; decoders must accept it.
+    #[test]
+    fn affine_dictionary() {
+        fn nested_affine(values: &[f64], _: Level, out: &mut Vec<u8>) -> u8 {
+            assert!(affine::encode_with(values, 3, out), "the dictionary is affine");
+            id::AFFINE
+        }
+        let v: Vec<f64> = (0..4000).map(|i| 0.33 + f64::from((i * 37) % 64) * 0.003).collect();
+        round_trip(&v, |v, b| encode(v, Level::Hot, nested_affine, b), decode).unwrap();
+        let mut buf = Vec::new();
+        assert!(encode(&v, Level::Hot, nested_affine, &mut buf));
+        assert_eq!(buf[..2], [64, id::AFFINE]);
     }
 
     #[test]
     fn corrupt_inputs_error() {
         let v: Vec<f64> = (0..3000).map(|i| f64::from(i % 50) * 0.37).collect();
-        let mut buf = Vec::new();
-        assert!(encode(&v, Level::Hot, crate::codec::choose::encode_values_no_dict, &mut buf));
-        for cut in 0..buf.len() {
-            assert!(decode(&buf[..cut], v.len(), &mut Vec::new()).is_err());
+        for nested in NESTED {
+            let mut buf = Vec::new();
+            assert!(encode(&v, Level::Hot, nested, &mut buf));
+            for cut in 0..buf.len() {
+                assert!(decode(&buf[..cut], v.len(), &mut Vec::new()).is_err());
+            }
+            let mut bad = buf.clone();
+            bad[1] = id::DICT;
+            assert!(decode(&bad, v.len(), &mut Vec::new()).is_err());
+            assert!(decode(&buf, 10, &mut Vec::new()).is_err());
         }
-        let mut bad = buf.clone();
-        bad[1] = id::DICT;
-        assert!(decode(&bad, v.len(), &mut Vec::new()).is_err());
-        assert!(decode(&buf, 10, &mut Vec::new()).is_err());
     }
 
     proptest! {
         #[test]
         fn prop_dict(pool in proptest::collection::vec(any::<u64>(), 1..20), picks in proptest::collection::vec(any::<usize>(), 0..3000)) {
             let v: Vec<f64> = picks.iter().map(|&p| f64::from_bits(pool[p % pool.len()])).collect();
-            let _ = rt(&v);
+            for nested in NESTED {
+                let _ = round_trip(&v, |v, b| encode(v, Level::Hot, nested, b), decode);
+            }
         }
     }
 }

@@ -3,17 +3,10 @@
 //! neither decimal scaling nor a dictionary applies: close values have close
 //! integers, so FOR or delta + FOR packs them in fewer bits than Gorilla.
 //!
-//! Mapping of the bits `b` of each value: `s = b as i64` if the sign bit of
-//! `b` is 0, else `s = (b ^ 0x7fff_ffff_ffff_ffff) as i64` (so the order of
-//! `s` is `f64::total_cmp` order, -0.0 just below +0.0). The inverse is the
-//! same function.
-//!
-//! Layout: exactly one integer stream of the `n` mapped values (see
-//! [`super::bitpack::stream`]: mode u8, 0 = FOR / 1 = delta / 2 = linear, then FOR
-//! blocks of 1024), and nothing after it.
+//! Bytes and the mapping: SPEC.md §4.13 "float-int (id 10)".
 
 use super::CodecError;
-use super::bitpack::{Cursor, pool, stream};
+use super::bits::{Cursor, pool, stream};
 
 /// The order-preserving, self-inverse map between f64 bits and i64.
 #[inline(always)]
@@ -48,19 +41,8 @@ pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::test_support::round_trip_always;
     use proptest::prelude::*;
-
-    fn rt(vals: &[f64]) -> usize {
-        let encoded = crate::codec::round_trip_f64(
-            vals,
-            |b| {
-                encode(vals, b);
-                true
-            },
-            decode,
-        );
-        encoded.expect("always encodes")
-    }
 
     #[test]
     fn map_is_order_preserving_and_self_inverse() {
@@ -75,10 +57,14 @@ mod tests {
 
     #[test]
     fn round_trips_and_errors() {
-        assert_eq!(rt(&[]), 1);
-        rt(&[f64::NAN, -0.0, f64::INFINITY, f64::NEG_INFINITY, 5e-324, f64::MAX, f64::MIN]);
+        assert_eq!(round_trip_always(&[], encode, decode), 1);
+        round_trip_always(
+            &[f64::NAN, -0.0, f64::INFINITY, f64::NEG_INFINITY, 5e-324, f64::MAX, f64::MIN],
+            encode,
+            decode,
+        );
         let v: Vec<f64> = (0..5000).map(|i| 0.5 + (f64::from(i) * 0.37).sin() * 1e-3).collect();
-        let size = rt(&v);
+        let size = round_trip_always(&v, encode, decode);
         assert!(size * 8 < 5000 * 50, "{size}");
         let mut buf = Vec::new();
         encode(&v, &mut buf);
@@ -91,7 +77,7 @@ mod tests {
         #[test]
         fn prop_bits(bits in proptest::collection::vec(any::<u64>(), 0..2000)) {
             let v: Vec<f64> = bits.iter().map(|&b| f64::from_bits(b)).collect();
-            rt(&v);
+            round_trip_always(&v, encode, decode);
         }
     }
 }

@@ -1,25 +1,9 @@
 //! Codec 2, `gorilla`: Facebook Gorilla XOR compression (VLDB 2015), the
 //! general fallback for floats.
 //!
-//! Layout: one LSB-first bit stream (see [`super::bitpack`]), zero padded
-//! to a whole byte; empty when `n = 0`. Fields, in order:
-//!
-//! - the first value's bits, 64-bit field;
-//! - for each following value `v`, with `x = bits(v) XOR bits(previous)`:
-//!   - `x == 0`: one bit `0`;
-//!   - window reuse: bit `1`, bit `0`, then the `64 - lead - trail`
-//!     meaningful bits `x >> trail` of the current window;
-//!   - new window: bit `1`, bit `1`, `lead` (5 bits, 0..=31), `mlen`
-//!     (6 bits, 1..=63, 0 meaning 64), then the `mlen` bits `x >> trail`,
-//!     where `trail = 64 - lead - mlen` (must be >= 0); this window becomes
-//!     the current one.
-//!
-//! The window before the first new-window record is `lead = 0, trail = 0`
-//! (64 meaningful bits). The decoder rejects streams that end early;
-//! padding past the last record is ignored if shorter than a byte, and
-//! whole trailing bytes are an error.
+//! Bits: SPEC.md §4.5 "gorilla (id 2)".
 
-use super::bitpack::{BitReader, BitWriter};
+use super::bits::{BitReader, BitWriter};
 use super::{CodecError, codec_err};
 
 pub fn encode(values: &[f64], out: &mut Vec<u8>) {
@@ -94,45 +78,42 @@ pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::test_support::round_trip_always;
     use proptest::prelude::*;
-
-    fn rt(vals: &[f64]) -> usize {
-        let encoded = crate::codec::round_trip_f64(
-            vals,
-            |b| {
-                encode(vals, b);
-                true
-            },
-            decode,
-        );
-        encoded.expect("always encodes")
-    }
 
     #[test]
     fn edge_cases() {
-        assert_eq!(rt(&[]), 0);
-        assert_eq!(rt(&[1.5]), 8);
-        rt(&[f64::NAN; 100]);
-        rt(&[
-            f64::NAN,
-            -0.0,
-            0.0,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            5e-324,
-            f64::from_bits(0x7ff0_0000_dead_beef),
-            f64::MAX,
-            f64::MIN,
-            1.0,
-        ]);
-        rt(&[0.0, f64::from_bits(u64::MAX), 0.0, f64::from_bits(1), f64::from_bits(1 << 63)]);
+        assert_eq!(round_trip_always(&[], encode, decode), 0);
+        assert_eq!(round_trip_always(&[1.5], encode, decode), 8);
+        round_trip_always(&[f64::NAN; 100], encode, decode);
+        round_trip_always(
+            &[
+                f64::NAN,
+                -0.0,
+                0.0,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                5e-324,
+                f64::from_bits(0x7ff0_0000_dead_beef),
+                f64::MAX,
+                f64::MIN,
+                1.0,
+            ],
+            encode,
+            decode,
+        );
+        round_trip_always(
+            &[0.0, f64::from_bits(u64::MAX), 0.0, f64::from_bits(1), f64::from_bits(1 << 63)],
+            encode,
+            decode,
+        );
         let v: Vec<f64> = (0..10_000).map(|i| (i as f64 * 0.01).sin()).collect();
-        rt(&v);
+        round_trip_always(&v, encode, decode);
     }
 
     #[test]
     fn repeated_values_cost_one_bit() {
-        let n = rt(&[3.25; 8001]);
+        let n = round_trip_always(&[3.25; 8001], encode, decode);
         assert_eq!(n, 8 + 1000);
     }
 
@@ -155,14 +136,14 @@ mod tests {
         #[test]
         fn prop_bits(bits in proptest::collection::vec(any::<u64>(), 0..2000)) {
             let v: Vec<f64> = bits.iter().map(|&b| f64::from_bits(b)).collect();
-            rt(&v);
+            round_trip_always(&v, encode, decode);
         }
 
         #[test]
         fn prop_smooth(start in -1e6f64..1e6, steps in proptest::collection::vec(-2i32..3, 0..2000)) {
             let mut x = start;
             let v: Vec<f64> = steps.iter().map(|&s| { x += f64::from(s) * 0.1; x }).collect();
-            rt(&v);
+            round_trip_always(&v, encode, decode);
         }
     }
 }

@@ -1,19 +1,10 @@
 //! Codec 3, `integer`: floats that are all integral (not -0.0, within
 //! +-2^53) stored as i64 in an integer stream.
 //!
-//! Layout: exactly one integer stream (see [`super::bitpack::stream`])
-//! of the `n` values converted to i64, and nothing after it:
-//!
-//! | offset | size | field                                                  |
-//! |--------|------|--------------------------------------------------------|
-//! | 0      | 1    | mode: 0 = FOR, 1 = delta                               |
-//! | 1      | 8    | delta mode only (and n > 0): first value, i64 LE       |
-//! | ...    | ...  | FOR blocks of 1024 (of the values, or of the `n - 1` wrapping differences) |
-//!
-//! Decoding converts each i64 `i` with `i as f64` (round to nearest even).
+//! Bytes: SPEC.md §4.6 "integer (id 3)".
 
 use super::CodecError;
-use super::bitpack::{Cursor, stream};
+use super::bits::{Cursor, stream};
 
 /// Largest magnitude the integer codec accepts (every integer up to it is
 /// exactly representable).
@@ -110,19 +101,12 @@ pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::test_support::round_trip_always;
     use proptest::prelude::*;
 
-    fn rt(vals: &[f64]) -> usize {
-        let ints = as_integers(vals).expect("integral");
-        let encoded = crate::codec::round_trip_f64(
-            vals,
-            |b| {
-                encode_ints(&ints, b);
-                true
-            },
-            decode,
-        );
-        encoded.expect("always encodes")
+    /// The encoder side of the codec for values that are all integral.
+    fn encode_integral(values: &[f64], out: &mut Vec<u8>) {
+        encode_ints(&as_integers(values).expect("integral values"), out);
     }
 
     #[test]
@@ -137,15 +121,15 @@ mod tests {
 
     #[test]
     fn edge_cases() {
-        rt(&[]);
-        rt(&[7.0]);
-        rt(&[LIMIT, -LIMIT, 0.0, 1.0, -1.0, LIMIT - 1.0]);
+        round_trip_always(&[], encode_integral, decode);
+        round_trip_always(&[7.0], encode_integral, decode);
+        round_trip_always(&[LIMIT, -LIMIT, 0.0, 1.0, -1.0, LIMIT - 1.0], encode_integral, decode);
         let v: Vec<f64> = (0..5000).map(|i| f64::from(i * 3 % 17)).collect();
-        assert!(rt(&v) < 5000 * 5 / 8 + 100);
+        assert!(round_trip_always(&v, encode_integral, decode) < 5000 * 5 / 8 + 100);
         let v: Vec<f64> = (0..5000).map(|i| f64::from(1_000_000 + i)).collect();
-        assert!(rt(&v) < 100);
+        assert!(round_trip_always(&v, encode_integral, decode) < 100);
         let v: Vec<f64> = (0..3000).map(|i| ((i as f64) * 1e12).min(LIMIT)).collect();
-        rt(&v);
+        round_trip_always(&v, encode_integral, decode);
     }
 
     #[test]
@@ -162,7 +146,7 @@ mod tests {
         #[test]
         fn prop_ints(ints in proptest::collection::vec(-(1i64 << 53)..=(1i64 << 53), 0..3000)) {
             let v: Vec<f64> = ints.iter().map(|&i| i as f64).collect();
-            rt(&v);
+            round_trip_always(&v, encode_integral, decode);
         }
 
         #[test]

@@ -1,7 +1,7 @@
 //! Column codecs: pure functions over slices.
 //!
 //! Every codec has a stable one-byte id that is written into each segment
-//! (see SPEC.md, "Codecs"). Ids are never reused: a file written with any
+//! (see SPEC.md §4, "Codecs"). Ids are never reused: a file written with any
 //! id this library ever produced stays readable forever.
 //!
 //! Contract shared by every decoder:
@@ -13,30 +13,33 @@
 //!
 //! # Codec ids (see [`id`])
 //!
-//! | id | name           | column     | layout documented in |
-//! |----|----------------|------------|----------------------|
-//! | 1  | `plain`        | both       | `plain.rs`: n x 8 bytes LE |
-//! | 2  | `gorilla`      | values     | `gorilla.rs`         |
-//! | 3  | `integer`      | values     | `integer.rs` (+ integer stream, `bitpack.rs`) |
-//! | 4  | `decimal`      | values     | `decimal.rs` (+ integer stream) |
-//! | 5  | `constant`     | values     | `constant.rs`        |
-//! | 6  | `rle`          | values     | `rle.rs`             |
-//! | 7  | `pco`          | values     | `pco.rs` (pco standalone format; feature `pco`) |
-//! | 8  | `ts-delta-for` | timestamps | `timestamp.rs` (+ integer stream) |
-//! | 9  | `dict`         | values     | `dict.rs` (+ a nested value codec, integer stream) |
-//! | 10 | `float-int`    | values     | `floatint.rs` (+ integer stream) |
-//! | 11 | `split`        | values     | `split.rs` (+ two integer streams) |
-//! | 12 | `affine`       | values     | `affine.rs` (+ integer stream) |
+//! SPEC.md §4 "Codecs" specifies the bytes of every codec, one subsection
+//! each; the code of each is one file:
+//!
+//! | id | name           | file           | SPEC.md |
+//! |----|----------------|----------------|---------|
+//! | 1  | `plain`        | `plain.rs`     | §4.4    |
+//! | 2  | `gorilla`      | `gorilla.rs`   | §4.5    |
+//! | 3  | `integer`      | `integer.rs`   | §4.6    |
+//! | 4  | `decimal`      | `decimal.rs`   | §4.7    |
+//! | 5  | `constant`     | `constant.rs`  | §4.8    |
+//! | 6  | `rle`          | `rle.rs`       | §4.9    |
+//! | 7  | `pco`          | `pco.rs` (feature `pco`) | §4.10 |
+//! | 8  | `ts-delta-for` | `timestamp.rs` | §4.11   |
+//! | 9  | `dict`         | `dict.rs`      | §4.12   |
+//! | 10 | `float-int`    | `floatint.rs`  | §4.13   |
+//! | 11 | `split`        | `split.rs`     | §4.14   |
+//! | 12 | `affine`       | `affine.rs`    | §4.16   |
 //!
 //! `encode_timestamps` writes 8, or 1 when that is smaller (e.g. random
 //! order; and for n = 0, which is 0 bytes). `encode_values` writes 1 for
-//! n = 0 (0 bytes) and otherwise the smallest candidate (see `choose.rs`).
-//! Shared building blocks (all integers little-endian, LSB-first bit
-//! streams, varints, the FOR block with exceptions and the *integer
-//! stream*) are specified in `bitpack.rs`.
+//! n = 0 (0 bytes) and otherwise the smallest candidate (see `choose.rs`,
+//! SPEC.md §4.15). The shared building blocks (LSB-first bit streams,
+//! varints, the FOR block with exceptions and the *integer stream*,
+//! SPEC.md §4.1 to §4.3) are in `bits/`.
 
 mod affine;
-mod bitpack;
+mod bits;
 mod choose;
 mod constant;
 mod decimal;
@@ -52,7 +55,7 @@ mod timestamp;
 
 use std::fmt;
 
-/// Stable on-disk codec ids. See SPEC.md for each byte layout.
+/// Stable on-disk codec ids. See SPEC.md §4 for each byte layout.
 pub mod id {
     /// Little-endian 8-byte values, one after another (i64 or f64 bits).
     pub const PLAIN: u8 = 1;
@@ -183,7 +186,7 @@ pub fn encode_values_as(codec: u8, values: &[f64], out: &mut Vec<u8>) -> bool {
 /// re-allocating on every flush (at most 48 MiB per thread; call this from a
 /// thread that is done encoding for a while).
 pub fn release_scratch_buffers() {
-    bitpack::pool::release();
+    bits::pool::release();
 }
 
 /// Decodes `n` values written by `encode_values` with codec `codec`,
@@ -227,28 +230,5 @@ pub fn codec_name(codec: u8) -> &'static str {
 #[cfg(test)]
 mod tests;
 
-/// A value codec's decode function.
 #[cfg(test)]
-pub(crate) type ValueDecoder = fn(&[u8], usize, &mut Vec<f64>) -> Result<(), CodecError>;
-
-/// Test helper: runs `encode` into a fresh buffer; if it accepted the
-/// values, decodes them after a sentinel value already in the output and
-/// asserts the bit patterns came back exactly. Returns the encoded size.
-#[cfg(test)]
-pub(crate) fn round_trip_f64(
-    vals: &[f64],
-    encode: impl FnOnce(&mut Vec<u8>) -> bool,
-    decode: ValueDecoder,
-) -> Option<usize> {
-    let mut buf = Vec::new();
-    if !encode(&mut buf) {
-        return None;
-    }
-    let mut out = vec![0.5];
-    decode(&buf, vals.len(), &mut out).expect("decodes what it encoded");
-    assert_eq!(out[0], 0.5, "decoder overwrote what was before its output");
-    let a: Vec<u64> = vals.iter().map(|v| v.to_bits()).collect();
-    let b: Vec<u64> = out[1..].iter().map(|v| v.to_bits()).collect();
-    assert_eq!(a, b);
-    Some(buf.len())
-}
+pub(crate) mod test_support;

@@ -1,10 +1,7 @@
 //! Codec 7, `pco`: the cold tier, delegating to the `pco` crate
 //! (Pcodec, format of pco 1.x).
 //!
-//! Layout: a complete pco *standalone* file (`pco::standalone`, as written
-//! by `simple_compress::<f64>` with pco's default `ChunkConfig`, compression
-//! level 8) holding exactly the `n` values; nothing follows it. Its format is
-//! specified by pco (docs: `pco/docs/format.md`).
+//! Bytes: SPEC.md §4.10 "pco (id 7)" (a pco standalone file).
 //!
 //! Only available with the default-on cargo feature `pco`; builds without it
 //! reject this id with an error saying so.
@@ -50,6 +47,7 @@ pub fn decode(_data: &[u8], _n: usize, _out: &mut Vec<f64>) -> Result<(), CodecE
 #[cfg(all(test, feature = "pco"))]
 mod tests {
     use super::*;
+    use crate::codec::test_support::round_trip;
     use proptest::prelude::*;
 
     proptest! {
@@ -57,12 +55,7 @@ mod tests {
         #[test]
         fn prop_any_bits(bits in proptest::collection::vec(any::<u64>(), 0..3000)) {
             let v: Vec<f64> = bits.iter().map(|&b| f64::from_bits(b)).collect();
-            let mut buf = Vec::new();
-            prop_assert!(encode(&v, &mut buf));
-            let mut out = Vec::new();
-            decode(&buf, v.len(), &mut out).unwrap();
-            let got: Vec<u64> = out.iter().map(|x| x.to_bits()).collect();
-            prop_assert_eq!(got, bits);
+            prop_assert!(round_trip(&v, encode, decode).is_some());
         }
     }
 
@@ -72,21 +65,15 @@ mod tests {
         v[3] = f64::NAN;
         v[4] = -0.0;
         v[5] = f64::from_bits(0x7ff0_0000_dead_beef);
+        round_trip(&v, encode, decode).expect("pco encodes any f64 values");
         let mut buf = Vec::new();
         assert!(encode(&v, &mut buf));
-        let mut out = Vec::new();
-        decode(&buf, v.len(), &mut out).unwrap();
-        let a: Vec<u64> = v.iter().map(|x| x.to_bits()).collect();
-        let b: Vec<u64> = out.iter().map(|x| x.to_bits()).collect();
-        assert_eq!(a, b);
         assert!(decode(&buf, v.len() + 1, &mut Vec::new()).is_err());
         assert!(decode(&buf, v.len() - 1, &mut Vec::new()).is_err());
         for cut in (0..buf.len()).step_by(7) {
             assert!(decode(&buf[..cut], v.len(), &mut Vec::new()).is_err());
         }
-        let mut empty = Vec::new();
-        assert!(encode(&[], &mut empty));
-        decode(&empty, 0, &mut out).unwrap();
+        round_trip(&[], encode, decode).expect("pco encodes no values");
     }
 }
 

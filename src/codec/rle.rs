@@ -1,10 +1,8 @@
 //! Codec 6, `rle`: run-length encoding for flat columns.
 //!
-//! Layout: `n_runs` (varint), then for each run: its length (varint, >= 1)
-//! and the value's f64 bits (u64 LE, 8 bytes). The run lengths must add up
-//! to exactly `n`; nothing follows the last run.
+//! Bytes: SPEC.md §4.9 "rle (id 6)".
 
-use super::bitpack::{Cursor, put_varint};
+use super::bits::{Cursor, put_varint};
 use super::{CodecError, codec_err};
 
 /// Number of runs of bit-identical values.
@@ -56,29 +54,18 @@ pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::test_support::round_trip_always;
     use proptest::prelude::*;
-
-    fn rt(vals: &[f64]) -> usize {
-        let encoded = crate::codec::round_trip_f64(
-            vals,
-            |b| {
-                encode(vals, b);
-                true
-            },
-            decode,
-        );
-        encoded.expect("always encodes")
-    }
 
     #[test]
     fn runs_and_errors() {
-        assert_eq!(rt(&[]), 1);
-        assert_eq!(rt(&[f64::NAN; 1000]), 1 + 2 + 8);
+        assert_eq!(round_trip_always(&[], encode, decode), 1);
+        assert_eq!(round_trip_always(&[f64::NAN; 1000], encode, decode), 1 + 2 + 8);
         let mut v = vec![1.0; 500];
         v.extend([-0.0; 300]);
         v.extend([0.0; 300]);
         assert_eq!(count_runs(&v), 3);
-        let size = rt(&v);
+        let size = round_trip_always(&v, encode, decode);
         let mut buf = Vec::new();
         encode(&v, &mut buf);
         for cut in 0..size {
@@ -92,7 +79,7 @@ mod tests {
         #[test]
         fn prop_runs(runs in proptest::collection::vec((any::<u64>(), 1usize..50), 0..100)) {
             let v: Vec<f64> = runs.iter().flat_map(|&(b, k)| std::iter::repeat_n(f64::from_bits(b), k)).collect();
-            rt(&v);
+            round_trip_always(&v, encode, decode);
         }
     }
 }

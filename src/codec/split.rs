@@ -4,20 +4,9 @@
 //! distinct values and is dictionary-coded by frequency rank; the right
 //! part `bits & (2^p - 1)` is bit-packed.
 //!
-//! Layout:
-//!
-//! | size          | field                                                     |
-//! |---------------|-----------------------------------------------------------|
-//! | u8            | `p`, 1..=63                                               |
-//! | varint        | `d`, number of distinct left parts, 1..=n                  |
-//! | `d` varints   | the left parts, most frequent first (each < 2^(64-p))      |
-//! | ...           | integer stream of the `n` ranks (each < d)                 |
-//! | ...           | integer stream of the `n` right parts (each < 2^p)         |
-//!
-//! (integer streams: see [`super::bitpack::stream`]). Nothing follows.
-//! `bits[k] = left[rank[k]] << p | right[k]`.
+//! Bytes: SPEC.md §4.14 "split (id 11)".
 
-use super::bitpack::{BLOCK, Cursor, block_cost, pool, put_varint, stream};
+use super::bits::{BLOCK, Cursor, block_cost, pool, put_varint, stream};
 use super::{CodecError, codec_err};
 
 /// At most this many distinct left parts.
@@ -206,19 +195,17 @@ pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::test_support::round_trip;
     use proptest::prelude::*;
-
-    fn rt(vals: &[f64], p: u32) -> Option<usize> {
-        crate::codec::round_trip_f64(vals, |b| encode_with(vals, p, b), decode)
-    }
 
     #[test]
     fn round_trips_limits_and_errors() {
-        assert_eq!(rt(&[], 50), None);
-        assert_eq!(rt(&[1.0], 0), None);
-        rt(&[f64::NAN, -0.0, f64::INFINITY, 5e-324, f64::MAX], 52).unwrap();
-        rt(&[f64::NAN, -0.0, f64::INFINITY, 5e-324, f64::MAX], 1).unwrap();
-        rt(&[f64::NAN, -0.0, f64::INFINITY, 5e-324, f64::MAX], 63).unwrap();
+        assert_eq!(round_trip(&[], |v, b| encode_with(v, 50, b), decode), None);
+        assert_eq!(round_trip(&[1.0], |v, b| encode_with(v, 0, b), decode), None);
+        let specials = [f64::NAN, -0.0, f64::INFINITY, 5e-324, f64::MAX];
+        for p in [52, 1, 63] {
+            round_trip(&specials, |v, b| encode_with(v, p, b), decode).unwrap();
+        }
         let mut x = 7u64;
         let v: Vec<f64> = (0..20_000)
             .map(|_| {
@@ -229,7 +216,7 @@ mod tests {
             })
             .collect();
         let (p, est) = choose(&v[..1024]).unwrap();
-        let size = rt(&v, p).unwrap();
+        let size = round_trip(&v, |v, b| encode_with(v, p, b), decode).unwrap();
         let bits = size as f64 * 8.0 / v.len() as f64;
         assert!(bits < 57.0 && (bits - est).abs() < 2.0, "{p} {bits} {est}");
         let mut buf = Vec::new();
@@ -239,14 +226,14 @@ mod tests {
         }
         assert!(decode(&buf, 2999, &mut Vec::new()).is_err());
         // too many distinct left parts
-        assert_eq!(rt(&v, 30), None);
+        assert_eq!(round_trip(&v, |v, b| encode_with(v, 30, b), decode), None);
     }
 
     proptest! {
         #[test]
         fn prop_bits(bits in proptest::collection::vec(any::<u64>(), 0..1500), p in 1u32..64) {
             let v: Vec<f64> = bits.iter().map(|&b| f64::from_bits(b)).collect();
-            let _ = rt(&v, p);
+            let _ = round_trip(&v, |v, b| encode_with(v, p, b), decode);
         }
     }
 }

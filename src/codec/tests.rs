@@ -1,29 +1,34 @@
 //! Dispatch-level tests: round trips through `encode_*`/`decode_*`, the
 //! chooser's picks, and random garbage fed to every decoder.
 
+use std::cell::Cell;
+
+use super::test_support::round_trip_always;
 use super::*;
 use proptest::prelude::*;
 
-fn bits(v: &[f64]) -> Vec<u64> {
-    v.iter().map(|x| x.to_bits()).collect()
+/// Round trip through `encode_values` and `decode_values`: the codec id
+/// chosen and the encoded size in bytes.
+fn dispatch_round_trip(v: &[f64], level: Level) -> (u8, usize) {
+    let codec = Cell::new(0);
+    let size = round_trip_always(
+        v,
+        |v, out| codec.set(encode_values(v, level, out)),
+        |data, n, out| decode_values(codec.get(), data, n, out),
+    );
+    (codec.get(), size)
 }
 
-fn rt_values(v: &[f64], level: Level) -> (u8, usize) {
-    let mut buf = vec![0xAA];
-    let codec = encode_values(v, level, &mut buf);
-    let mut out = vec![7.0];
-    decode_values(codec, &buf[1..], v.len(), &mut out).unwrap();
-    assert_eq!(bits(&out[1..]), bits(v), "codec {}", codec_name(codec));
-    (codec, buf.len() - 1)
-}
-
-fn rt_ts(ts: &[i64]) -> (u8, usize) {
-    let mut buf = vec![0xAA];
-    let codec = encode_timestamps(ts, &mut buf);
-    let mut out = vec![7];
-    decode_timestamps(codec, &buf[1..], ts.len(), &mut out).unwrap();
-    assert_eq!(&out[1..], ts);
-    (codec, buf.len() - 1)
+/// Round trip through `encode_timestamps` and `decode_timestamps`: the
+/// codec id chosen and the encoded size in bytes.
+fn dispatch_round_trip_ts(ts: &[i64]) -> (u8, usize) {
+    let codec = Cell::new(0);
+    let size = round_trip_always(
+        ts,
+        |ts, out| codec.set(encode_timestamps(ts, out)),
+        |data, n, out| decode_timestamps(codec.get(), data, n, out),
+    );
+    (codec.get(), size)
 }
 
 struct Rng(u64);
@@ -39,26 +44,26 @@ impl Rng {
 #[test]
 fn chooser_picks() {
     for level in [Level::Hot, Level::Cold] {
-        assert_eq!(rt_values(&[], level), (id::PLAIN, 0));
-        assert_eq!(rt_values(&[1.5], level), (id::CONSTANT, 8));
-        assert_eq!(rt_values(&[f64::NAN; 100], level), (id::CONSTANT, 8));
+        assert_eq!(dispatch_round_trip(&[], level), (id::PLAIN, 0));
+        assert_eq!(dispatch_round_trip(&[1.5], level), (id::CONSTANT, 8));
+        assert_eq!(dispatch_round_trip(&[f64::NAN; 100], level), (id::CONSTANT, 8));
         let v: Vec<f64> = (0..10_000).map(|i| f64::from(i % 17)).collect();
-        let (c, _) = rt_values(&v, level);
+        let (c, _) = dispatch_round_trip(&v, level);
         assert!(c == id::INTEGER || c == id::PCO, "{c}");
         let v: Vec<f64> = (0..10_000).map(|i| f64::from(i % 9000) / 100.0).collect();
-        let (c, _) = rt_values(&v, level);
+        let (c, _) = dispatch_round_trip(&v, level);
         assert!(c == id::DECIMAL || c == id::PCO, "{c}");
         let v: Vec<f64> = (0..10_000).map(|i| if i < 5000 { 0.1 } else { -3.7 }).collect();
-        assert_eq!(rt_values(&v, level).0, id::RLE);
+        assert_eq!(dispatch_round_trip(&v, level).0, id::RLE);
         let mut r = Rng(99);
         let v: Vec<f64> = (0..1000).map(|_| f64::from_bits(r.next())).collect();
-        assert_eq!(rt_values(&v, level), (id::PLAIN, 8000));
+        assert_eq!(dispatch_round_trip(&v, level), (id::PLAIN, 8000));
         let v: Vec<f64> = (0..10_000).map(|i| (f64::from(i) * 0.001).sin()).collect();
-        let (c, _) = rt_values(&v, level);
+        let (c, _) = dispatch_round_trip(&v, level);
         assert!(c == id::FLOAT_INT || c == id::PCO, "{c}");
         let v: Vec<f64> =
             (0..10_000).map(|i| f64::from(i / 3).sqrt() * 1e10 + 1.0 / f64::from(i / 3 + 1)).collect();
-        let (c, _) = rt_values(&v, level);
+        let (c, _) = dispatch_round_trip(&v, level);
         assert!([id::GORILLA, id::FLOAT_INT, id::PCO].contains(&c), "{c}");
     }
 }
@@ -84,21 +89,21 @@ fn mixed_specials_round_trip() {
         v[k * 300 + 1] = s;
     }
     for level in [Level::Hot, Level::Cold] {
-        let (c, size) = rt_values(&v, level);
+        let (c, size) = dispatch_round_trip(&v, level);
         assert!(size < 3000 * 2, "{} {size}", codec_name(c));
     }
 }
 
 #[test]
 fn timestamps_edge_cases() {
-    assert_eq!(rt_ts(&[]), (id::PLAIN, 0));
-    rt_ts(&[i64::MIN]);
-    rt_ts(&[i64::MIN, i64::MAX, i64::MIN, 0, i64::MAX]);
+    assert_eq!(dispatch_round_trip_ts(&[]), (id::PLAIN, 0));
+    dispatch_round_trip_ts(&[i64::MIN]);
+    dispatch_round_trip_ts(&[i64::MIN, i64::MAX, i64::MIN, 0, i64::MAX]);
     let mut r = Rng(5);
     let ts: Vec<i64> = (0..5000).map(|_| r.next() as i64).collect();
-    assert_eq!(rt_ts(&ts), (id::PLAIN, 40_000));
+    assert_eq!(dispatch_round_trip_ts(&ts), (id::PLAIN, 40_000));
     let ts: Vec<i64> = (0..100_000).map(|i| i * 1000).collect();
-    let (c, size) = rt_ts(&ts);
+    let (c, size) = dispatch_round_trip_ts(&ts);
     assert_eq!(c, id::TS_DELTA_FOR);
     assert!(size * 8 <= 10_000, "{size}");
 }
@@ -106,9 +111,9 @@ fn timestamps_edge_cases() {
 #[test]
 fn scratch_release_keeps_encoding_correct() {
     let v: Vec<f64> = (0..5000).map(|i| f64::from(i % 300) / 8.0).collect();
-    let (c1, s1) = rt_values(&v, Level::Hot);
+    let (c1, s1) = dispatch_round_trip(&v, Level::Hot);
     release_scratch_buffers();
-    let (c2, s2) = rt_values(&v, Level::Hot);
+    let (c2, s2) = dispatch_round_trip(&v, Level::Hot);
     assert_eq!((c1, s1), (c2, s2));
 }
 
@@ -240,7 +245,7 @@ proptest! {
     #[test]
     fn prop_values_any_bits(b in proptest::collection::vec(any::<u64>(), 0..2000), cold in any::<bool>()) {
         let v: Vec<f64> = b.iter().map(|&x| f64::from_bits(x)).collect();
-        rt_values(&v, if cold { Level::Cold } else { Level::Hot });
+        dispatch_round_trip(&v, if cold { Level::Cold } else { Level::Hot });
     }
 
     #[test]
@@ -250,24 +255,24 @@ proptest! {
         for (p, b) in specials {
             v[p % len] = f64::from_bits(b);
         }
-        rt_values(&v, if cold { Level::Cold } else { Level::Hot });
+        dispatch_round_trip(&v, if cold { Level::Cold } else { Level::Hot });
     }
 
     #[test]
     fn prop_values_runs(runs in proptest::collection::vec((any::<u64>(), 1usize..200), 1..30)) {
         let v: Vec<f64> = runs.iter().flat_map(|&(b, k)| std::iter::repeat_n(f64::from_bits(b), k)).collect();
-        rt_values(&v, Level::Hot);
+        dispatch_round_trip(&v, Level::Hot);
     }
 
     #[test]
     fn prop_timestamps_any(ts in proptest::collection::vec(any::<i64>(), 0..3000)) {
-        rt_ts(&ts);
+        dispatch_round_trip_ts(&ts);
     }
 
     #[test]
     fn prop_timestamps_sorted(start in any::<i64>(), steps in proptest::collection::vec(0i64..10_000, 0..3000)) {
         let mut t = start;
         let ts: Vec<i64> = steps.iter().map(|&s| { t = t.wrapping_add(s); t }).collect();
-        rt_ts(&ts);
+        dispatch_round_trip_ts(&ts);
     }
 }

@@ -1,28 +1,12 @@
 //! Codec 8, `ts-delta-for`: timestamps as delta (or linear-prediction
 //! residual) + frame-of-reference bit-packing in blocks of 1024 with
-//! exceptions.
+//! exceptions: one integer stream, whose mode the encoder picks by the cost
+//! model. A regular series costs almost nothing (every block has `w = 0`).
 //!
-//! Layout: exactly one integer stream (see [`super::bitpack::stream`] and
-//! the module docs of `bitpack.rs`) covering all `n` timestamps, and
-//! nothing after it. The encoder picks the stream mode by the cost model
-//! on a sample of blocks:
-//!
-//! | offset | size | field                                                   |
-//! |--------|------|---------------------------------------------------------|
-//! | 0      | 1    | mode: 1 = delta, 2 = linear (0 = FOR is also valid)     |
-//! | 1      | 8    | first timestamp, i64 LE (absent when n = 0)             |
-//! | 9      | 8    | linear mode only: `step`, i64 LE                        |
-//! | ...    | ...  | FOR blocks of 1024: delta mode, the `n - 1` wrapping differences `ts[i] - ts[i-1]`; linear mode, the `n` wrapping residuals `ts[i] - (ts[0] + i*step)` |
-//!
-//! A regular series has all differences equal (and all residuals 0): each
-//! block is then `w = 0` and costs about 4 bytes per 1024 timestamps (0.03
-//! bit each). A jittered series costs about `log2(jitter range)` bits in
-//! linear mode (`log2(2 * range)` in delta mode); in delta mode a gap costs
-//! one exception (10 bits of position + its high bits), which is why gappy
-//! series pick delta mode.
+//! Bytes, and what jitter and gaps cost: SPEC.md §4.11 "ts-delta-for (id 8)".
 
 use super::CodecError;
-use super::bitpack::{Cursor, stream};
+use super::bits::{Cursor, stream};
 
 pub fn encode(ts: &[i64], out: &mut Vec<u8>) {
     stream::encode(ts, stream::choose_mode(ts), out);
@@ -38,29 +22,21 @@ pub fn decode(data: &[u8], n: usize, out: &mut Vec<i64>) -> Result<(), CodecErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::test_support::round_trip_always;
     use proptest::prelude::*;
-
-    fn rt(ts: &[i64]) -> usize {
-        let mut buf = Vec::new();
-        encode(ts, &mut buf);
-        let mut out = vec![42];
-        decode(&buf, ts.len(), &mut out).unwrap();
-        assert_eq!(&out[1..], ts);
-        buf.len()
-    }
 
     #[test]
     fn edge_cases() {
-        assert_eq!(rt(&[]), 1);
-        rt(&[i64::MIN]);
-        rt(&[i64::MAX, i64::MIN, 0, i64::MAX, -1, i64::MIN]);
-        rt(&[5, 4, 3, 2, 1]);
+        assert_eq!(round_trip_always(&[], encode, decode), 1);
+        round_trip_always(&[i64::MIN], encode, decode);
+        round_trip_always(&[i64::MAX, i64::MIN, 0, i64::MAX, -1, i64::MIN], encode, decode);
+        round_trip_always(&[5, 4, 3, 2, 1], encode, decode);
     }
 
     #[test]
     fn regular_costs_under_a_tenth_of_a_bit() {
         let ts: Vec<i64> = (0..100_000).map(|i| 1_700_000_000_000 + i * 1000).collect();
-        let bytes = rt(&ts);
+        let bytes = round_trip_always(&ts, encode, decode);
         assert!((bytes * 8) as f64 / ts.len() as f64 <= 0.1, "{bytes}");
     }
 
@@ -74,10 +50,10 @@ mod tests {
             x
         };
         let ts: Vec<i64> = (0..100_000).map(|i| i * 1000 + (rnd() % 3) as i64 - 1).collect();
-        let bits = rt(&ts) as f64 * 8.0 / 1e5;
+        let bits = round_trip_always(&ts, encode, decode) as f64 * 8.0 / 1e5;
         assert!(bits < 2.2, "{bits}");
         let ts: Vec<i64> = (0..100_000).map(|i| i * 1000 + (rnd() % 101) as i64 - 50).collect();
-        let bits = rt(&ts) as f64 * 8.0 / 1e5;
+        let bits = round_trip_always(&ts, encode, decode) as f64 * 8.0 / 1e5;
         assert!(bits < 7.2, "{bits}");
         let mut t = 0i64;
         let ts: Vec<i64> = (0..100_000)
@@ -86,7 +62,7 @@ mod tests {
                 t
             })
             .collect();
-        let bits = rt(&ts) as f64 * 8.0 / 1e5;
+        let bits = round_trip_always(&ts, encode, decode) as f64 * 8.0 / 1e5;
         assert!(bits < 0.1, "{bits}");
     }
 
@@ -110,13 +86,13 @@ mod tests {
     proptest! {
         #[test]
         fn prop_any_i64(ts in proptest::collection::vec(any::<i64>(), 0..3000)) {
-            rt(&ts);
+            round_trip_always(&ts, encode, decode);
         }
 
         #[test]
         fn prop_sorted_with_jitter(start in any::<i64>(), step in 0i64..100_000, jit in proptest::collection::vec(-50i64..50, 0..5000)) {
             let ts: Vec<i64> = jit.iter().enumerate().map(|(i, j)| start.wrapping_add(step.wrapping_mul(i as i64)).wrapping_add(*j)).collect();
-            rt(&ts);
+            round_trip_always(&ts, encode, decode);
         }
     }
 }

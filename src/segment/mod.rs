@@ -1,26 +1,7 @@
 //! Segments: one table's rows, sorted by timestamp, stored column by column.
 //!
-//! Payload layout of a segment record (all little-endian; SPEC.md, "Segment"):
-//!
-//! ```text
-//!  0  u32  table id
-//!  4  u32  row count (>= 1)
-//!  8  i64  min ts_ms
-//! 16  i64  max ts_ms
-//! 24  u16  ncols
-//! 26  u16  flags (bit 0: rows sorted by ts_ms, stable; always set)
-//! 28  u32  header length H = 44 + 56 * ncols
-//! 32  timestamp chunk descriptor: u8 codec, [u8; 3] zero, u32 byte length
-//! 40  ncols column descriptors, 56 bytes each:
-//!       0 u8 codec, 1 [u8; 3] zero, 4 u32 byte length,
-//!       8 f64 min, 16 f64 max   (NaN skipped; NaN when every value is NaN)
-//!      24 f64 sum               (NaN skipped; 4 lanes by row index mod 4,
-//!                                then (s0 + s1) + (s2 + s3))
-//!      32 f64 first, 40 f64 last (values of the first and last row)
-//!      48 u32 NaN count, 52 u32 zero
-//! H-4 u32  CRC32 of the header bytes [0, H-4)
-//!  H  timestamp chunk, then each column chunk in order
-//! ```
+//! Bytes of a segment record's payload (header, column descriptors,
+//! chunks): SPEC.md §3.2 "Segment (type 2)".
 //!
 //! The header has its own CRC so statistics can be trusted without reading
 //! (and checksumming) the chunks; the record CRC covers everything.

@@ -5,33 +5,7 @@
 //! a process crash (SIGKILL, abort, panic) loses no returned append in any
 //! sync mode; `SyncMode` only decides when the pages are forced to disk.
 //!
-//! Layout (all integers little-endian; see SPEC.md, "WAL"):
-//!
-//! ```text
-//! header, 64 bytes:
-//!  0  [u8; 8] magic "\x89NTW\r\n\x1a\n"
-//!  8  u32     WAL format version (1)
-//! 12  u32     salt: random, new for every epoch; seeds every frame CRC
-//! 16  u64     database id (from the .ntt header)
-//! 24  u64     epoch: rows of this WAL are flushed by the commit whose
-//!             flushed_wal_epoch equals it
-//! 32  u8      the writer's sync mode: 0 OnFlush, 1 EveryAppend, 2 Never
-//!             (version 2; zero in version 1)
-//! 33  [u8;27] zero
-//! 60  u32     CRC32 of bytes [0, 60)
-//! frames, each starting at a multiple of 8:
-//!  0  u32     CRC32 seeded with the salt, of bytes [4, 16 + payload_len)
-//!  4  u32     payload_len
-//!  8  u8      kind: 1 = one row, 2 = a columnar batch of rows
-//!  9  [u8; 3] zero
-//! 12  u32     table id
-//! 16  payload, then zero padding to a multiple of 8
-//!     kind 1: i64 ts_ms, then ncols f64 (ncols = (payload_len - 8) / 8)
-//!     kind 2: u32 nrows, u32 frames of the same batch that follow this one
-//!             (0 for the last or only one), nrows i64 ts_ms, then each
-//!             column's nrows f64 in turn
-//!             (ncols = (payload_len - 8) / 8 / nrows - 1)
-//! ```
+//! Bytes of the header and the frames: SPEC.md §5 "WAL".
 //!
 //! Recovery reads frames in order and stops at the first one that fails to
 //! parse or match its CRC. Frames left from an earlier epoch carry another

@@ -1,0 +1,314 @@
+//! The frame-of-reference (FOR) block with exceptions ("patching"): up to
+//! [`BLOCK`] i64 values as offsets from a base, packed in `w` bits each, the
+//! few offsets that do not fit patched with their high bits. The building
+//! block of every integer stream.
+//!
+//! Bytes, and the encoder's choice of `base` and `w`: SPEC.md §4.2 "FOR block".
+
+use super::bit_io::{mask, pack_stream, peek_bits, unpack_stream};
+use super::interleaved::{pack_block, unpack_block};
+use super::varint::{put_varint, put_zvarint, zigzag};
+use super::{BLOCK, Cursor};
+use crate::codec::{CodecError, codec_err};
+
+/// Bits per exception position (positions are < 1024).
+const POS_BITS: u32 = 10;
+
+/// Number of significant bits of `v` (0 for 0).
+#[inline]
+pub fn bit_len(v: u64) -> u32 {
+    64 - v.leading_zeros()
+}
+
+/// Picks the width for offsets with this bit-length histogram: returns
+/// `(w, max_w, cost in bits)`, cost = `len*w + n_exc*(10 + max_w - w)`
+/// (+ 8 for the exception width byte).
+#[inline]
+fn choose_width(hist: &[u32; 65], len: usize) -> (u32, u32, u64) {
+    let max_w = (0..=64).rev().find(|&b| hist[b] > 0).unwrap_or(0) as u32;
+    let mut best_w = max_w;
+    let mut best_cost = len as u64 * u64::from(max_w);
+    let mut n_exc = 0u64;
+    for w in (0..max_w).rev() {
+        n_exc += u64::from(hist[w as usize + 1]);
+        let cost = len as u64 * u64::from(w) + n_exc * (POS_BITS as u64 + u64::from(max_w - w)) + 16;
+        if cost < best_cost {
+            best_cost = cost;
+            best_w = w;
+        }
+    }
+    (best_w, max_w, best_cost)
+}
+
+/// The block's reference: its minimum, or the k-th smallest value (k < 8)
+/// when the k smaller ones are low outliers whose exclusion narrows every
+/// other value by enough bits to pay for making them exceptions.
+#[inline]
+fn robust_base(vals: &[i64]) -> i64 {
+    const K: usize = 8;
+    let len = vals.len();
+    if len < 8 * K {
+        return vals.iter().copied().min().unwrap_or(0);
+    }
+    let mut lo = [i64::MAX; K]; // the K smallest, ascending
+    let mut hi = [i64::MIN; K]; // the K largest, descending
+    #[cold]
+    #[inline(never)]
+    fn insert(lo: &mut [i64; K], hi: &mut [i64; K], v: i64) {
+        if v < lo[K - 1] {
+            let mut i = K - 1;
+            while i > 0 && lo[i - 1] > v {
+                lo[i] = lo[i - 1];
+                i -= 1;
+            }
+            lo[i] = v;
+        }
+        if v > hi[K - 1] {
+            let mut i = K - 1;
+            while i > 0 && hi[i - 1] < v {
+                hi[i] = hi[i - 1];
+                i -= 1;
+            }
+            hi[i] = v;
+        }
+    }
+    // thresholds kept in registers; inserting is rare for most data
+    let (mut lo_t, mut hi_t) = (i64::MAX, i64::MIN);
+    for &v in vals {
+        if v < lo_t || v > hi_t {
+            insert(&mut lo, &mut hi, v);
+            lo_t = lo[K - 1];
+            hi_t = hi[K - 1];
+        }
+    }
+    // width of the core (the top K-1 values are patched anyway)
+    let top = hi[K - 1];
+    let width = |b: i64| i64::from(bit_len(top.wrapping_sub(b) as u64));
+    let w0 = width(lo[0]);
+    let mut best = (0i64, lo[0]);
+    for (k, &b) in lo.iter().enumerate().skip(1) {
+        if b > top {
+            break;
+        }
+        let saving = len as i64 * (w0 - width(b)) - k as i64 * 74;
+        if saving > best.0 {
+            best = (saving, b);
+        }
+    }
+    best.1
+}
+
+#[inline]
+fn offsets(vals: &[i64], offs: &mut [u64; BLOCK]) -> (i64, [u32; 65]) {
+    let base = robust_base(vals);
+    for (o, &v) in offs.iter_mut().zip(vals) {
+        *o = v.wrapping_sub(base) as u64;
+    }
+    // four interleaved histograms avoid store-forwarding stalls when
+    // neighbouring values fall into the same bucket
+    let mut h = [[0u32; 65]; 4];
+    let len = vals.len();
+    let quads = offs[..len].chunks_exact(4);
+    let rest = quads.remainder();
+    for q in quads {
+        h[0][bit_len(q[0]) as usize] += 1;
+        h[1][bit_len(q[1]) as usize] += 1;
+        h[2][bit_len(q[2]) as usize] += 1;
+        h[3][bit_len(q[3]) as usize] += 1;
+    }
+    for &o in rest {
+        h[0][bit_len(o) as usize] += 1;
+    }
+    let mut hist = [0u32; 65];
+    for (b, x) in hist.iter_mut().enumerate() {
+        *x = h[0][b] + h[1][b] + h[2][b] + h[3][b];
+    }
+    (base, hist)
+}
+
+/// Approximate size in bits of the FOR block for `vals` (header included).
+pub fn block_cost(vals: &[i64]) -> u64 {
+    let mut offs = [0u64; BLOCK];
+    let (base, hist) = offsets(vals, &mut offs);
+    let (_, _, cost) = choose_width(&hist, vals.len());
+    cost + 8 * (2 + (bit_len(zigzag(base)) as u64).div_ceil(7))
+}
+
+/// Appends one FOR block (see the module docs) for `vals` (1..=1024 values).
+pub fn encode_block(vals: &[i64], out: &mut Vec<u8>) {
+    debug_assert!(!vals.is_empty() && vals.len() <= BLOCK);
+    let len = vals.len();
+    let mut offs = [0u64; BLOCK];
+    let (base, hist) = offsets(vals, &mut offs);
+    let (w, max_w, _) = choose_width(&hist, len);
+    out.push(w as u8);
+    put_zvarint(out, base);
+    let m = mask(w);
+    if w == max_w {
+        put_varint(out, 0);
+    } else {
+        let exc_w = max_w - w;
+        let mut pos = Vec::new();
+        let mut high = Vec::new();
+        for (i, o) in offs[..len].iter_mut().enumerate() {
+            if *o > m {
+                pos.push(i as u64);
+                high.push(*o >> w);
+                *o &= m;
+            }
+        }
+        put_varint(out, pos.len() as u64);
+        out.push(exc_w as u8);
+        pack_any(&offs[..len], w, out);
+        pack_stream(&pos, POS_BITS, out);
+        pack_stream(&high, exc_w, out);
+        return;
+    }
+    pack_any(&offs[..len], w, out);
+}
+
+fn pack_any(offs: &[u64], w: u32, out: &mut Vec<u8>) {
+    if let Ok(full) = <&[u64; BLOCK]>::try_from(offs) {
+        pack_block(full, w, out);
+    } else {
+        pack_stream(offs, w, out);
+    }
+}
+
+fn packed_len(len: usize, w: u32) -> usize {
+    (len * w as usize).div_ceil(8)
+}
+
+/// Decodes one FOR block of `len` (1..=1024) values into `out[..len]`.
+pub fn decode_block(
+    cur: &mut Cursor<'_>,
+    len: usize,
+    tmp: &mut [u64; BLOCK],
+    out: &mut [i64],
+) -> Result<(), CodecError> {
+    debug_assert!(len <= BLOCK && out.len() >= len);
+    let w = u32::from(cur.u8()?);
+    if w > 64 {
+        return Err(codec_err(format!("bit width {w} > 64")));
+    }
+    let base = cur.zvarint()?;
+    let n_exc = cur.varint()?;
+    if n_exc > len as u64 {
+        return Err(codec_err(format!("{n_exc} exceptions in a block of {len}")));
+    }
+    let n_exc = n_exc as usize;
+    let exc_w = if n_exc > 0 {
+        let e = u32::from(cur.u8()?);
+        if e == 0 || e + w > 64 {
+            return Err(codec_err(format!("bad exception width {e} (w {w})")));
+        }
+        e
+    } else {
+        0
+    };
+    let packed = cur.bytes(packed_len(len, w))?;
+    if len == BLOCK {
+        unpack_block(packed, w, tmp);
+    } else {
+        unpack_stream(packed, w, &mut tmp[..len]);
+    }
+    if n_exc > 0 {
+        let pos_bytes = cur.bytes(packed_len(n_exc, POS_BITS))?;
+        let high_bytes = cur.bytes(packed_len(n_exc, exc_w))?;
+        let mut prev: i64 = -1;
+        for k in 0..n_exc {
+            let p = peek_bits(pos_bytes, k * POS_BITS as usize, POS_BITS) as usize;
+            if p >= len || (p as i64) <= prev {
+                return Err(codec_err("exception position out of order or range"));
+            }
+            prev = p as i64;
+            let high = peek_bits(high_bytes, k * exc_w as usize, exc_w);
+            tmp[p] |= high << w;
+        }
+    }
+    for (o, &t) in out[..len].iter_mut().zip(tmp[..len].iter()) {
+        *o = base.wrapping_add(t as i64);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::test_support::round_trip_always;
+    use proptest::prelude::*;
+
+    /// One block as a whole chunk, the shape the round-trip helper takes.
+    fn decode_one_block(data: &[u8], n: usize, out: &mut Vec<i64>) -> Result<(), CodecError> {
+        let mut cur = Cursor::new(data);
+        let start = out.len();
+        out.resize(start + n, 0);
+        decode_block(&mut cur, n, &mut [0u64; BLOCK], &mut out[start..])?;
+        cur.finish()
+    }
+
+    #[test]
+    fn every_width_full_and_partial() {
+        for w in 0..=64u32 {
+            for len in [1usize, 7, 1000, BLOCK] {
+                let vals: Vec<i64> = (0..len)
+                    .map(|i| {
+                        let x = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                        (if w == 64 { x } else { x & mask(w) }) as i64
+                    })
+                    .collect();
+                round_trip_always(&vals, encode_block, decode_one_block);
+            }
+        }
+    }
+
+    #[test]
+    fn exceptions_are_used_and_exact() {
+        let mut vals: Vec<i64> = (0..BLOCK as i64).map(|i| i % 4).collect();
+        vals[17] = i64::MAX;
+        vals[500] = i64::MIN;
+        vals[1023] = 1 << 40;
+        round_trip_always(&vals, encode_block, decode_one_block);
+        let vals: Vec<i64> = (0..BLOCK as i64).map(|i| if i == 3 { 1 << 50 } else { 1000 + i % 2 }).collect();
+        let mut buf = Vec::new();
+        encode_block(&vals, &mut buf);
+        assert!(buf.len() < 140 + 20, "{}", buf.len());
+        round_trip_always(&vals, encode_block, decode_one_block);
+    }
+
+    #[test]
+    fn low_outliers_become_exceptions() {
+        let mut vals: Vec<i64> = (0..BLOCK as i64).map(|i| 1000 + (i * 7) % 16).collect();
+        vals[5] = -1_000_000_000_000_000;
+        vals[600] = i64::MIN;
+        vals[601] = -77;
+        vals[900] = i64::MAX;
+        round_trip_always(&vals, encode_block, decode_one_block);
+        let mut buf = Vec::new();
+        encode_block(&vals, &mut buf);
+        // 4 bits per value plus four exceptions, not 64 bits per value
+        assert!(buf.len() < 512 + 60, "{}", buf.len());
+    }
+
+    #[test]
+    fn constant_block_is_tiny() {
+        let mut buf = Vec::new();
+        encode_block(&[1000; BLOCK], &mut buf);
+        assert_eq!(buf.len(), 4);
+    }
+
+    proptest! {
+        #[test]
+        fn prop_block(vals in proptest::collection::vec(any::<i64>(), 1..=BLOCK)) {
+            round_trip_always(&vals, encode_block, decode_one_block);
+        }
+
+        #[test]
+        fn prop_block_small(vals in proptest::collection::vec(-20i64..20, 1..=BLOCK), big in any::<i64>(), at in 0usize..BLOCK) {
+            let mut vals = vals;
+            let at = at % vals.len();
+            vals[at] = big;
+            round_trip_always(&vals, encode_block, decode_one_block);
+        }
+    }
+}

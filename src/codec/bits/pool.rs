@@ -1,0 +1,64 @@
+//! Per-thread pools of scratch vectors, so that repeated encodes do not
+//! pay for fresh (page-faulting) allocations. Nested users simply get a
+//! new vector. Per thread at most 3 i64 vectors of at most 2^20 elements
+//! and 3 byte vectors of at most 2^23 bytes are kept (<= 48 MiB), until
+//! [`release`].
+
+use std::cell::Cell;
+
+const KEEP: usize = 3;
+const MAX_CAP: usize = 1 << 20;
+
+/// Frees this thread's pooled vectors.
+pub fn release() {
+    I64.with(|c| drop(c.take()));
+    U8.with(|c| drop(c.take()));
+}
+
+thread_local! {
+    static I64: Cell<Vec<Vec<i64>>> = const { Cell::new(Vec::new()) };
+    static U8: Cell<Vec<Vec<u8>>> = const { Cell::new(Vec::new()) };
+}
+
+type Pool<T> = std::thread::LocalKey<Cell<Vec<Vec<T>>>>;
+
+fn take<T>(pool: &'static Pool<T>) -> Vec<T> {
+    pool.with(|c| {
+        let mut p = c.take();
+        let v = p.pop().unwrap_or_default();
+        c.set(p);
+        v
+    })
+}
+
+fn give<T>(pool: &'static Pool<T>, mut v: Vec<T>, max_cap: usize) {
+    if v.capacity() > max_cap {
+        return;
+    }
+    v.clear();
+    pool.with(|c| {
+        let mut p = c.take();
+        if p.len() < KEEP {
+            p.push(v);
+        }
+        c.set(p);
+    });
+}
+
+/// An empty vector, possibly with capacity from earlier use.
+pub fn take_i64() -> Vec<i64> {
+    take(&I64)
+}
+
+pub fn give_i64(v: Vec<i64>) {
+    give(&I64, v, MAX_CAP);
+}
+
+/// An empty byte vector, possibly with capacity from earlier use.
+pub fn take_u8() -> Vec<u8> {
+    take(&U8)
+}
+
+pub fn give_u8(v: Vec<u8>) {
+    give(&U8, v, MAX_CAP * 8);
+}
