@@ -2,7 +2,6 @@
 
 pub(crate) mod background;
 mod follow;
-pub(crate) mod meta;
 mod open;
 mod report;
 mod shared;

@@ -10,7 +10,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
-use super::meta::{Checkpoint, CommitInfo, decode_supersede, decode_tombstone};
 use super::report::{Problem, RecoveryReport};
 use super::state::{State, check_fits_record_cap};
 use crate::error::{Error, ErrorKind, Result};
@@ -22,6 +21,7 @@ use crate::io::fault::{self, FaultOp};
 use crate::io::{DbFile, now_unix_ms, random_u64, sync_parent_dir};
 use crate::options::{NanoTsOptions, RecoveryMode, SyncMode};
 use crate::segment::{SegmentMeta, SegmentView};
+use crate::table::records::{Checkpoint, CommitInfo, decode_drop_table, decode_supersede, decode_tombstone};
 use crate::table::{Table, TableDef, Tombstone};
 use crate::wal::{self, WalWriter};
 
@@ -73,7 +73,7 @@ pub(super) fn parse_payload(payload: &[u8], rec: &RecordRef) -> Result<Parsed> {
         }
         RecordType::Commit => Parsed::Commit(CommitInfo::decode(&mut r)?),
         RecordType::Checkpoint => Parsed::Checkpoint(Checkpoint::decode(&mut r)?),
-        RecordType::DropTable => Parsed::DropTable(r.u32()?),
+        RecordType::DropTable => Parsed::DropTable(decode_drop_table(&mut r)?),
         RecordType::Tombstone => Parsed::Tombstone(decode_tombstone(&mut r, rec.offset)?),
         RecordType::Supersede => {
             let (id, offsets) = decode_supersede(&mut r)?;

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use memmap2::Mmap;
 
-use super::meta::{Checkpoint, CommitInfo, encode_supersede, encode_tombstone};
 use super::report::RecoveryReport;
 use crate::codec::Level;
 use crate::error::{Error, ErrorKind, Result};
@@ -16,6 +15,7 @@ use crate::io::DbFile;
 use crate::maintenance::{RewriteInput, Rewritten, TableAction, TableInput};
 use crate::options::{NanoTsOptions, SyncMode};
 use crate::segment::{SegmentLimits, SegmentMeta, write_segment_records};
+use crate::table::records::{Checkpoint, CommitInfo, encode_drop_table, encode_supersede, encode_tombstone};
 use crate::table::{Table, TableDef, Tombstone, validate_schema};
 use crate::wal::WalWriter;
 
@@ -451,8 +451,10 @@ impl State {
         self.write(|st| {
             st.flush_inner(false)?;
             st.transact(false, |st| {
+                let mut payload = Vec::new();
+                encode_drop_table(id, &mut payload);
                 let mut rec = Vec::new();
-                frame(&mut rec, RecordType::DropTable, &id.to_le_bytes(), st.max_record_size)?;
+                frame(&mut rec, RecordType::DropTable, &payload, st.max_record_size)?;
                 st.write_records(&rec)?;
                 let t = st.tables.remove(&id).expect("id from by_name");
                 st.by_name.remove(&t.def.name);

@@ -2,6 +2,7 @@
 //! rows appended since the last flush.
 
 mod memtable;
+pub mod records;
 
 pub use memtable::{MemTable, stable_order};
 

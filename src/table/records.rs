@@ -1,4 +1,5 @@
-//! Payloads of the transaction-ending records: `Commit` and `Checkpoint`.
+//! Payloads of the records that change the catalog besides `Table`:
+//! `Commit`, `Checkpoint`, `DropTable`, `Tombstone` and `Supersede`.
 //!
 //! ```text
 //! Commit:     u64 commit sequence, u64 flushed WAL epoch
@@ -18,11 +19,16 @@
 //!
 //! A checkpoint lists every table and every live segment (per table in file
 //! order), so opening reads it instead of every record before it.
+//!
+//! Why here: both the engine (`db/`) and the rewrite (`maintenance/`) encode
+//! these payloads, and they name `TableDef`, `Tombstone` and `SegmentMeta`,
+//! so they sit below `db` and `maintenance` and above `segment`, beside the
+//! `Table` record payload that `table/` already owns (SPEC.md, "Code layout").
 
+use super::{TableDef, Tombstone};
 use crate::error::{Error, Result};
 use crate::format::bytes::{ByteReader, ByteWriter};
 use crate::segment::SegmentMeta;
-use crate::table::{TableDef, Tombstone};
 
 /// Fields every transaction end carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -56,6 +62,15 @@ pub struct Checkpoint {
 
 const SEGMENT_ENTRY_LEN: usize = 40;
 const TOMBSTONE_ENTRY_LEN: usize = 32;
+
+/// Payload of a `DropTable` record.
+pub fn encode_drop_table(table_id: u32, out: &mut Vec<u8>) {
+    ByteWriter::new(out).u32(table_id);
+}
+
+pub fn decode_drop_table(r: &mut ByteReader<'_>) -> Result<u32> {
+    r.u32()
+}
 
 /// Payload of a `Tombstone` record (its offset is the record's).
 pub fn encode_tombstone(t: &Tombstone, out: &mut Vec<u8>) {
@@ -218,5 +233,34 @@ mod tests {
         bad[20..24].copy_from_slice(&u32::MAX.to_le_bytes());
         let mut r = ByteReader::new(&bad, 0, "checkpoint");
         assert_eq!(Checkpoint::decode(&mut r).unwrap_err().kind(), crate::ErrorKind::Corrupt);
+    }
+
+    #[test]
+    fn small_payloads_exact_bytes() {
+        let mut buf = Vec::new();
+        encode_drop_table(0x0102_0304, &mut buf);
+        assert_eq!(buf, [4, 3, 2, 1]);
+        assert_eq!(decode_drop_table(&mut ByteReader::new(&buf, 0, "drop")).unwrap(), 0x0102_0304);
+
+        buf.clear();
+        let t = Tombstone { offset: 700, table_id: 2, start_ms: -1, end_ms: 1 };
+        encode_tombstone(&t, &mut buf);
+        assert_eq!(buf.len(), 24);
+        assert_eq!(buf[..8], [2, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(decode_tombstone(&mut ByteReader::new(&buf, 0, "tomb"), 700).unwrap(), t);
+        let mut reversed = Vec::new();
+        encode_tombstone(&Tombstone { start_ms: 1, end_ms: -1, ..t }, &mut reversed);
+        assert!(decode_tombstone(&mut ByteReader::new(&reversed, 0, "tomb"), 700).is_err());
+
+        buf.clear();
+        encode_supersede(3, &[256, 512], &mut buf);
+        assert_eq!(buf.len(), 8 + 16);
+        assert_eq!(decode_supersede(&mut ByteReader::new(&buf, 0, "sup")).unwrap(), (3, vec![256, 512]));
+        // A count beyond the bytes present is corruption, not an allocation.
+        buf[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(
+            decode_supersede(&mut ByteReader::new(&buf, 0, "sup")).unwrap_err().kind(),
+            crate::ErrorKind::Corrupt
+        );
     }
 }
