@@ -123,7 +123,7 @@ impl NanoTsDb {
             return Ok(false);
         }
         let mut st = self.write_lock();
-        if st.closed {
+        if st.is_closed() {
             return Err(closed_error());
         }
         follow::refresh(&mut st, &self.path)
@@ -143,7 +143,7 @@ impl NanoTsDb {
     pub(crate) fn flush_if_older(&self, age: Duration) -> Result<bool> {
         let _m = self.maint_lock();
         let mut st = self.write_lock();
-        if st.mem_bytes == 0 || st.last_flush.elapsed() < age {
+        if st.pending_bytes() == 0 || st.last_flush().elapsed() < age {
             return Ok(false);
         }
         st.flush(false)?;
@@ -193,7 +193,7 @@ impl NanoTsDb {
         // the handle for writes instead of propagating the panic.
         self.state.write().unwrap_or_else(|e| {
             let mut g = e.into_inner();
-            g.poisoned.get_or_insert_with(|| "a panic interrupted a write".into());
+            g.poison("a panic interrupted a write");
             g
         })
     }
@@ -219,7 +219,7 @@ impl NanoTsDb {
             // buffered rows reached twice the threshold. Then wait for it
             // (backpressure), so memory stays bounded during long rewrites.
             Err(TryLockError::WouldBlock) => {
-                if st.mem_bytes >= st.opts.auto_flush_bytes.saturating_mul(2) {
+                if st.pending_bytes() >= st.opts().auto_flush_bytes.saturating_mul(2) {
                     drop(st);
                     let _m = self.maint_lock();
                     st = self.write_lock();
@@ -237,7 +237,7 @@ impl NanoTsDb {
             self.refresh()?;
         }
         let g = self.state.read().unwrap_or_else(|e| e.into_inner());
-        if g.closed {
+        if g.is_closed() {
             return Err(closed_error());
         }
         Ok(g)
@@ -282,7 +282,7 @@ impl NanoTsDb {
         self.writable()?;
         let exists = {
             let st = self.read_lock()?;
-            st.by_name.get(series).map(|id| st.tables[id].def.columns.clone())
+            st.find_table(series).map(|t| t.def.columns.clone())
         };
         match exists {
             Some(cols) if cols.len() != 1 || cols[0] != SERIES_COLUMN => Err(Error::new(
@@ -335,13 +335,13 @@ impl NanoTsDb {
     /// there is nothing to remove. See [`Self::pack_table`] for the protocol.
     pub fn compact_retention_now(&self) -> Result<()> {
         self.writable()?;
-        let retention = self.read_lock()?.opts.retention;
+        let retention = self.read_lock()?.opts().retention;
         let now = crate::io::now_unix_ms();
         let cutoff = move |newest: Option<i64>| retention_cutoff_ms(retention, newest, now);
         self.rewrite(
             |st| {
-                st.garbage
-                    || st.tables.values().any(|t| {
+                st.has_garbage()
+                    || st.tables().any(|t| {
                         !t.tombstones.is_empty() || {
                             let c = cutoff(t.segments.iter().map(|s| s.max_ts).max());
                             c.is_some_and(|c| t.segments.iter().any(|s| s.min_ts < c))
@@ -414,13 +414,13 @@ impl NanoTsDb {
         let mut input = if self.read_only {
             self.refresh()?;
             let st = self.read_lock()?;
-            st.rewrite_input(|t, _| backup_action(mode, t, st.opts.segment_max_rows))
+            st.rewrite_input(|t, _| backup_action(mode, t, st.opts().segment_max_rows))
         } else {
             self.writable()?;
             let _m = self.maint_lock();
             let mut st = self.write_lock();
             st.flush(false)?;
-            let rows = st.opts.segment_max_rows;
+            let rows = st.opts().segment_max_rows;
             st.rewrite_input(|t, _| backup_action(mode, t, rows))
         };
         // A copy is a new database: a WAL of the source never applies to it.
@@ -547,13 +547,12 @@ impl NanoTsDb {
 
     fn snapshot(&self, table: &str, start_ms: i64, end_ms: i64) -> Result<Snapshot> {
         let st = self.read_lock()?;
-        let id = st.table_id(table)?;
-        let t = &st.tables[&id];
+        let t = st.table(table)?;
         let (ts, columns) = t.mem.copy_range(start_ms, end_ms);
         Ok(Snapshot {
             table: table.to_owned(),
             columns: t.def.columns.clone(),
-            map: st.map.clone(),
+            map: st.map().clone(),
             segments: t.segments.clone(),
             tombstones: t.tombstones.clone(),
             mem: Columns { ts, columns },
@@ -576,19 +575,19 @@ impl NanoTsDb {
     /// replayed, and (in salvage mode, or where the WAL was not synced)
     /// what was dropped.
     pub fn recovery_report(&self) -> RecoveryReport {
-        self.state.read().unwrap_or_else(|e| e.into_inner()).recovery.clone()
+        self.state.read().unwrap_or_else(|e| e.into_inner()).recovery_report().clone()
     }
 
     /// Transactions, checkpoints and fsyncs this handle has made since it
     /// was opened (recovery at open included).
     pub fn commit_stats(&self) -> CommitStats {
-        self.state.read().unwrap_or_else(|e| e.into_inner()).commit_stats
+        self.state.read().unwrap_or_else(|e| e.into_inner()).commit_stats()
     }
 
     /// Names of all tables, sorted.
     pub fn list_tables(&self) -> Result<Vec<String>> {
         let st = self.read_lock()?;
-        let mut names: Vec<String> = st.by_name.keys().cloned().collect();
+        let mut names: Vec<String> = st.table_names().cloned().collect();
         names.sort();
         Ok(names)
     }
@@ -596,14 +595,13 @@ impl NanoTsDb {
     /// Value column names of `table`, in order (without `ts_ms`).
     pub fn table_columns(&self, table: &str) -> Result<Vec<String>> {
         let st = self.read_lock()?;
-        let id = st.table_id(table)?;
-        Ok(st.tables[&id].def.columns.clone())
+        Ok(st.table(table)?.def.columns.clone())
     }
 
     /// Bytes of buffered (unflushed) row data over all tables; never more
     /// than `auto_flush_bytes` plus one append's rows.
     pub fn pending_bytes(&self) -> Result<usize> {
-        Ok(self.read_lock()?.mem_bytes)
+        Ok(self.read_lock()?.pending_bytes())
     }
 
     /// Flushes, writes a checkpoint, fsyncs and removes the WAL: afterwards

@@ -6,12 +6,12 @@
 //! is decoded; only the records past the last published commit slot (at
 //! most the last transactions, which may be torn) are checksummed in full.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
 use super::report::{Problem, RecoveryReport};
-use super::state::{State, check_fits_record_cap};
+use super::state::{Index, State, check_fits_record_cap};
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::bytes::ByteReader;
 use crate::format::header::{FileHeader, SLOT_LEN, SLOT_OFFSETS, Slot};
@@ -23,7 +23,7 @@ use crate::options::{NanoTsOptions, RecoveryMode, SyncMode};
 use crate::segment::{SegmentMeta, SegmentView};
 use crate::table::records::{Checkpoint, CommitInfo, decode_drop_table, decode_supersede, decode_tombstone};
 use crate::table::{Table, TableDef, Tombstone};
-use crate::wal::{self, WalWriter};
+use crate::wal;
 
 /// A record's meaning, as far as the index cares.
 pub(super) enum Parsed {
@@ -140,6 +140,32 @@ impl Loader {
         self.tables.get(&id).ok_or_else(|| {
             Error::corrupt(format!("{what} at file offset {offset} refers to unknown table id {id}"))
         })
+    }
+
+    /// The index rebuilt so far, as a handle's state installs it.
+    pub(super) fn into_index(mut self) -> Index {
+        let tables = self
+            .tables
+            .into_iter()
+            .map(|(id, def)| {
+                let mut t = Table::new(def);
+                if let Some(segs) = self.segments.remove(&id) {
+                    t.segments = Arc::new(segs);
+                }
+                if let Some(tombs) = self.tombstones.remove(&id) {
+                    t.tombstones = Arc::new(tombs);
+                }
+                t
+            })
+            .collect();
+        Index {
+            tables,
+            next_table_id: self.next_table_id,
+            commit: self.commit,
+            checkpoint_offset: self.checkpoint_offset,
+            records_since_checkpoint: self.records_since_checkpoint,
+            garbage: self.garbage,
+        }
     }
 
     /// Applies one committed transaction's records in order.
@@ -437,74 +463,6 @@ fn salvage_load(map: &[u8], why: String) -> Loaded {
     Loaded { loader, committed_end, slot: None }
 }
 
-/// A handle's state over `file` with an empty index.
-pub(super) fn new_state(
-    file: DbFile,
-    header: FileHeader,
-    map: Arc<memmap2::Mmap>,
-    head: &[u8],
-    end: u64,
-    opts: NanoTsOptions,
-    cap: u32,
-) -> State {
-    State {
-        file,
-        header,
-        map,
-        end,
-        tables: BTreeMap::new(),
-        by_name: HashMap::new(),
-        last_table: None,
-        next_table_id: 1,
-        wal: None,
-        commit: CommitInfo::default(),
-        // Continue above every slot that decodes, even one not used (a stale
-        // slot naming a cut tail): a lower sequence would let it win again
-        // once the file grows past its end.
-        slot_seq: SLOT_OFFSETS
-            .iter()
-            .filter_map(|&o| Slot::decode(&head[o as usize..o as usize + SLOT_LEN]))
-            .map(|s| s.seq)
-            .max()
-            .unwrap_or(0),
-        checkpoint_offset: 0,
-        records_since_checkpoint: 0,
-        mem_bytes: 0,
-        opts,
-        max_record_size: cap,
-        poisoned: None,
-        closed: false,
-        garbage: false,
-        last_flush: std::time::Instant::now(),
-        commit_stats: Default::default(),
-        recovery: RecoveryReport::default(),
-        follow: None,
-    }
-}
-
-/// Replaces the index of `st` with the one `loader` rebuilt.
-pub(super) fn install_index(st: &mut State, mut loader: Loader) {
-    st.tables.clear();
-    st.by_name.clear();
-    st.last_table = None;
-    st.next_table_id = loader.next_table_id.max(1);
-    st.commit = loader.commit;
-    st.checkpoint_offset = loader.checkpoint_offset;
-    st.records_since_checkpoint = loader.records_since_checkpoint;
-    st.garbage = loader.garbage;
-    for (id, def) in loader.tables {
-        let mut t = Table::new(def);
-        if let Some(segs) = loader.segments.remove(&id) {
-            t.segments = Arc::new(segs);
-        }
-        if let Some(tombs) = loader.tombstones.remove(&id) {
-            t.tombstones = Arc::new(tombs);
-        }
-        st.by_name.insert(t.def.name.clone(), id);
-        st.tables.insert(id, t);
-    }
-}
-
 /// Opens or creates the database at `path` and recovers it.
 ///
 /// Everything is read and checked before anything is written, so a strict
@@ -541,15 +499,15 @@ pub fn open(path: &Path, opts: NanoTsOptions) -> Result<State> {
             });
         }
     }
-    let mut st = new_state(file, header, map, &head, committed_end, opts, cap);
-    install_index(&mut st, loader);
-    for t in st.tables.values() {
+    let mut st = State::new(file, header, map, &head, committed_end, opts, cap);
+    st.install_index(loader.into_index());
+    for t in st.tables() {
         if let Err(e) = check_fits_record_cap(&t.def.name, t.def.columns.len(), cap) {
             return Err(Error::invalid(format!("{}; open with a larger max_record_size", e.message())));
         }
     }
     let wal_path = wal::wal_path(path);
-    read_wal(&mut st, &wal_path, salvage, &mut report)?;
+    st.read_wal(&wal_path, salvage, &mut report)?;
 
     // Checks are done: from here on the file may be written.
     let stale = crate::maintenance::temp_path(path);
@@ -566,49 +524,19 @@ pub fn open(path: &Path, opts: NanoTsOptions) -> Result<State> {
         salvage_rewrite(&mut st, path)?;
     } else {
         if committed_end < len {
-            // Cut the torn tail so new records follow the last commit.
-            st.file.truncate(committed_end)?;
-            st.file.sync_data()?;
-            st.map = st.file.map()?;
+            st.cut_torn_tail()?;
         }
-        if st.header.version < FORMAT_VERSION {
-            upgrade_format(&mut st)?;
+        if st.needs_upgrade() {
+            st.upgrade_format()?;
         }
-        // Publish a slot for the state just recovered, durable before
-        // anything builds on it (and saying how the records after it will
-        // be written).
-        let unsynced = st.opts.sync == SyncMode::Never;
-        if slot.is_none_or(|s| s.committed_end != st.end || s.unsynced_tail != unsynced) {
-            st.write_slot()?;
-            st.file.sync_data()?;
-            st.commit_stats.syncs += 1;
-        }
+        st.publish_recovered(slot)?;
     }
     // Flush before the WAL is reset: until this commit is durable the WAL
     // is the only copy of these rows.
     st.flush(false)?;
-    st.wal = Some(WalWriter::create(
-        &wal_path,
-        st.header.db_id,
-        st.commit.flushed_wal_epoch + 1,
-        st.opts.sync,
-        st.max_record_size,
-    )?);
-    st.recovery = report;
+    st.start_wal(&wal_path)?;
+    st.set_recovery_report(report);
     Ok(st)
-}
-
-/// Rewrites a format-1 file's header to this library's version, after a
-/// checkpoint of the current state, so that from now on every checkpoint
-/// the file holds describes the state after its own transaction.
-fn upgrade_format(st: &mut State) -> Result<()> {
-    st.flush(true)?;
-    st.file.sync_data()?;
-    let header = FileHeader { version: FORMAT_VERSION, ..st.header };
-    st.file.write_at(&header.encode(), 0)?;
-    st.file.sync_data()?;
-    st.header = header;
-    Ok(())
 }
 
 /// After a salvage open found damage: keeps the damaged file as
@@ -698,43 +626,4 @@ fn write_new_file(path: &Path, sync: SyncMode) -> Result<std::path::PathBuf> {
         return Err(e);
     }
     Ok(tmp)
-}
-
-/// Reads the rows still in the WAL into the buffers (nothing is written).
-fn read_wal(st: &mut State, wal_path: &Path, salvage: bool, report: &mut RecoveryReport) -> Result<()> {
-    let flushed = st.commit.flushed_wal_epoch;
-    let mut mem_bytes = 0usize;
-    let tables = &mut st.tables;
-    let outcome = wal::replay(wal_path, st.header.db_id, flushed, salvage, |batch| {
-        let Some(t) = tables.get_mut(&batch.table_id) else {
-            return Err(Error::corrupt(format!("rows for unknown table id {}", batch.table_id)));
-        };
-        if t.def.columns.len() != batch.ncols {
-            return Err(Error::corrupt(format!(
-                "{} values per row for table {:?}, which has {} columns",
-                batch.ncols,
-                t.def.name,
-                t.def.columns.len()
-            )));
-        }
-        let mut row = vec![0.0; batch.ncols];
-        for i in 0..batch.nrows {
-            for (c, v) in row.iter_mut().enumerate() {
-                *v = batch.value(i, c);
-            }
-            t.mem.push_row(batch.ts(i), &row);
-        }
-        mem_bytes += 8 * batch.nrows * (1 + batch.ncols);
-        Ok(())
-    })?;
-    st.mem_bytes = mem_bytes;
-    report.wal_frames_replayed = outcome.frames;
-    report.wal_rows_replayed = outcome.rows;
-    report.wal_frames_dropped = outcome.frames_dropped;
-    report.problems.extend(outcome.problems.into_iter().map(|(offset, message)| Problem {
-        in_wal: true,
-        offset,
-        message,
-    }));
-    Ok(())
 }
