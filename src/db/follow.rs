@@ -14,7 +14,7 @@
 
 use std::path::Path;
 
-use super::open::{Loaded, Loader, Parsed, load, parse_payload};
+use super::recovery::{Loaded, Loader, Parsed, load, parse_payload};
 use super::state::State;
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::DATA_START;

@@ -3,6 +3,7 @@
 pub(crate) mod background;
 mod follow;
 mod open;
+mod recovery;
 mod report;
 mod shared;
 mod state;
