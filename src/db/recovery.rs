@@ -484,3 +484,6 @@ fn salvage_load(map: &[u8], why: String) -> Loaded {
     let committed_end = salvage_scan(map, &mut loader);
     Loaded { loader, committed_end, slot: None }
 }
+
+#[cfg(test)]
+mod tests;
