@@ -1,21 +1,8 @@
 //! Payloads of the records that change the catalog besides `Table`:
 //! `Commit`, `Checkpoint`, `DropTable`, `Tombstone` and `Supersede`.
 //!
-//! ```text
-//! Commit:     u64 commit sequence, u64 flushed WAL epoch
-//! Checkpoint: u64 commit sequence, u64 flushed WAL epoch,
-//!             u32 next table id, u32 table count,
-//!             per table: u32 byte length, Table record payload,
-//!             u32 segment count,
-//!             per segment, 40 bytes: u64 record offset, u32 payload length,
-//!               u32 table id, u32 rows, u32 zero, i64 min ts, i64 max ts,
-//!             u32 tombstone count,
-//!             per tombstone, 32 bytes: u64 record offset, u32 table id,
-//!               u32 zero, i64 start ts, i64 end ts
-//! DropTable:  u32 table id
-//! Tombstone:  u32 table id, u32 zero, i64 start ts, i64 end ts (inclusive)
-//! Supersede:  u32 table id, u32 count, count x u64 segment record offsets
-//! ```
+//! The bytes of each are in SPEC.md, sections 3.3 (Commit), 3.4
+//! (Checkpoint), 3.5 (DropTable), 3.6 (Tombstone) and 3.7 (Supersede).
 //!
 //! A checkpoint lists every table and every live segment (per table in file
 //! order), so opening reads it instead of every record before it.
@@ -23,7 +10,7 @@
 //! Why here: both the engine (`db/`) and the rewrite (`maintenance/`) encode
 //! these payloads, and they name `TableDef`, `Tombstone` and `SegmentMeta`,
 //! so they sit below `db` and `maintenance` and above `segment`, beside the
-//! `Table` record payload that `table/` already owns (SPEC.md, "Code layout").
+//! `Table` record payload that `table/` already owns (SPEC.md, section 10).
 
 use super::{TableDef, Tombstone};
 use crate::error::{Error, Result};
