@@ -19,6 +19,7 @@ impl State {
         self.write(|st| st.flush_inner(checkpoint))
     }
 
+    /// [`Self::flush`] for callers already inside a write path.
     pub(super) fn flush_inner(&mut self, checkpoint: bool) -> Result<()> {
         let ids: Vec<u32> =
             self.tables.iter().filter(|(_, t)| !t.mem.is_empty()).map(|(id, _)| *id).collect();

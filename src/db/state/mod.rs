@@ -227,6 +227,7 @@ impl State {
         self.poisoned.get_or_insert_with(|| why.to_owned());
     }
 
+    /// The id of the table named `name`, or `NotFound`.
     pub fn table_id(&self, name: &str) -> Result<u32> {
         self.by_name
             .get(name)
@@ -285,6 +286,7 @@ impl State {
         self.garbage
     }
 
+    /// The options this handle was opened with.
     pub fn opts(&self) -> &NanoTsOptions {
         &self.opts
     }
@@ -304,10 +306,12 @@ impl State {
         self.checkpoint_offset
     }
 
+    /// Whether `close` has run: every later call returns `Closed`.
     pub fn is_closed(&self) -> bool {
         self.closed
     }
 
+    /// Transactions, checkpoints and fsyncs since this handle opened.
     pub fn commit_stats(&self) -> CommitStats {
         self.commit_stats
     }
@@ -317,6 +321,7 @@ impl State {
         self.commit_stats = stats;
     }
 
+    /// What opening found and did.
     pub fn recovery_report(&self) -> &RecoveryReport {
         &self.recovery
     }

@@ -58,6 +58,8 @@ impl State {
         Ok(id)
     }
 
+    /// Logs one row to the WAL and buffers it (8 bytes per timestamp and
+    /// per value count towards the auto-flush threshold).
     pub fn append_row(&mut self, table: &str, ts_ms: i64, values: &[f64]) -> Result<()> {
         let id = self.append_table_id(table)?;
         check_ncols(&self.tables[&id].def, values.len())?;
@@ -70,6 +72,8 @@ impl State {
         })
     }
 
+    /// Logs rows given column by column to the WAL and buffers them; all
+    /// or nothing with respect to validation.
     pub fn append_rows(&mut self, table: &str, ts_ms: &[i64], columns: &[&[f64]]) -> Result<()> {
         let id = self.append_table_id(table)?;
         check_ncols(&self.tables[&id].def, columns.len())?;
