@@ -14,7 +14,7 @@
 
 use std::path::Path;
 
-use super::open::{Loaded, Loader, Parsed, install_index, load, new_state, parse_payload};
+use super::recovery::{Loaded, Loader, Parsed, load, parse_payload};
 use super::state::State;
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::DATA_START;
@@ -78,9 +78,9 @@ pub fn open_read_only(path: &Path, opts: NanoTsOptions) -> Result<State> {
     let map = file.map_len(Some(committed))?;
     let Loaded { loader, committed_end, .. } = load(&map, &head, &header, false)?;
     let identity = file.identity()?;
-    let mut st = new_state(file, header, map, &head, committed_end, opts, cap);
-    install_index(&mut st, loader.clone());
-    st.follow = Some(Follow { loader, applied_end: committed_end, identity, seen: (0, Vec::new()) });
+    let mut st = State::new(file, header, map, &head, committed_end, opts, cap);
+    st.install_index(loader.clone().into_index());
+    st.start_following(Follow { loader, applied_end: committed_end, identity, seen: (0, Vec::new()) });
     refresh(&mut st, path)?;
     Ok(st)
 }
@@ -107,7 +107,7 @@ fn newest_committed_end(head: &[u8], len: u64) -> Result<(u64, u64)> {
 /// transactions appended since the last look are applied. Returns whether
 /// anything changed.
 pub fn refresh(st: &mut State, path: &Path) -> Result<bool> {
-    let Some(follow) = st.follow.as_mut() else {
+    let Some((_, follow)) = st.follow_parts() else {
         return Ok(false);
     };
     let replaced = match std::fs::metadata(path) {
@@ -119,16 +119,16 @@ pub fn refresh(st: &mut State, path: &Path) -> Result<bool> {
         Err(_) => false,
     };
     if replaced {
-        let opts = st.opts.clone();
-        let stats = st.commit_stats;
+        let opts = st.opts().clone();
+        let stats = st.commit_stats();
         *st = open_read_only(path, opts)?;
-        st.commit_stats = stats;
+        st.restore_commit_stats(stats);
         return Ok(true);
     }
-    let len = st.file.len()?;
+    let (file, follow) = st.follow_parts().expect("checked above");
+    let len = file.len()?;
     let mut slots = vec![0u8; 128];
-    st.file.read_at(&mut slots, 64)?;
-    let follow = st.follow.as_mut().expect("checked above");
+    file.read_at(&mut slots, 64)?;
     if follow.seen.0 == len && follow.seen.1 == slots {
         return Ok(false);
     }
@@ -140,15 +140,13 @@ pub fn refresh(st: &mut State, path: &Path) -> Result<bool> {
             follow.applied_end
         )));
     }
-    let end = follow_tail(&st.file, follow.applied_end, len, &mut follow.loader)?;
+    let end = follow_tail(file, follow.applied_end, len, &mut follow.loader)?;
     if end == follow.applied_end {
         return Ok(false);
     }
     follow.applied_end = end;
-    let loader = follow.loader.clone();
-    install_index(st, loader);
-    st.end = end;
-    st.map = st.file.map_len(Some(end))?;
+    let index = follow.loader.clone().into_index();
+    st.advance_followed(index, end)?;
     Ok(true)
 }
 

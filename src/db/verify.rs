@@ -11,21 +11,21 @@ use crate::format::DATA_START;
 use crate::format::record::{RecordType, crc_matches, parse_header};
 use crate::segment::{SegmentMeta, column_stats};
 
-/// Checks everything committed up to `st.end`. Reads only: the caller
+/// Checks everything committed up to `st.end()`. Reads only: the caller
 /// holds the state lock for its duration, so nothing moves underneath.
 pub fn verify(st: &State) -> VerifyReport {
     let mut report = VerifyReport::default();
-    let map: &[u8] = &st.map;
-    let end = st.end.min(map.len() as u64);
-    if (map.len() as u64) < st.end {
+    let map: &[u8] = st.map();
+    let end = st.end().min(map.len() as u64);
+    if (map.len() as u64) < st.end() {
         report.problems.push(Problem::file(
             map.len() as u64,
-            format!("the file ends at {} but its last commit ends at {}", map.len(), st.end),
+            format!("the file ends at {} but its last commit ends at {}", map.len(), st.end()),
         ));
     }
     let mut pos = DATA_START;
     let mut segment_records = HashSet::new();
-    let mut checkpoint_seen = st.checkpoint_offset == 0;
+    let mut checkpoint_seen = st.checkpoint_offset() == 0;
     while pos < end {
         let rec = match parse_header(map, pos) {
             Ok(rec) if rec.end() <= end => rec,
@@ -48,18 +48,18 @@ pub fn verify(st: &State) -> VerifyReport {
         if rec.kind == RecordType::Segment {
             segment_records.insert(rec.offset);
         }
-        if rec.offset == st.checkpoint_offset {
+        if rec.offset == st.checkpoint_offset() {
             checkpoint_seen = rec.kind == RecordType::Checkpoint;
         }
         pos = rec.end();
     }
     if !checkpoint_seen {
         report.problems.push(Problem::file(
-            st.checkpoint_offset,
+            st.checkpoint_offset(),
             "the newest checkpoint the index names is not a checkpoint record",
         ));
     }
-    for t in st.tables.values() {
+    for t in st.tables() {
         for meta in t.segments.iter() {
             if !segment_records.contains(&meta.offset) {
                 report.problems.push(Problem::file(

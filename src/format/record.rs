@@ -1,13 +1,6 @@
-//! Record framing. After the header the file is a sequence of records:
-//!
-//! ```text
-//! 0  u32  payload length in bytes (<= max record size)
-//! 4  u8   record type
-//! 5  u8   flags (0)
-//! 6  u16  reserved (0)
-//! 8  u32  CRC32 (IEEE) of bytes [0, 8) followed by the payload
-//! 12      payload
-//! ```
+//! Record framing. After the header the file is a sequence of records, each
+//! a 12-byte frame header (payload length, type, flags, reserved, CRC) and
+//! its payload; the bytes are in SPEC.md, section 3 ("Records").
 
 use super::bytes::{ByteWriter, le_u32};
 use crate::error::{Error, ErrorKind, Result};

@@ -20,7 +20,6 @@ use std::sync::Arc;
 use memmap2::Mmap;
 
 use crate::codec::Level;
-use crate::db::meta::{Checkpoint, CommitInfo};
 use crate::error::Result;
 use crate::format::DATA_START;
 use crate::format::header::{FileHeader, SLOT_OFFSETS, Slot};
@@ -28,6 +27,7 @@ use crate::format::record::{RECORD_HEADER_LEN, RecordType, frame};
 use crate::io::DbFile;
 use crate::query::{Columns, RangeReader, Snapshot};
 use crate::segment::{SegmentLimits, SegmentMeta, write_segment_records};
+use crate::table::records::{Checkpoint, CommitInfo};
 use crate::table::{TableDef, Tombstone};
 
 /// What to do with one table's segments.

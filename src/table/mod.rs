@@ -2,6 +2,7 @@
 //! rows appended since the last flush.
 
 mod memtable;
+pub mod records;
 
 pub use memtable::{MemTable, stable_order};
 
@@ -15,12 +16,8 @@ use crate::segment::SegmentMeta;
 /// The implicit timestamp column's name; no value column may use it.
 pub const TS_COLUMN: &str = "ts_ms";
 
-/// A table's schema. Payload of a `Table` record:
-///
-/// ```text
-/// u32 table id, u16 name length, name (UTF-8),
-/// u16 ncols, then per column: u16 name length, name (UTF-8)
-/// ```
+/// A table's schema: the payload of a `Table` record, whose bytes are in
+/// SPEC.md, section 3.1.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableDef {
     pub id: u32,

@@ -1,28 +1,21 @@
-//! Payloads of the transaction-ending records: `Commit` and `Checkpoint`.
+//! Payloads of the records that change the catalog besides `Table`:
+//! `Commit`, `Checkpoint`, `DropTable`, `Tombstone` and `Supersede`.
 //!
-//! ```text
-//! Commit:     u64 commit sequence, u64 flushed WAL epoch
-//! Checkpoint: u64 commit sequence, u64 flushed WAL epoch,
-//!             u32 next table id, u32 table count,
-//!             per table: u32 byte length, Table record payload,
-//!             u32 segment count,
-//!             per segment, 40 bytes: u64 record offset, u32 payload length,
-//!               u32 table id, u32 rows, u32 zero, i64 min ts, i64 max ts,
-//!             u32 tombstone count,
-//!             per tombstone, 32 bytes: u64 record offset, u32 table id,
-//!               u32 zero, i64 start ts, i64 end ts
-//! DropTable:  u32 table id
-//! Tombstone:  u32 table id, u32 zero, i64 start ts, i64 end ts (inclusive)
-//! Supersede:  u32 table id, u32 count, count x u64 segment record offsets
-//! ```
+//! The bytes of each are in SPEC.md, sections 3.3 (Commit), 3.4
+//! (Checkpoint), 3.5 (DropTable), 3.6 (Tombstone) and 3.7 (Supersede).
 //!
 //! A checkpoint lists every table and every live segment (per table in file
 //! order), so opening reads it instead of every record before it.
+//!
+//! Why here: both the engine (`db/`) and the rewrite (`maintenance/`) encode
+//! these payloads, and they name `TableDef`, `Tombstone` and `SegmentMeta`,
+//! so they sit below `db` and `maintenance` and above `segment`, beside the
+//! `Table` record payload that `table/` already owns (SPEC.md, section 10).
 
+use super::{TableDef, Tombstone};
 use crate::error::{Error, Result};
 use crate::format::bytes::{ByteReader, ByteWriter};
 use crate::segment::SegmentMeta;
-use crate::table::{TableDef, Tombstone};
 
 /// Fields every transaction end carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -56,6 +49,15 @@ pub struct Checkpoint {
 
 const SEGMENT_ENTRY_LEN: usize = 40;
 const TOMBSTONE_ENTRY_LEN: usize = 32;
+
+/// Payload of a `DropTable` record.
+pub fn encode_drop_table(table_id: u32, out: &mut Vec<u8>) {
+    ByteWriter::new(out).u32(table_id);
+}
+
+pub fn decode_drop_table(r: &mut ByteReader<'_>) -> Result<u32> {
+    r.u32()
+}
 
 /// Payload of a `Tombstone` record (its offset is the record's).
 pub fn encode_tombstone(t: &Tombstone, out: &mut Vec<u8>) {
@@ -218,5 +220,34 @@ mod tests {
         bad[20..24].copy_from_slice(&u32::MAX.to_le_bytes());
         let mut r = ByteReader::new(&bad, 0, "checkpoint");
         assert_eq!(Checkpoint::decode(&mut r).unwrap_err().kind(), crate::ErrorKind::Corrupt);
+    }
+
+    #[test]
+    fn small_payloads_exact_bytes() {
+        let mut buf = Vec::new();
+        encode_drop_table(0x0102_0304, &mut buf);
+        assert_eq!(buf, [4, 3, 2, 1]);
+        assert_eq!(decode_drop_table(&mut ByteReader::new(&buf, 0, "drop")).unwrap(), 0x0102_0304);
+
+        buf.clear();
+        let t = Tombstone { offset: 700, table_id: 2, start_ms: -1, end_ms: 1 };
+        encode_tombstone(&t, &mut buf);
+        assert_eq!(buf.len(), 24);
+        assert_eq!(buf[..8], [2, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(decode_tombstone(&mut ByteReader::new(&buf, 0, "tomb"), 700).unwrap(), t);
+        let mut reversed = Vec::new();
+        encode_tombstone(&Tombstone { start_ms: 1, end_ms: -1, ..t }, &mut reversed);
+        assert!(decode_tombstone(&mut ByteReader::new(&reversed, 0, "tomb"), 700).is_err());
+
+        buf.clear();
+        encode_supersede(3, &[256, 512], &mut buf);
+        assert_eq!(buf.len(), 8 + 16);
+        assert_eq!(decode_supersede(&mut ByteReader::new(&buf, 0, "sup")).unwrap(), (3, vec![256, 512]));
+        // A count beyond the bytes present is corruption, not an allocation.
+        buf[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(
+            decode_supersede(&mut ByteReader::new(&buf, 0, "sup")).unwrap_err().kind(),
+            crate::ErrorKind::Corrupt
+        );
     }
 }
