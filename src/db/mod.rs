@@ -1,13 +1,14 @@
 //! The public handle, [`NanoTsDb`]: its locks and write calls (here), its
 //! queries (`queries.rs`) and its maintenance calls (`maintain.rs`).
-//! Beneath it: `state/`, the engine state and its write paths; `open.rs`
-//! and `recovery.rs`, opening a writer and rebuilding the index from the
-//! file; `follow.rs`, read-only handles; `verify.rs`, the integrity check;
+//! Beneath it: `state/`, the engine state, its write paths and how a
+//! read-only handle follows the writer (`state/follow.rs`); `open.rs` and
+//! `recovery.rs`, opening a writer and rebuilding the index from the file
+//! (into an `index.rs` [`Index`](index::Index)); `verify.rs`, the integrity check;
 //! `shared.rs` and `background.rs`, the shared handle and its maintenance
 //! thread.
 
 pub(crate) mod background;
-mod follow;
+mod index;
 mod maintain;
 mod open;
 mod queries;
@@ -75,7 +76,8 @@ impl NanoTsDb {
 
     pub(crate) fn open_inner(path: &Path, opts: NanoTsOptions) -> Result<NanoTsDb> {
         let read_only = opts.read_only;
-        let state = if read_only { follow::open_read_only(path, opts)? } else { open::open(path, opts)? };
+        let state =
+            if read_only { state::follow::open_read_only(path, opts)? } else { open::open(path, opts)? };
         Ok(NanoTsDb { path: path.to_path_buf(), read_only, state: RwLock::new(state), maint: Mutex::new(()) })
     }
 
@@ -112,7 +114,7 @@ impl NanoTsDb {
         if st.is_closed() {
             return Err(closed_error());
         }
-        follow::refresh(&mut st, &self.path)
+        state::follow::refresh(&mut st, &self.path)
     }
 
     /// `ReadOnly` on a read-only handle: checked first by every write call,

@@ -16,8 +16,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::index::Index;
 use super::report::Problem;
-use super::state::Index;
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::DATA_START;
 use crate::format::bytes::ByteReader;

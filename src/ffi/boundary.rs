@@ -5,8 +5,8 @@ use std::cell::RefCell;
 use std::ffi::{CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use super::cstr::c_string;
 use super::status::{NTS_ERR_PANIC, NTS_OK, nts_status, status_name, status_of};
-use super::strings::c_string;
 
 /// A failed C call: its status and message.
 #[derive(Debug)]

@@ -5,9 +5,9 @@ use std::ffi::{c_char, c_void};
 
 use super::args::{optional_out, out_arg, str_arg, usize_of};
 use super::boundary::call;
+use super::cstr::{c_string, without_nuls};
 use super::handle::{lookup, nts_db};
 use super::status::nts_status;
-use super::strings::{c_string, without_nuls};
 use super::versioned::write_versioned;
 
 /// Merges all segments of `table` into sorted, non-overlapping segments of

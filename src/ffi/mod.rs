@@ -14,7 +14,7 @@
 //! below checks the paths; see SPEC.md, 10. "The C ABI".
 //!
 //! Conventions, enforced by the helpers in [`boundary`], [`args`],
-//! [`versioned`] and [`strings`]:
+//! [`versioned`] and [`cstr`]:
 //! - every exported symbol starts with `nts_` (types `nts_*`, macros `NTS_*`);
 //! - every exported function body runs inside one panic boundary
 //!   ([`boundary::call`] / [`boundary::call_value`]): a Rust panic becomes
@@ -25,7 +25,7 @@
 //! - versioned structs (`struct_size` first) are read and written only
 //!   through [`versioned`], which touches the bytes both versions share;
 //! - every C string made from Rust text (names, messages, problem texts)
-//!   is made by [`strings::c_string`], which replaces interior NUL bytes
+//!   is made by [`cstr::c_string`], which replaces interior NUL bytes
 //!   by `?` (the Arrow export names its fields itself, from column names,
 //!   which never hold a NUL);
 //! - everything the library allocates has exactly one matching `nts_*_free`
@@ -43,6 +43,7 @@
 
 // Helpers of the C layer.
 mod args;
+mod cstr;
 mod handle;
 mod versioned;
 

@@ -6,9 +6,9 @@ use std::ptr;
 
 use super::args::{out_arg, str_arg};
 use super::boundary::{call, call_value};
+use super::cstr::c_string;
 use super::handle::{lookup, nts_db};
 use super::status::nts_status;
-use super::strings::c_string;
 
 /// A query result (opaque): rows sorted by timestamp, stored column by
 /// column. Read it with the `nts_result_*` accessors; free it with

@@ -6,9 +6,9 @@ use std::sync::OnceLock;
 
 use super::args::{out_arg, str_arg};
 use super::boundary::{FfiError, call, call_value};
+use super::cstr::c_string;
 use super::handle::{lookup, nts_db};
 use super::status::nts_status;
-use super::strings::c_string;
 use super::versioned::write_versioned;
 use crate::ColumnStorage;
 

@@ -10,7 +10,7 @@
 //! Why here: both the engine (`db/`) and the rewrite (`maintenance/`) encode
 //! these payloads, and they name `TableDef`, `Tombstone` and `SegmentMeta`,
 //! so they sit below `db` and `maintenance` and above `segment`, beside the
-//! `Table` record payload that `table/` already owns (SPEC.md, section 10).
+//! `Table` record payload that `table/` already owns (SPEC.md, 10 "Code layout").
 
 use super::{TableDef, Tombstone};
 use crate::error::{Error, Result};

@@ -10,9 +10,12 @@
 //!   merging tables;
 //! - `rewrite.rs`: what a rewrite (pack, compaction, backup) reads, and the
 //!   switch to the file it wrote;
-//! - `startup.rs`: the writes that finish opening a writer.
+//! - `startup.rs`: the writes that finish opening a writer;
+//! - `follow.rs`: opening a read-only handle and following the writer's
+//!   commits (it writes nothing, but changes the index as they arrive).
 
 mod flush;
+pub(crate) mod follow;
 mod rewrite;
 mod startup;
 mod tables;
@@ -26,7 +29,7 @@ use std::time::Instant;
 
 use memmap2::Mmap;
 
-use super::follow::Follow;
+use super::index::Index;
 use super::report::RecoveryReport;
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::header::{FileHeader, SLOT_LEN, SLOT_OFFSETS, Slot};
@@ -36,6 +39,7 @@ use crate::segment::SegmentLimits;
 use crate::table::Table;
 use crate::table::records::CommitInfo;
 use crate::wal::WalWriter;
+use follow::Follow;
 
 /// The engine behind one open database.
 pub struct State {
@@ -88,20 +92,6 @@ pub struct CommitStats {
     pub checkpoints: u64,
     /// `fdatasync` calls on the database file.
     pub syncs: u64,
-}
-
-/// The index that loading the file rebuilt, handed over whole to
-/// [`State::install_index`].
-pub struct Index {
-    /// Every live table with its segments and tombstones; empty buffers.
-    pub tables: Vec<Table>,
-    pub next_table_id: u32,
-    pub commit: CommitInfo,
-    /// File offset of the newest checkpoint record applied (0 = none).
-    pub checkpoint_offset: u64,
-    pub records_since_checkpoint: u64,
-    /// Whether dead bytes (dropped tables, superseded segments) are present.
-    pub garbage: bool,
 }
 
 impl State {

@@ -14,8 +14,8 @@
 
 use std::path::Path;
 
-use super::recovery::{Loaded, Loader, Parsed, load, parse_payload};
-use super::state::State;
+use super::State;
+use crate::db::recovery::{Loaded, Loader, Parsed, load, parse_payload};
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::DATA_START;
 use crate::format::header::FileHeader;
