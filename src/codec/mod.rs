@@ -113,7 +113,9 @@ pub(crate) fn codec_err(msg: impl Into<String>) -> CodecError {
 /// (fast); `Cold` is `pack_table` (smallest output).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
+    /// Fast: flush, and segments re-encoded by a delete or retention.
     Hot,
+    /// Smallest output: `pack_table`.
     Cold,
 }
 

@@ -53,7 +53,10 @@ impl NanoTsDb {
     /// Unix epoch: one row per non-empty bucket, and for each value column
     /// and each of `aggs` a result column `<column>_<agg>`. Segments lying
     /// wholly inside one bucket are answered from their statistics without
-    /// decoding. See [`crate::query::aggregate`] for NaN handling.
+    /// decoding. NaN values: `count` counts every row (NaN included);
+    /// `sum`, `min`, `max` and `mean` skip NaN (`sum` of no value is 0,
+    /// `min`/`max`/`mean` of no value are NaN); `first` and `last` are the
+    /// values of the earliest and latest row, NaN or not.
     ///
     /// Errors: `NotFound`; `InvalidArgument` if `start_ms > end_ms`,
     /// `bucket_ms <= 0` or `aggs` is empty; `Corrupt`.

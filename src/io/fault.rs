@@ -47,9 +47,13 @@ pub enum FaultKind {
 /// on, and every later one too if `persistent`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fault {
+    /// The kind of call that fails.
     pub op: FaultOp,
+    /// Which call of that kind fails, counting from 0 at installation.
     pub nth: u64,
+    /// How it fails.
     pub kind: FaultKind,
+    /// Whether every later call of that kind fails too.
     pub persistent: bool,
 }
 
@@ -57,13 +61,33 @@ pub struct Fault {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IoEvent {
     /// Bytes written at an offset of a file (through `write`, not a mapping).
-    Write { path: PathBuf, offset: u64, data: Vec<u8> },
+    Write {
+        /// The file written.
+        path: PathBuf,
+        /// Where, in bytes from the file's start.
+        offset: u64,
+        /// The bytes written.
+        data: Vec<u8>,
+    },
     /// The file's length was set.
-    SetLen { path: PathBuf, len: u64 },
+    SetLen {
+        /// The file.
+        path: PathBuf,
+        /// Its new length in bytes.
+        len: u64,
+    },
     /// The file's data (or, for a directory, its entries) reached the disk.
-    Sync { path: PathBuf },
+    Sync {
+        /// The file or directory synced.
+        path: PathBuf,
+    },
     /// `from` was renamed to `to`.
-    Rename { from: PathBuf, to: PathBuf },
+    Rename {
+        /// The old path.
+        from: PathBuf,
+        /// The new path (replaced if it existed).
+        to: PathBuf,
+    },
 }
 
 #[derive(Default)]

@@ -155,15 +155,17 @@ impl DbFile {
     /// reader maps only its committed prefix, which a cooperating writer
     /// never truncates, so the mapping can never fault on a cut tail.
     pub fn map_len(&self, len: Option<u64>) -> Result<Arc<Mmap>> {
-        // SAFETY: the mapping is read-only and covers bytes this handle never
-        // rewrites (records are append-only; only the header slots at offsets
-        // 64..192 are rewritten, and readers never look at them through a
-        // mapping). The exclusive lock keeps cooperating writers away;
-        // truncation only ever cuts an uncommitted tail before any mapping of
-        // it is handed out.
+        // Why mapping is sound here: the mapping is read-only and covers bytes
+        // this handle never rewrites (records are append-only; only the header
+        // slots at offsets 64..192 are rewritten, and readers never look at
+        // them through a mapping). The exclusive lock keeps cooperating
+        // writers away; truncation only ever cuts an uncommitted tail before
+        // any mapping of it is handed out.
         fault::hit(FaultOp::Map).map_err(|e| Error::io(e, "cannot mmap", &self.path))?;
         let map = match len {
+            // SAFETY: see above: read-only, over bytes never rewritten or cut.
             None => unsafe { Mmap::map(&self.file) },
+            // SAFETY: as above; `len` is a committed prefix of the file.
             Some(len) => unsafe { memmap2::MmapOptions::new().len(len as usize).map(&self.file) },
         }
         .map_err(|e| Error::io(e, "cannot mmap", &self.path))?;

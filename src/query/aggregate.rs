@@ -57,23 +57,31 @@ impl Agg {
 /// Values of one result column: counts are integers, the rest floats.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AggValues {
+    /// Counts (`Agg::Count`).
     U64(Vec<u64>),
+    /// Every other aggregate.
     F64(Vec<f64>),
 }
 
 /// One result column: `name` is `<column>_<agg>`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AggColumn {
+    /// `<column>_<agg>`, e.g. `temp_mean`.
     pub name: String,
+    /// The table column aggregated.
     pub column: String,
+    /// The aggregate.
     pub agg: Agg,
+    /// One value per bucket, aligned with [`Aggregation::bucket_start`].
     pub values: AggValues,
 }
 
 /// One row per non-empty bucket, in time order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Aggregation {
+    /// Start of each bucket in ms (a multiple of the bucket width).
     pub bucket_start: Vec<i64>,
+    /// One column per (value column, aggregate) pair asked for.
     pub columns: Vec<AggColumn>,
 }
 
@@ -167,8 +175,9 @@ pub struct AggregateReader {
     /// groups may still reach are kept.
     open: BTreeMap<i128, Vec<Partial>>,
     scratch: Columns,
-    /// Segments answered from statistics / decoded (for benchmarks).
+    /// Segments answered from their statistics alone (for benchmarks).
     pub segments_from_stats: u64,
+    /// Segments decoded row by row (for benchmarks).
     pub segments_decoded: u64,
 }
 

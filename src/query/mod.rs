@@ -41,7 +41,10 @@ pub struct Snapshot {
 /// column `c` in row `i`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Columns {
+    /// Timestamps in ms, one per row, ascending (equal ones in append order).
     pub ts: Vec<i64>,
+    /// One vector per value column, in the table's column order, each as
+    /// long as `ts`.
     pub columns: Vec<Vec<f64>>,
 }
 

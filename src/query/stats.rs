@@ -34,6 +34,7 @@ pub struct ColumnStorage {
 /// Storage statistics of one table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TableStats {
+    /// The table's name.
     pub table: String,
     /// Flushed rows plus buffered rows.
     pub rows: u64,
@@ -41,13 +42,16 @@ pub struct TableStats {
     pub flushed_rows: u64,
     /// Rows appended but not yet flushed (in the WAL and memory).
     pub buffered_rows: u64,
+    /// Segments holding its flushed rows.
     pub segments: u64,
     /// Bytes of this table's segment records in the file, framing and
     /// headers included.
     pub bytes_on_disk: u64,
     /// 8 bytes per flushed timestamp and per flushed value.
     pub raw_bytes: u64,
+    /// How the timestamps are stored.
     pub timestamps: ColumnStorage,
+    /// How each value column is stored, in the table's column order.
     pub columns: Vec<ColumnStorage>,
 }
 
