@@ -82,7 +82,7 @@ fn engine_arrow_error(e: nanots::Error) -> ArrowError {
 
 /// Runs one step of a stream with panics turned into an error: the
 /// consumer calls it through `extern "C"`, where unwinding would abort.
-fn guarded<T>(f: impl FnOnce() -> Option<Result<T, ArrowError>>) -> Option<Result<T, ArrowError>> {
+pub(crate) fn guarded<T>(f: impl FnOnce() -> Option<Result<T, ArrowError>>) -> Option<Result<T, ArrowError>> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| {
         Some(Err(ArrowError::ExternalError(
             format!("internal error in NanoTS (a bug, please report it): panic: {}", panic_message(&*p))

@@ -16,6 +16,7 @@ use pyo3::types::{PyCapsule, PyDict, PyList, PyString, PyTuple};
 
 use crate::arrow_export::{batch_capsules, table_batch, table_schema};
 use crate::errors::{SchemaMismatchError, engine};
+use crate::handle::Handle;
 use crate::results::{Aggregate, Query, Rows};
 use crate::stats::{SqlOutcome, TableStats};
 use crate::timestamps::{Rounding, Timestamps, array_ms, bound_ms, duration_ms, scalar_ms};
@@ -64,7 +65,7 @@ use crate::values::{self, Values};
 /// `with nanots.Db(path) as db:` closes the database (flushing it) on exit.
 #[pyclass(frozen, module = "nanots")]
 pub(crate) struct Db {
-    db: NanoTsDbShared,
+    db: Handle,
     closed: AtomicBool,
     /// The table name `append_row` / `append` saw last, as the str object
     /// and its UTF-8 text. A loop passes the same str object every time, and
@@ -264,7 +265,7 @@ impl Db {
             opts.auto_maintenance = Some(AutoMaintenanceOptions::default());
         }
         let db = engine(py, || NanoTsDbShared::open(&path, opts))?;
-        Ok(Db { db, closed: AtomicBool::new(false), last_table: Mutex::new(None) })
+        Ok(Db { db: Handle::new(db), closed: AtomicBool::new(false), last_table: Mutex::new(None) })
     }
 
     /// The database file's path.

@@ -10,9 +10,11 @@ mod arrow_export;
 mod bench;
 mod db;
 mod errors;
+mod handle;
 mod pymods;
 mod results;
 mod stats;
+mod testing;
 mod timestamps;
 mod values;
 
@@ -42,5 +44,6 @@ fn nanots_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.setattr("_bench_append_rows", wrap_pyfunction!(bench::_bench_append_rows, m)?)?;
     m.setattr("_bench_append_row", wrap_pyfunction!(bench::_bench_append_row, m)?)?;
     m.setattr("_bench_query", wrap_pyfunction!(bench::_bench_query, m)?)?;
+    m.setattr("_panic_for_tests", wrap_pyfunction!(testing::_panic_for_tests, m)?)?;
     Ok(())
 }

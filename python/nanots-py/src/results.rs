@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use arrow_array::{Array, Float64Array, RecordBatch, TimestampMillisecondArray, UInt64Array};
 use arrow_schema::SchemaRef;
-use nanots::{Agg, AggValues, AggregateReader, NanoTsDbShared, RangeReader};
+use nanots::{Agg, AggValues, AggregateReader, RangeReader};
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -16,6 +16,7 @@ use crate::arrow_export::{
     AggregateBatches, BUCKET_FIELD, MemoryBatches, RangeBatches, TS_FIELD, batch_capsules, stream_capsule,
 };
 use crate::errors::engine;
+use crate::handle::Handle;
 use crate::pymods;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -53,7 +54,7 @@ fn bound_repr(v: i64, open: i64) -> String {
 /// raises `ClosedError`, except the first, whose snapshot was taken before.
 #[pyclass(frozen, module = "nanots")]
 pub(crate) struct Query {
-    db: NanoTsDbShared,
+    db: Handle,
     table: String,
     start_ms: i64,
     end_ms: i64,
@@ -63,13 +64,7 @@ pub(crate) struct Query {
 }
 
 impl Query {
-    pub(crate) fn new(
-        db: NanoTsDbShared,
-        table: String,
-        start_ms: i64,
-        end_ms: i64,
-        reader: RangeReader,
-    ) -> Query {
+    pub(crate) fn new(db: Handle, table: String, start_ms: i64, end_ms: i64, reader: RangeReader) -> Query {
         let columns = reader.column_names().to_vec();
         Query { db, table, start_ms, end_ms, columns, first: Mutex::new(Some(reader)) }
     }
@@ -188,7 +183,7 @@ fn to_polars<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
 /// `Db.aggregate`; later ones take a new one.
 #[pyclass(frozen, module = "nanots")]
 pub(crate) struct Aggregate {
-    db: NanoTsDbShared,
+    db: Handle,
     table: String,
     start_ms: i64,
     end_ms: i64,
@@ -200,7 +195,7 @@ pub(crate) struct Aggregate {
 
 impl Aggregate {
     pub(crate) fn new(
-        db: NanoTsDbShared,
+        db: Handle,
         table: String,
         (start_ms, end_ms): (i64, i64),
         bucket_ms: i64,
