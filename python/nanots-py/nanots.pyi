@@ -10,6 +10,7 @@ up, a finer end down) and `None` leaves a bound open.
 
 import datetime
 import os
+import pathlib
 from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -237,7 +238,7 @@ class Db:
     ) -> None:
         """Opens (creating if needed) and recovers the database at `path`."""
     @property
-    def path(self) -> "os.PathLike[str]":
+    def path(self) -> pathlib.Path:
         """The database file's path (a pathlib.Path)."""
     @property
     def read_only(self) -> bool:
@@ -282,7 +283,7 @@ class Db:
         start: Optional[Timestamp],
         end: Optional[Timestamp],
         bucket_ms: Duration,
-        aggs: Optional[Union[AggName, Sequence[AggName]]] = None,
+        aggs: Union[AggName, Sequence[AggName]] = ("min", "max", "mean"),
     ) -> Aggregate:
         """Aggregates in buckets of `bucket_ms` (default aggs: min, max, mean)."""
     def latest(self, table: str, n: int = 1) -> Rows:

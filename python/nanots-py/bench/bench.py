@@ -20,6 +20,10 @@ compared configurations interleaved run by run):
    query of each kind (columns first) and closes, on both sides.
 4. The wheel's size (--wheel) and the installed extension's size.
 
+Every figure is given by wall time and, in brackets, by CPU time
+(time.process_time, which the Rust helpers read too): on a shared machine
+the CPU time is the steadier one.
+
 Needs numpy and pyarrow. Files go to a temporary directory (NANOTS_BENCH_DIR
 to choose where).
 """
@@ -54,6 +58,23 @@ def mrows(rows, secs):
     return rows / secs / 1e6
 
 
+class Clock:
+    """Wall and CPU time (`time.process_time`, the clock the Rust helpers
+    are given too): on a shared machine CPU time is the steadier one."""
+
+    def __init__(self):
+        self.wall = time.perf_counter()
+        self.cpu = time.process_time()
+
+    def stop(self):
+        return time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+
+def medians(pairs):
+    """(median wall, median CPU) of a list of (wall, cpu) pairs."""
+    return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
+
+
 class Scratch:
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="nanots-pybench-", dir=os.environ.get("NANOTS_BENCH_DIR"))
@@ -75,46 +96,46 @@ class Scratch:
 def py_append_rows(path, ts, a, b, chunk):
     db = nanots.Db(path)
     db.create_table("t", ["a", "b"])
-    t = time.perf_counter()
+    clock = Clock()
     for s in range(0, len(ts), chunk):
         db.append_rows("t", ts[s : s + chunk], [a[s : s + chunk], b[s : s + chunk]])
     db.close()
-    return time.perf_counter() - t
+    return clock.stop()
 
 
 def py_append_row_loop(path, tss, vals):
     db = nanots.Db(path)
     db.create_table("t", ["a", "b"])
     append_row = db.append_row
-    t = time.perf_counter()
+    clock = Clock()
     for ts, v in zip(tss, vals):
         append_row("t", ts, v)
     db.close()
-    return time.perf_counter() - t
+    return clock.stop()
 
 
 def sqlite_executemany(path, rows):
     con = sqlite3.connect(path)
     con.execute("CREATE TABLE t (ts INTEGER PRIMARY KEY, a REAL, b REAL)")
     con.commit()
-    t = time.perf_counter()
+    clock = Clock()
     with con:
         con.executemany("INSERT INTO t VALUES (?, ?, ?)", rows)
-    secs = time.perf_counter() - t
+    took = clock.stop()
     con.close()
-    return secs
+    return took
 
 
 def py_query(path, start, end, pa):
     db = nanots.Db(path)
-    t = time.perf_counter()
+    clock = Clock()
     ts, cols = db.query_table_range_columns("t", start, end)
-    columns = time.perf_counter() - t
+    columns = clock.stop()
     n = len(ts)
     del ts, cols
-    t = time.perf_counter()
+    clock = Clock()
     table = pa.table(db.query("t", start, end))
-    arrow = time.perf_counter() - t
+    arrow = clock.stop()
     assert table.num_rows == n, (table.num_rows, n)
     del table
     db.close()
@@ -144,18 +165,19 @@ def main():
             py_t, rs_t = [], []
             for _ in range(runs):
                 p = scratch.path("rs")
-                rs_t.append(native._bench_append_rows(p, rows, chunk))
+                rs_t.append(native._bench_append_rows(p, rows, chunk, time.process_time))
                 scratch.remove(p)
                 p = scratch.path("py")
                 py_t.append(py_append_rows(p, ts, a, b, chunk))
                 scratch.remove(p)
-            res[chunk] = (statistics.median(py_t), statistics.median(rs_t))
-        print(f"append_rows, {rows:,} rows x 2 columns (+ close, which flushes):")
-        for chunk, (py_s, rs_s) in res.items():
+            res[chunk] = (medians(py_t), medians(rs_t))
+        print(f"append_rows, {rows:,} rows x 2 columns (+ close, which flushes); M rows/s by wall [CPU] time:")
+        for chunk, ((py_w, py_c), (rs_w, rs_c)) in res.items():
             label = "one call" if chunk == rows else f"calls of {chunk:,} rows"
             print(
-                f"  {label:24s} Python/numpy {mrows(rows, py_s):7.2f} M rows/s   Rust {mrows(rows, rs_s):7.2f} M rows/s"
-                f"   Python = {rs_s / py_s:.2f}x Rust"
+                f"  {label:22s} Python/numpy {mrows(rows, py_w):6.2f} [{mrows(rows, py_c):6.2f}]"
+                f"   Rust {mrows(rows, rs_w):6.2f} [{mrows(rows, rs_c):6.2f}]"
+                f"   Python = {rs_w / py_w:.2f}x [{rs_c / py_c:.2f}x] Rust"
             )
 
         # 2. append_row loop vs sqlite3 executemany (and Rust's loop).
@@ -173,13 +195,16 @@ def main():
             sq_t.append(sqlite_executemany(p, sq_rows))
             scratch.remove(p)
             p = scratch.path("rsloop")
-            rs_t.append(native._bench_append_row(p, n))
+            rs_t.append(native._bench_append_row(p, n, time.process_time))
             scratch.remove(p)
-        py_s, sq_s, rs_s = (statistics.median(x) for x in (py_t, sq_t, rs_t))
-        print(f"\nappend_row loop, {n:,} rows x 2 columns (+ close):")
-        print(f"  Python loop              {mrows(n, py_s):7.2f} M rows/s")
-        print(f"  sqlite3 executemany      {mrows(n, sq_s):7.2f} M rows/s   (one transaction; Python = {sq_s / py_s:.1f}x sqlite3)")
-        print(f"  Rust loop (reference)    {mrows(n, rs_s):7.2f} M rows/s")
+        (py_w, py_c), (sq_w, sq_c), (rs_w, rs_c) = (medians(x) for x in (py_t, sq_t, rs_t))
+        print(f"\nappend_row loop, {n:,} rows x 2 columns (+ close); M rows/s by wall [CPU] time:")
+        print(f"  Python loop            {mrows(n, py_w):6.2f} [{mrows(n, py_c):6.2f}]")
+        print(
+            f"  sqlite3 executemany    {mrows(n, sq_w):6.2f} [{mrows(n, sq_c):6.2f}]"
+            f"   (one transaction; Python loop = {sq_w / py_w:.1f}x [{sq_c / py_c:.1f}x] sqlite3)"
+        )
+        print(f"  Rust loop (reference)  {mrows(n, rs_w):6.2f} [{mrows(n, rs_c):6.2f}]")
 
         # 3. Query of --query-rows rows from the --rows table.
         p = scratch.path("query")
@@ -192,7 +217,7 @@ def main():
         start, end = int(ts[first]), int(ts[first + q - 1])
         pc, pa_t, rc, rs_stream = [], [], [], []
         for _ in range(runs):
-            c, s, got = native._bench_query(p, start, end)
+            c, s, got = native._bench_query(p, start, end, time.process_time)
             assert got == q, (got, q)
             rc.append(c)
             rs_stream.append(s)
@@ -200,10 +225,18 @@ def main():
             assert got == q, (got, q)
             pc.append(c)
             pa_t.append(s)
-        pc, pa_t, rc, rs_stream = (statistics.median(x) for x in (pc, pa_t, rc, rs_stream))
-        print(f"\nquery of {q:,} rows (ts + 2 columns) out of {rows:,}:")
-        print(f"  pyarrow.table(db.query())          {pa_t * 1e3:8.2f} ms   Rust range reader -> Arrow batches {rs_stream * 1e3:8.2f} ms   ratio {pa_t / rs_stream:.2f}")
-        print(f"  query_table_range_columns (numpy)  {pc * 1e3:8.2f} ms   Rust query_table_range_columns     {rc * 1e3:8.2f} ms   ratio {pc / rc:.2f}")
+        (pc_w, pc_c), (pa_w, pa_c), (rc_w, rc_c), (rs_w, rs_c) = (medians(x) for x in (pc, pa_t, rc, rs_stream))
+        print(f"\nquery of {q:,} rows (ts + 2 columns) out of {rows:,}; ms by wall [CPU] time:")
+        print(
+            f"  pyarrow.table(db.query())          {pa_w * 1e3:7.2f} [{pa_c * 1e3:7.2f}]"
+            f"   Rust range reader -> Arrow batches {rs_w * 1e3:7.2f} [{rs_c * 1e3:7.2f}]"
+            f"   Python/Rust {pa_w / rs_w:.2f} [{pa_c / rs_c:.2f}]"
+        )
+        print(
+            f"  query_table_range_columns (numpy)  {pc_w * 1e3:7.2f} [{pc_c * 1e3:7.2f}]"
+            f"   Rust query_table_range_columns     {rc_w * 1e3:7.2f} [{rc_c * 1e3:7.2f}]"
+            f"   Python/Rust {pc_w / rc_w:.2f} [{pc_c / rc_c:.2f}]"
+        )
     finally:
         scratch.close()
 

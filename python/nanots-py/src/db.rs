@@ -129,11 +129,20 @@ fn aggs_arg(obj: &Bound<'_, PyAny>) -> PyResult<Vec<Agg>> {
     Ok(out)
 }
 
-fn positive_usize(v: Option<i64>, what: &str) -> PyResult<Option<usize>> {
-    v.map(|n| {
-        usize::try_from(n).map_err(|_| PyValueError::new_err(format!("{what} must not be negative, got {n}")))
+/// A count or size that must not be negative (`ValueError` rather than
+/// the `OverflowError` of an unsigned argument).
+fn non_negative<T: TryFrom<i64>>(n: i64, what: &str) -> PyResult<T> {
+    T::try_from(n).map_err(|_| {
+        PyValueError::new_err(if n < 0 {
+            format!("{what} must not be negative, got {n}")
+        } else {
+            format!("{what} is too large: {n}")
+        })
     })
-    .transpose()
+}
+
+fn positive_usize(v: Option<i64>, what: &str) -> PyResult<Option<usize>> {
+    v.map(|n| non_negative(n, what)).transpose()
 }
 
 fn names_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<String>> {
@@ -239,7 +248,7 @@ impl Db {
         auto_flush_bytes: Option<i64>,
         segment_max_rows: Option<i64>,
         segment_partition_ms: Option<i64>,
-        max_record_size: Option<u32>,
+        max_record_size: Option<i64>,
         recovery: Option<PyBackedStr>,
         read_only: bool,
         auto_maintenance: bool,
@@ -260,7 +269,7 @@ impl Db {
             opts.segment_max_rows = r;
         }
         opts.segment_partition_ms = segment_partition_ms;
-        opts.max_record_size = max_record_size;
+        opts.max_record_size = max_record_size.map(|n| non_negative(n, "max_record_size")).transpose()?;
         if auto_maintenance {
             opts.auto_maintenance = Some(AutoMaintenanceOptions::default());
         }
@@ -476,6 +485,7 @@ impl Db {
     /// `bucket_ms <= 0` or `aggs` is empty; `ValueError` for an unknown
     /// aggregate.
     #[pyo3(signature = (table, start, end, bucket_ms, aggs=None))]
+    #[pyo3(text_signature = "($self, table, start, end, bucket_ms, aggs=('min', 'max', 'mean'))")]
     fn aggregate(
         &self,
         py: Python<'_>,
@@ -501,7 +511,8 @@ impl Db {
     /// oldest first, as `Rows` (Arrow-exportable, `to_numpy()`). Reads only
     /// the newest segments. An empty table gives no rows.
     #[pyo3(signature = (table, n=1))]
-    fn latest(&self, py: Python<'_>, table: PyBackedStr, n: usize) -> PyResult<Rows> {
+    fn latest(&self, py: Python<'_>, table: PyBackedStr, n: i64) -> PyResult<Rows> {
+        let n: usize = non_negative(n, "n")?;
         let db = &self.db;
         let batch = engine(py, || {
             let schema = table_schema(&db.table_columns(&table)?);
@@ -526,7 +537,8 @@ impl Db {
     /// rewritten beside and renamed into place: a crash leaves the old or
     /// the new file, both complete.
     #[pyo3(signature = (table, target_rows=131_072))]
-    fn pack_table(&self, py: Python<'_>, table: PyBackedStr, target_rows: usize) -> PyResult<()> {
+    fn pack_table(&self, py: Python<'_>, table: PyBackedStr, target_rows: i64) -> PyResult<()> {
+        let target_rows: usize = non_negative(target_rows, "target_rows")?;
         let db = &self.db;
         engine(py, || db.pack_table(&table, target_rows))
     }

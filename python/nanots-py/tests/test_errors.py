@@ -44,6 +44,11 @@ def test_invalid_argument(db):
         db.pack_table("t", 0)
     with pytest.raises(nanots.InvalidArgumentError, match="bucket_ms"):
         db.aggregate("t", None, None, 0)
+    # Negative counts are argument errors found before the engine.
+    with pytest.raises(ValueError, match="target_rows"):
+        db.pack_table("t", -1)
+    with pytest.raises(ValueError, match="n must not be negative"):
+        db.latest("t", -1)
 
 
 def test_not_found(db):
@@ -163,6 +168,10 @@ def test_option_errors(tmp_path):
         nanots.Db(p, segment_max_rows=0)
     with pytest.raises(nanots.InvalidArgumentError):
         nanots.Db(p, max_record_size=100)
+    with pytest.raises(ValueError, match="max_record_size"):
+        nanots.Db(p, max_record_size=-1)
+    with pytest.raises(ValueError, match="max_record_size"):
+        nanots.Db(p, max_record_size=2**32)
     with pytest.raises(TypeError):
         nanots.Db(p, 1.5)
     assert not os.path.exists(p)
