@@ -178,3 +178,29 @@ def test_create_table_arguments(db):
     db.create_table("t", ("a",))
     db.create_table("t", ["a"])  # idempotent
     assert db.list_tables() == ["t"]
+
+
+def test_append_rows_reads_numpy_in_place(db):
+    # numpy reports its allocations to tracemalloc (the engine's own Rust
+    # buffers are not traced): int64 timestamps and float64 columns are read
+    # where they are, while a float32 column needs a float64 copy, which
+    # shows up. Both calls write the same rows.
+    tracemalloc = __import__("tracemalloc")
+    db.create_table("t", ["a", "b"])
+    n = 1_000_000
+    ts = np.arange(n, dtype=np.int64)
+    a = np.random.default_rng(5).random(n)
+    b32 = a.astype(np.float32)
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        db.append_rows("t", ts, [a, a])
+        in_place = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        db.append_rows("t", ts + n, [a, b32])
+        converted = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert in_place < 1_000_000, in_place
+    assert converted >= 8 * n, converted
+    assert db.stats("t").rows == 2 * n

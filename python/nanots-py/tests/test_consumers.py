@@ -35,6 +35,12 @@ def test_pyarrow(filled):
     t = db.query("sensor").to_arrow()
     assert t.num_rows == N
     assert t.column("ts_ms").cast(pa.int64()).to_numpy().tolist() == ts.tolist()
+    agg = pa.table(db.aggregate("sensor", None, None, 3_600_000, ["count", "mean", "last"]))
+    agg.validate(full=True)
+    assert agg.schema.field("bucket_start").type == pa.timestamp("ms")
+    assert agg.schema.field("temp_count").type == pa.uint64()
+    assert agg.schema.field("hum_last").type == pa.float64()
+    assert sum(agg.column("temp_count").to_pylist()) == N
 
 
 def test_polars(filled):
