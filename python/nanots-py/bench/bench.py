@@ -4,7 +4,8 @@
                           [--query-rows 1000000] [--runs 5] [--wheel PATH]
 
 Measures (the issue's Performance section; medians of --runs runs, the
-compared configurations interleaved run by run):
+compared configurations interleaved run by run, which goes first
+alternating):
 
 1. append_rows of --rows rows x 2 columns from numpy arrays, in one call and
    in calls of 65,536 rows, against the Rust engine's append_rows on the same
@@ -16,8 +17,9 @@ compared configurations interleaved run by run):
    b REAL) in one transaction, and the Rust append_row loop for reference.
 3. A query of --query-rows rows out of the --rows table: pyarrow.table(db.query())
    and query_table_range_columns against the Rust range reader (Arrow
-   batches) and query_table_range_columns. Each run opens the file, times one
-   query of each kind (columns first) and closes, on both sides.
+   batches, kept like pyarrow.table keeps them) and query_table_range_columns.
+   Each run opens the file, times one query of each kind (columns first) and
+   closes, on both sides; 3 x --runs runs.
 4. The wheel's size (--wheel) and the installed extension's size.
 
 Every figure is given by wall time and, in brackets, by CPU time
@@ -163,13 +165,16 @@ def main():
         res = {}
         for chunk in (rows, 65_536):
             py_t, rs_t = [], []
-            for _ in range(runs):
-                p = scratch.path("rs")
-                rs_t.append(native._bench_append_rows(p, rows, chunk, time.process_time))
-                scratch.remove(p)
-                p = scratch.path("py")
-                py_t.append(py_append_rows(p, ts, a, b, chunk))
-                scratch.remove(p)
+            for r in range(runs):
+                # Alternate which side goes first, so neither always finds
+                # the allocator and page cache as the other left them.
+                for side in ("rs", "py") if r % 2 == 0 else ("py", "rs"):
+                    p = scratch.path(side)
+                    if side == "rs":
+                        rs_t.append(native._bench_append_rows(p, rows, chunk, time.process_time))
+                    else:
+                        py_t.append(py_append_rows(p, ts, a, b, chunk))
+                    scratch.remove(p)
             res[chunk] = (medians(py_t), medians(rs_t))
         print(f"append_rows, {rows:,} rows x 2 columns (+ close, which flushes); M rows/s by wall [CPU] time:")
         for chunk, ((py_w, py_c), (rs_w, rs_c)) in res.items():
@@ -187,16 +192,17 @@ def main():
         vals = list(zip(la.tolist(), lb.tolist()))
         sq_rows = list(zip(tss, la.tolist(), lb.tolist()))
         py_t, sq_t, rs_t = [], [], []
-        for _ in range(runs):
-            p = scratch.path("loop")
-            py_t.append(py_append_row_loop(p, tss, vals))
-            scratch.remove(p)
-            p = scratch.path("sqlite")
-            sq_t.append(sqlite_executemany(p, sq_rows))
-            scratch.remove(p)
-            p = scratch.path("rsloop")
-            rs_t.append(native._bench_append_row(p, n, time.process_time))
-            scratch.remove(p)
+        for r in range(runs):
+            order = ("py", "sqlite", "rs") if r % 2 == 0 else ("rs", "sqlite", "py")
+            for side in order:
+                p = scratch.path(side)
+                if side == "py":
+                    py_t.append(py_append_row_loop(p, tss, vals))
+                elif side == "sqlite":
+                    sq_t.append(sqlite_executemany(p, sq_rows))
+                else:
+                    rs_t.append(native._bench_append_row(p, n, time.process_time))
+                scratch.remove(p)
         (py_w, py_c), (sq_w, sq_c), (rs_w, rs_c) = (medians(x) for x in (py_t, sq_t, rs_t))
         print(f"\nappend_row loop, {n:,} rows x 2 columns (+ close); M rows/s by wall [CPU] time:")
         print(f"  Python loop            {mrows(n, py_w):6.2f} [{mrows(n, py_c):6.2f}]")
@@ -216,17 +222,20 @@ def main():
         first = (rows - q) // 2
         start, end = int(ts[first]), int(ts[first + q - 1])
         pc, pa_t, rc, rs_stream = [], [], [], []
-        for _ in range(runs):
-            c, s, got = native._bench_query(p, start, end, time.process_time)
-            assert got == q, (got, q)
-            rc.append(c)
-            rs_stream.append(s)
-            c, s, got = py_query(p, start, end, pa)
-            assert got == q, (got, q)
-            pc.append(c)
-            pa_t.append(s)
+        query_runs = 3 * runs  # a query is short: more runs, steadier medians
+        for r in range(query_runs):
+            for side in ("rs", "py") if r % 2 == 0 else ("py", "rs"):
+                if side == "rs":
+                    c, s, got = native._bench_query(p, start, end, time.process_time)
+                    rc.append(c)
+                    rs_stream.append(s)
+                else:
+                    c, s, got = py_query(p, start, end, pa)
+                    pc.append(c)
+                    pa_t.append(s)
+                assert got == q, (got, q)
         (pc_w, pc_c), (pa_w, pa_c), (rc_w, rc_c), (rs_w, rs_c) = (medians(x) for x in (pc, pa_t, rc, rs_stream))
-        print(f"\nquery of {q:,} rows (ts + 2 columns) out of {rows:,}; ms by wall [CPU] time:")
+        print(f"\nquery of {q:,} rows (ts + 2 columns) out of {rows:,}, medians of {query_runs}; ms by wall [CPU] time:")
         print(
             f"  pyarrow.table(db.query())          {pa_w * 1e3:7.2f} [{pa_c * 1e3:7.2f}]"
             f"   Rust range reader -> Arrow batches {rs_w * 1e3:7.2f} [{rs_c * 1e3:7.2f}]"
