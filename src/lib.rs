@@ -19,10 +19,11 @@
 //! ```
 
 #[cfg(feature = "arrow")]
-mod arrow;
+pub mod arrow;
 pub mod codec;
 mod db;
 mod error;
+#[cfg(feature = "capi")]
 mod ffi;
 mod format;
 mod io;

@@ -1,5 +1,10 @@
-//! Rust-side conversion of query results into Arrow, used by the C ABI's
-//! `nts_query_range_arrow` / `nts_query_range_stream`.
+//! Query results as Apache Arrow record batches (feature `arrow`), the
+//! conversion the C ABI's Arrow exports (`nts_query_range_arrow`,
+//! `nts_query_range_stream`, ...) and the language bindings use.
+//!
+//! The arrow-rs crates are re-exported ([`arrow_array`], [`arrow_schema`])
+//! so a program uses the same version as the engine; it is part of this
+//! module's API, and a new arrow-rs major version is a breaking change of it.
 //!
 //! Decoded `Vec<i64>` / `Vec<f64>` columns become Arrow buffers without a
 //! copy (`ScalarBuffer::from(Vec)` takes over the allocation). A result is a
@@ -7,6 +12,9 @@
 //! non-nullable `float64` field per value column.
 
 #![forbid(unsafe_code)]
+
+pub use arrow_array;
+pub use arrow_schema;
 
 use std::sync::Arc;
 
@@ -19,13 +27,13 @@ use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
 use crate::{Agg, AggValues, AggregateReader, Aggregation, Columns, NanoTsDb, RangeReader};
 
 /// Name of the timestamp field.
-pub(crate) const TS_FIELD: &str = "ts_ms";
+pub const TS_FIELD: &str = "ts_ms";
 
 /// Most rows per batch of a stream; larger groups are sliced (zero-copy).
-pub(crate) const MAX_BATCH_ROWS: usize = 65_536;
+pub const MAX_BATCH_ROWS: usize = 65_536;
 
 /// The Arrow schema of a table with value columns `columns`.
-pub(crate) fn schema(columns: &[String]) -> SchemaRef {
+pub fn schema(columns: &[String]) -> SchemaRef {
     let mut fields = Vec::with_capacity(columns.len() + 1);
     fields.push(Field::new(TS_FIELD, DataType::Timestamp(TimeUnit::Millisecond, None), false));
     fields.extend(columns.iter().map(|c| Field::new(c.as_str(), DataType::Float64, false)));
@@ -33,7 +41,7 @@ pub(crate) fn schema(columns: &[String]) -> SchemaRef {
 }
 
 /// Moves `cols` into a record batch of `schema` without copying the values.
-pub(crate) fn batch(schema: &SchemaRef, cols: Columns) -> Result<RecordBatch, ArrowError> {
+pub fn batch(schema: &SchemaRef, cols: Columns) -> Result<RecordBatch, ArrowError> {
     let mut arrays: Vec<ArrayRef> = Vec::with_capacity(cols.columns.len() + 1);
     arrays.push(Arc::new(TimestampMillisecondArray::new(ScalarBuffer::from(cols.ts), None)));
     for c in cols.columns {
@@ -45,10 +53,23 @@ pub(crate) fn batch(schema: &SchemaRef, cols: Columns) -> Result<RecordBatch, Ar
 /// Why an Arrow query failed: the engine's error, or (a bug) Arrow
 /// rejecting the arrays built here.
 #[derive(Debug)]
-pub(crate) enum QueryError {
+pub enum QueryError {
+    /// The engine's error (unknown table, bad range, I/O, corruption).
     Engine(crate::Error),
+    /// Arrow rejected the arrays (a bug in this module).
     Arrow(ArrowError),
 }
+
+impl std::fmt::Display for QueryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            QueryError::Engine(e) => e.fmt(f),
+            QueryError::Arrow(e) => write!(f, "Arrow export failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for QueryError {}
 
 impl From<crate::Error> for QueryError {
     fn from(e: crate::Error) -> QueryError {
@@ -62,8 +83,9 @@ impl From<ArrowError> for QueryError {
     }
 }
 
-/// The whole range as one record batch.
-pub(crate) fn query_batch(
+/// The rows of `table` with `start_ms <= ts <= end_ms` as one record batch
+/// (for a range too large to hold at once, use [`RangeBatches`]).
+pub fn query_batch(
     db: &NanoTsDb,
     table: &str,
     start_ms: i64,
@@ -78,7 +100,7 @@ pub(crate) fn query_batch(
 /// A `RecordBatchReader` over a [`RangeReader`]: one batch per group (split
 /// into slices of at most [`MAX_BATCH_ROWS`] rows). It owns only the
 /// reader's snapshot, so it outlives the database handle.
-pub(crate) struct RangeBatches {
+pub struct RangeBatches {
     reader: RangeReader,
     schema: SchemaRef,
     /// The current group and how many of its rows were returned.
@@ -87,7 +109,8 @@ pub(crate) struct RangeBatches {
 }
 
 impl RangeBatches {
-    pub(crate) fn new(reader: RangeReader, max_rows: usize) -> RangeBatches {
+    /// Batches of at most `max_rows` rows (at least 1) from `reader`.
+    pub fn new(reader: RangeReader, max_rows: usize) -> RangeBatches {
         let schema = schema(reader.column_names());
         RangeBatches { reader, schema, current: None, max_rows: max_rows.max(1) }
     }
@@ -137,7 +160,7 @@ impl RecordBatchReader for RangeBatches {
 /// The Arrow schema of an aggregation: `bucket_start: timestamp[ms]`, then
 /// `<column>_<agg>` fields (`uint64` for count, else `float64`), none
 /// nullable.
-pub(crate) fn aggregate_schema(names: &[(String, String, Agg)]) -> SchemaRef {
+pub fn aggregate_schema(names: &[(String, String, Agg)]) -> SchemaRef {
     let mut fields = Vec::with_capacity(names.len() + 1);
     fields.push(Field::new(BUCKET_FIELD, DataType::Timestamp(TimeUnit::Millisecond, None), false));
     for (name, _, agg) in names {
@@ -148,10 +171,10 @@ pub(crate) fn aggregate_schema(names: &[(String, String, Agg)]) -> SchemaRef {
 }
 
 /// Name of the bucket start field of aggregations.
-pub(crate) const BUCKET_FIELD: &str = "bucket_start";
+pub const BUCKET_FIELD: &str = "bucket_start";
 
 /// Moves an aggregation into a record batch without copying.
-pub(crate) fn aggregate_batch(schema: &SchemaRef, a: Aggregation) -> Result<RecordBatch, ArrowError> {
+pub fn aggregate_batch(schema: &SchemaRef, a: Aggregation) -> Result<RecordBatch, ArrowError> {
     let mut arrays: Vec<ArrayRef> = Vec::with_capacity(a.columns.len() + 1);
     arrays.push(Arc::new(TimestampMillisecondArray::new(ScalarBuffer::from(a.bucket_start), None)));
     for c in a.columns {
@@ -165,13 +188,14 @@ pub(crate) fn aggregate_batch(schema: &SchemaRef, a: Aggregation) -> Result<Reco
 
 /// A `RecordBatchReader` over an [`AggregateReader`]: one batch per group
 /// of finished buckets. It owns only a snapshot, so it outlives the handle.
-pub(crate) struct AggregateBatches {
+pub struct AggregateBatches {
     reader: AggregateReader,
     schema: SchemaRef,
 }
 
 impl AggregateBatches {
-    pub(crate) fn new(reader: AggregateReader) -> AggregateBatches {
+    /// Batches of finished buckets from `reader`.
+    pub fn new(reader: AggregateReader) -> AggregateBatches {
         let schema = aggregate_schema(&reader.column_names());
         AggregateBatches { reader, schema }
     }

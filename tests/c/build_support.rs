@@ -42,7 +42,7 @@ pub fn build_libraries() -> PathBuf {
         None => {}
     }
     if !ARROW {
-        cmd.arg("--no-default-features");
+        cmd.args(["--no-default-features", "--features", "capi"]);
     }
     let status = cmd.status().expect("running cargo build");
     assert!(status.success(), "cargo build --lib failed");

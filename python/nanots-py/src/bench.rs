@@ -13,7 +13,7 @@ use std::time::Instant;
 use nanots::{NanoTsDb, NanoTsOptions};
 use pyo3::prelude::*;
 
-use crate::arrow_export::RangeBatches;
+use crate::arrow_export::range_batches;
 
 type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -135,7 +135,7 @@ pub(crate) fn _bench_query(
         // and skip the page faults a materialised result pays).
         let clock = Stopwatch::start(&cpu_clock)?;
         let reader = db.range_reader("t", start, end)?;
-        let batches = RangeBatches::new(reader).collect::<Result<Vec<_>, _>>()?;
+        let batches = range_batches(reader).collect::<Result<Vec<_>, _>>()?;
         let stream = clock.stop()?;
         let streamed: usize = batches.iter().map(|b| b.num_rows()).sum();
         drop(batches);

@@ -13,7 +13,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict, PyTuple};
 
 use crate::arrow_export::{
-    AggregateBatches, BUCKET_FIELD, MemoryBatches, RangeBatches, TS_FIELD, batch_capsules, stream_capsule,
+    BUCKET_FIELD, MemoryBatches, TS_FIELD, aggregate_batches, batch_capsules, range_batches, stream_capsule,
 };
 use crate::errors::engine;
 use crate::handle::Handle;
@@ -91,7 +91,7 @@ impl Query {
     ) -> PyResult<Bound<'py, PyCapsule>> {
         ignore_requested_schema(requested_schema)?;
         let reader = self.reader(py)?;
-        stream_capsule(py, Box::new(RangeBatches::new(reader)))
+        stream_capsule(py, Box::new(range_batches(reader)))
     }
 
     /// The table queried.
@@ -229,7 +229,7 @@ impl Aggregate {
     ) -> PyResult<Bound<'py, PyCapsule>> {
         ignore_requested_schema(requested_schema)?;
         let reader = self.reader(py)?;
-        stream_capsule(py, Box::new(AggregateBatches::new(reader)))
+        stream_capsule(py, Box::new(aggregate_batches(reader)))
     }
 
     /// Names of the result's columns: `bucket_start`, then `<column>_<agg>`.
