@@ -67,3 +67,8 @@ pub fn table_columns(db: &NanoTsDb, table: &str) -> Result<Vec<String>> {
 pub fn close(db: NanoTsDb) -> Result<()> {
     db.close().with_context(|| format!("cannot close {}", db.path().display()))
 }
+
+/// Context for an error met while reading `table` (a damaged segment).
+pub fn reading(path: &Path, table: &str) -> String {
+    format!("cannot read table {table:?} of {}", path.display())
+}

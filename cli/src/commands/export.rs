@@ -24,7 +24,7 @@ use parquet::schema::types::ColumnPath;
 
 use crate::batch::{TS_FIELD, table_batch, table_schema};
 use crate::commands::query::Range;
-use crate::db;
+use crate::db::{self, reading};
 use crate::output::CsvOut;
 use crate::progress;
 use crate::time::{DAY_MS, format_day};
@@ -219,7 +219,7 @@ pub fn run(args: Args) -> Result<()> {
     let mut files = 0usize;
     loop {
         let mut cols = Columns::with_columns(columns.len(), 0);
-        if !reader.read_group_into(&mut cols)? {
+        if !reader.read_group_into(&mut cols).with_context(|| reading(&args.file, &args.table))? {
             break;
         }
         if cols.is_empty() {

@@ -118,12 +118,16 @@ pub fn run(args: Args) -> Result<()> {
         None => db::open_write(&args.file, true, NanoTsOptions::default())?,
     };
     let created_table = existing_columns.is_none();
-    if created_table {
-        let cols: Vec<&str> = layout.columns.iter().map(String::as_str).collect();
-        db.create_table(&args.table, &cols)
-            .with_context(|| format!("cannot create table {:?} from the header of {source}", args.table))?;
-    }
-    if let Err(e) = commit(&db, &args.table, &layout, rows, staged.as_file_mut()) {
+    let written = (|| {
+        if created_table {
+            let cols: Vec<&str> = layout.columns.iter().map(String::as_str).collect();
+            db.create_table(&args.table, &cols).with_context(|| {
+                format!("cannot create table {:?} from the header of {source}", args.table)
+            })?;
+        }
+        commit(&db, &args.table, &layout, rows, staged.as_file_mut())
+    })();
+    if let Err(e) = written {
         return Err(undo(db, &args, existed, created_table, e));
     }
     db::close(db)?;
@@ -225,6 +229,10 @@ fn layout(header: &[String], args: &Args, existing: Option<&[String]>, source: &
     Ok(Layout { ts_field, ts_name: header[ts_field].clone(), value_fields, columns, fields: header.len() })
 }
 
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
+}
+
 fn quoted(names: &[&String]) -> String {
     names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ")
 }
@@ -263,7 +271,11 @@ fn stage<R: Read>(
             continue;
         }
         if rec.len() != layout.fields {
-            bail!("{source}: line {line}: {} fields where the header has {}", rec.len(), layout.fields);
+            bail!(
+                "{source}: line {line}: {} where the header has {}",
+                plural(rec.len(), "field"),
+                layout.fields
+            );
         }
         let ts_text = field_str(&rec, layout.ts_field, line, &layout.ts_name, source)?;
         if unit == TsUnit::Auto {
@@ -345,14 +357,18 @@ fn undo(db: NanoTsDb, args: &Args, existed: bool, created_table: bool, err: anyh
         return err.context(format!("import failed; {} (created by it) was removed", args.file.display()));
     }
     if created_table {
-        return match db.drop_table(&args.table).and_then(|_| db.close()) {
-            Ok(()) => {
-                err.context(format!("import failed; table {:?} (created by it) was dropped", args.table))
-            }
-            Err(e) => err.context(format!(
-                "import failed, and dropping table {:?}, which it created, failed too: {e}",
+        let outcome = match db.drop_table(&args.table) {
+            Ok(()) => format!("import failed; table {:?}, which it had created, was dropped", args.table),
+            // The failure was the creation itself.
+            Err(e) if e.kind() == ErrorKind::NotFound => "import failed; nothing was imported".to_owned(),
+            Err(e) => format!(
+                "import failed, and dropping table {:?}, which it had created, failed too: {e}",
                 args.table
-            )),
+            ),
+        };
+        return match db.close() {
+            Ok(()) => err.context(outcome),
+            Err(e) => err.context(format!("{outcome}; closing the database failed: {e}")),
         };
     }
     err.context(format!("import failed; rows appended to table {:?} before the error stay in it", args.table))

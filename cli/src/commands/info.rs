@@ -128,7 +128,7 @@ fn time_range(db: &NanoTsDb, table: &str) -> Result<Option<(i64, i64)>> {
     };
     let mut reader = db.range_reader(table, i64::MIN, i64::MAX)?;
     let mut cols = Columns::with_columns(reader.column_names().len(), 0);
-    while reader.read_group_into(&mut cols)? {
+    while reader.read_group_into(&mut cols).with_context(|| crate::db::reading(db.path(), table))? {
         if let Some(&lo) = cols.ts.first() {
             return Ok(Some((lo, hi)));
         }

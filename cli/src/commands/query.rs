@@ -3,11 +3,11 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use nanots::{Agg, Columns};
 
 use crate::batch::{aggregate_batch, aggregate_schema, table_batch, table_schema};
-use crate::db;
+use crate::db::{self, reading};
 use crate::output::{Format, stdout_sink};
 use crate::time::{parse_duration_ms, parse_timestamp};
 
@@ -68,7 +68,7 @@ pub fn query(args: QueryArgs) -> Result<()> {
     let mut sink = stdout_sink(args.output.format, schema.clone(), args.output.max_rows)?;
     loop {
         let mut cols = Columns::with_columns(columns.len(), 0);
-        if !reader.read_group_into(&mut cols)? {
+        if !reader.read_group_into(&mut cols).with_context(|| reading(&args.file, &args.table))? {
             break;
         }
         if !cols.is_empty() {
@@ -125,7 +125,7 @@ pub fn aggregate(args: AggregateArgs) -> Result<()> {
         reader.column_names().into_iter().map(|(name, _, agg)| (name, agg == Agg::Count)).collect();
     let schema = aggregate_schema(&names);
     let mut sink = stdout_sink(args.output.format, schema.clone(), args.output.max_rows)?;
-    while let Some(batch) = reader.next_batch()? {
+    while let Some(batch) = reader.next_batch().with_context(|| reading(&args.file, &args.table))? {
         sink.write(&aggregate_batch(&schema, batch)?)?;
     }
     sink.finish()
