@@ -142,10 +142,8 @@ pub struct DropArgs {
 
 pub fn drop_table(args: DropArgs) -> Result<()> {
     let db = db::open_write(&args.file, false, NanoTsOptions::default())?;
-    let rows = {
-        db::table_columns(&db, &args.table)?;
-        db.stats(&args.table)?.rows
-    };
+    db::table_columns(&db, &args.table)?;
+    let rows = count_rows(&db, &args.table, i64::MIN, i64::MAX)?;
     db.drop_table(&args.table)?;
     db::close(db)?;
     eprintln!("dropped {} ({rows} rows)", args.table);
