@@ -318,6 +318,10 @@ impl Target {
                 dest.display()
             );
         }
+        let dir = parent_dir(dest);
+        if !dir.is_dir() {
+            bail!("cannot write {}: no directory {}", dest.display(), dir.display());
+        }
         Ok(Target::Single { dest: dest.to_path_buf(), tmp: None, force })
     }
 
