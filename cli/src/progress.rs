@@ -12,7 +12,7 @@ pub fn rows_spinner(what: &str) -> ProgressBar {
     }
     let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     pb.set_style(
-        ProgressStyle::with_template("{spinner} {msg} {human_pos} rows ({per_sec}) {elapsed}")
+        ProgressStyle::with_template("{spinner} {msg} {human_pos} rows ({per_sec:0}) {elapsed}")
             .expect("valid template"),
     );
     pb.set_message(what.to_owned());
@@ -26,8 +26,10 @@ pub fn rows_bar(what: &str, total: u64) -> ProgressBar {
     }
     let pb = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     pb.set_style(
-        ProgressStyle::with_template("{msg} {wide_bar} {human_pos}/{human_len} rows ({per_sec}, {eta} left)")
-            .expect("valid template"),
+        ProgressStyle::with_template(
+            "{msg} {wide_bar} {human_pos}/{human_len} rows ({per_sec:0}, {eta} left)",
+        )
+        .expect("valid template"),
     );
     pb.set_message(what.to_owned());
     pb
