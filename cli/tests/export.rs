@@ -106,6 +106,15 @@ fn parquet_layout_and_values() {
         assert!(rg.columns().iter().all(|c| c.column_index_offset().is_some()));
     }
     assert_eq!(flatten(&read_parquet(&dir.path().join("t.parquet"))), expected(&dir.path().join("db.ntt")));
+    // Permissions are those of any new file (the umask's), not a
+    // temporary file's 0600.
+    write(dir.path(), "reference", "");
+    assert_eq!(mode(&dir.path().join("t.parquet")), mode(&dir.path().join("reference")));
+}
+
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
 }
 
 #[test]
@@ -152,6 +161,8 @@ fn partition_by_day_is_hive_style() {
         all.2.extend(b);
     }
     assert_eq!(all, expected(&dir.path().join("db.ntt")));
+    std::fs::create_dir(dir.path().join("reference")).unwrap();
+    assert_eq!(mode(&dir.path().join("lake/table=t")), mode(&dir.path().join("reference")));
     // Again: the partition exists.
     let err = nanots(dir.path(), &["export", "db.ntt", "t", "--parquet", "lake", "--partition", "day"])
         .fails(1)

@@ -8,6 +8,7 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Stdout, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -338,6 +339,7 @@ impl Target {
         let staging = tempfile::Builder::new()
             .prefix(&format!(".table={table}."))
             .suffix(".partial")
+            .permissions(std::fs::Permissions::from_mode(0o777))
             .tempdir_in(root)
             .with_context(|| format!("cannot create a staging directory in {}", root.display()))?
             .keep();
@@ -364,6 +366,9 @@ impl Target {
                 let t = tempfile::Builder::new()
                     .prefix(&format!(".{name}."))
                     .suffix(".partial")
+                    // The export is for others to read: the umask decides,
+                    // as for any new file (a temporary file is 0600).
+                    .permissions(std::fs::Permissions::from_mode(0o666))
                     .tempfile_in(&dir)
                     .with_context(|| format!("cannot create a file in {}", dir.display()))?;
                 let f = t.as_file().try_clone()?;
