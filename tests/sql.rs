@@ -235,11 +235,19 @@ fn if_not_exists() {
     );
     let out = exec_sql(&db, "create table if not exists t (a double, b double)").unwrap();
     assert_eq!((out.statements, out.tables_created), (1, 0));
+    // With IF NOT EXISTS, as in SQLite and PostgreSQL, an existing table
+    // is left alone whatever its columns: no error, nothing created.
+    let out = exec_sql(&db, "\n  CREATE TABLE IF NOT EXISTS t (b, a)").unwrap();
+    assert_eq!((out.statements, out.tables_created), (1, 0));
+    let out = exec_sql(&db, "CREATE TABLE IF NOT EXISTS t (x)").unwrap();
+    assert_eq!((out.statements, out.tables_created), (1, 0));
+    assert_eq!(db.table_columns("t").unwrap(), ["a", "b"]);
+    // The statement must still parse: a bad type is an error, table or not.
     assert_eq!(
-        err(&db, "\n  CREATE TABLE IF NOT EXISTS t (b, a)"),
+        err(&db, "CREATE TABLE IF NOT EXISTS t (a BIGINT)"),
         (
-            ErrorKind::AlreadyExists,
-            "line 2, column 30: table \"t\" already exists with other columns [\"a\", \"b\"]".into()
+            ErrorKind::InvalidArgument,
+            "line 1, column 33: unsupported type BIGINT for column \"a\": value columns are DOUBLE (also spelled FLOAT, REAL or F64)".into()
         )
     );
     let out = exec_sql(&db, "CREATE TABLE IF NOT EXISTS u (a)").unwrap();

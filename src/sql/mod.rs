@@ -26,8 +26,9 @@
 //!   columns are `f64`; their type may be omitted, `DOUBLE [PRECISION]`,
 //!   `FLOAT`, `REAL` or `F64`; any other type is an error naming it.
 //!   Without `IF NOT EXISTS` an existing table is an `AlreadyExists` error
-//!   even with the same columns; with it, an existing table with the same
-//!   columns is left alone, one with other columns is `AlreadyExists`.
+//!   even with the same columns; with it, an existing table is left alone
+//!   whatever its columns, as in SQLite and PostgreSQL (the statement must
+//!   still parse: an unsupported type is an error either way).
 //! * `INSERT`: without a column list, each row is `ts_ms` then the table's
 //!   columns in order. A column list may name the columns in any order but
 //!   must name `ts_ms` and every column exactly once: there are no
@@ -182,12 +183,8 @@ fn create_table(db: &NanoTsDb, c: &CreateTable, outcome: &mut SqlOutcome) -> Res
                 ),
             ));
         }
-        if !cols.iter().eq(c.columns.iter().map(|i| &i.name)) {
-            return Err(Error::new(
-                ErrorKind::AlreadyExists,
-                format!("{}: table {:?} already exists with other columns {cols:?}", c.name.pos, c.name.name),
-            ));
-        }
+        // SQLite and PostgreSQL: IF NOT EXISTS is a no-op for an existing
+        // table, whatever its columns.
         return Ok(());
     }
     let cols: Vec<&str> = c.columns.iter().map(|i| i.name.as_str()).collect();
