@@ -208,8 +208,11 @@ func structFields(a *C.struct_ArrowArray, s *C.struct_ArrowSchema) (fields []arr
 		if ca.null_count != 0 || ca.n_buffers != 2 || ca.length < a.offset+a.length {
 			return nil, 0, fmt.Errorf("nanots: unexpected Arrow export: field %q has %d nulls, %d buffers, %d rows", f.name, ca.null_count, ca.n_buffers, ca.length)
 		}
-		buffers := unsafe.Slice(ca.buffers, 2)
-		f.data = unsafe.Add(buffers[1], 8*(a.offset+ca.offset))
+		// With no rows the buffer may be a dangling non-NULL pointer
+		// (Rust's empty allocations): no arithmetic on it then.
+		if rows > 0 {
+			f.data = unsafe.Add(unsafe.Slice(ca.buffers, 2)[1], 8*(a.offset+ca.offset))
+		}
 		fields[i] = f
 	}
 	return fields, rows, nil
