@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -38,6 +39,7 @@ type arrowRecordState struct {
 }
 
 func newArrowRecordState() *arrowRecordState {
+	liveResources.Add(1)
 	return &arrowRecordState{
 		array:  (*C.struct_ArrowArray)(C.calloc(1, C.sizeof_struct_ArrowArray)),
 		schema: (*C.struct_ArrowSchema)(C.calloc(1, C.sizeof_struct_ArrowSchema)),
@@ -50,6 +52,7 @@ func (s *arrowRecordState) release() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.array != nil {
+		liveResources.Add(-1)
 		C.gonts_array_release(s.array)
 		C.free(unsafe.Pointer(s.array))
 		s.array = nil
@@ -103,6 +106,7 @@ type arrowStreamState struct {
 }
 
 func newArrowStreamState() *arrowStreamState {
+	liveResources.Add(1)
 	return &arrowStreamState{
 		stream: (*C.struct_ArrowArrayStream)(C.calloc(1, C.sizeof_struct_ArrowArrayStream)),
 	}
@@ -112,6 +116,7 @@ func (s *arrowStreamState) release() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.stream != nil {
+		liveResources.Add(-1)
 		C.gonts_stream_release(s.stream)
 		C.free(unsafe.Pointer(s.stream))
 		s.stream = nil
@@ -178,6 +183,11 @@ func (db *DB) QueryRangeArrowStream(table string, from, to int64) (*ArrowStream,
 	st.net = armSafetyNet(st, (*arrowStreamState).release, s)
 	return st, nil
 }
+
+// liveResources counts the C objects held by this package (open DBs,
+// results, Arrow records and streams): the tests check that Close and the
+// safety net release each exactly once.
+var liveResources atomic.Int64
 
 // arrowField is one child of an exported struct array, located in C
 // memory: values are `rows` 8-byte words from data.

@@ -190,10 +190,12 @@ func TestCloseWhileInUse(t *testing.T) {
 					bad <- err
 					return
 				}
-				if _, err := db.QueryRange("t", 0, 100); err != nil && !errors.Is(err, ErrClosed) {
+				res, err := db.QueryRange("t", 0, 100)
+				if err != nil && !errors.Is(err, ErrClosed) {
 					bad <- err
 					return
 				}
+				res.Close() // nil-safe when the query failed
 			}
 		}()
 	}

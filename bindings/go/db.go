@@ -51,6 +51,7 @@ func (s *dbState) release() (closed bool, err error) {
 	s.hookMu.Lock()
 	defer s.hookMu.Unlock()
 	err = errorOf(C.gonts_close(C.uintptr_t(tok)))
+	liveResources.Add(-1)
 	// nts_close has stopped the maintenance thread: the hook is not called
 	// any more.
 	unregisterHook(s.hook.Swap(0))
@@ -74,6 +75,7 @@ func Open(path string, opts *Options) (*DB, error) {
 	if err := errorOf(C.gonts_open(path, &copts, &tok)); err != nil {
 		return nil, err
 	}
+	liveResources.Add(1)
 	s := &dbState{}
 	s.token.Store(uintptr(tok))
 	db := &DB{state: s}

@@ -93,3 +93,5 @@ func query(t testing.TB, db *DB, table string, from, to int64) ([]int64, [][]flo
 	}
 	return res.Ts(), cols
 }
+
+func asError(err error, target **Error) bool { return errors.As(err, target) }

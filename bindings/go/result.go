@@ -37,6 +37,7 @@ func (s *resultState) free() {
 	if s.p != nil {
 		C.nts_result_free(s.p)
 		s.p = nil
+		liveResources.Add(-1)
 	}
 }
 
@@ -58,6 +59,7 @@ func (db *DB) QueryRange(table string, from, to int64) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	liveResources.Add(1)
 	ncols := int(C.nts_result_ncols(p))
 	r := &Result{
 		state: &resultState{p: p},
