@@ -23,7 +23,8 @@ func (b Batch) Len() int { return len(b.Ts) }
 // Stream iterates over the rows of a range query in batches, reading the
 // library's Arrow C Stream: memory stays bounded by one group of segments
 // whatever the range. It reads a snapshot taken when it was made and stays
-// valid after the DB is closed.
+// valid after the DB is closed. Like every Arrow stream, a Stream is for
+// one goroutine at a time (Close included).
 //
 //	st, err := db.Stream("cpu", from, to)
 //	if err != nil { ... }
