@@ -1,4 +1,8 @@
 //! The test suite: one scenario per file.
-test {
+comptime {
     _ = @import("write_reopen_query.zig");
+    _ = @import("error_paths.zig");
+    _ = @import("special_floats.zig");
+    _ = @import("aggregate_latest.zig");
+    _ = @import("arrow_stream.zig");
 }
