@@ -112,8 +112,10 @@ fn linkNanots(b: *std.Build, mod: *std.Build.Module, linkage: Linkage) void {
         },
         .static_prefix => |p| {
             mod.addObjectFile(b.graph.cwdRelativePath(b.pathJoin(&.{ p, "lib", "libnanots.a" })));
-            // nanots.pc's Libs.private, plus what a Rust staticlib needs to
-            // unwind (panics are caught at the C boundary).
+            // nanots.pc's Libs.private, plus an unwinder: the Rust code in
+            // the archive calls _Unwind_* (panics are caught at the C
+            // boundary). Zig answers -lgcc_s with its own libunwind, linked
+            // statically, so the binary needs no libgcc_s.so.
             for ([_][]const u8{ "pthread", "dl", "m", "gcc_s" }) |name| {
                 mod.linkSystemLibrary(name, .{ .use_pkg_config = .no });
             }

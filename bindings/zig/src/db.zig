@@ -369,6 +369,6 @@ pub const Db = struct {
     pub fn backup(db: Db, dest_path: []const u8, mode: BackupMode) Error!void {
         const h = try db.live("backup");
         var buf: cstr.PathBuf = undefined;
-        try check(c.nts_backup(h, try cstr.z(&buf, dest_path, "backup path"), @intFromEnum(mode)));
+        try check(c.nts_backup(h, try cstr.z(&buf, dest_path, "backup path"), @backingInt(mode)));
     }
 };

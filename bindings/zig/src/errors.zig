@@ -31,7 +31,7 @@ pub const Status = enum(i32) {
 
     /// The library's static name of this status (`nts_status_str`).
     pub fn name(status: Status) [:0]const u8 {
-        return std.mem.span(c.nts_status_str(@intFromEnum(status)));
+        return std.mem.span(c.nts_status_str(@backingInt(status)));
     }
 };
 
@@ -112,8 +112,8 @@ fn remember(status: Status, errno: i32, msg: []const u8) void {
 /// Call it directly on the result of the C call, with no NanoTS call between.
 pub fn check(status: c.nts_status) Error!void {
     if (status == c.NTS_OK) return;
-    remember(@enumFromInt(status), 0, std.mem.span(c.nts_last_error()));
-    return errorOf(@enumFromInt(status));
+    remember(@fromBackingInt(@intCast(status)), 0, std.mem.span(c.nts_last_error()));
+    return errorOf(@fromBackingInt(@intCast(status)));
 }
 
 /// A failure found by the wrapper before calling the library (a slice that
@@ -189,6 +189,6 @@ comptime {
         .{ Status.read_only, c.NTS_ERR_READ_ONLY },
     };
     for (pairs) |p| {
-        if (@intFromEnum(p[0]) != p[1]) @compileError("Status." ++ @tagName(p[0]) ++ " does not match nanots.h");
+        if (@backingInt(p[0]) != p[1]) @compileError("Status." ++ @tagName(p[0]) ++ " does not match nanots.h");
     }
 }

@@ -58,7 +58,7 @@ pub const Options = struct {
     pub fn toC(options: Options) c.nts_options {
         var o: c.nts_options = undefined;
         c.nts_options_init(&o);
-        if (options.sync) |v| o.sync = @intFromEnum(v);
+        if (options.sync) |v| o.sync = @backingInt(v);
         if (options.auto_flush_bytes) |v| o.auto_flush_bytes = v;
         if (options.segment_max_rows) |v| o.segment_max_rows = v;
         if (options.max_record_size) |v| o.max_record_size = v;
@@ -68,7 +68,7 @@ pub const Options = struct {
         if (options.flush_after_ms) |v| o.flush_after_ms = v;
         if (options.retention_every_ms) |v| o.retention_every_ms = v;
         if (options.segment_partition_ms) |v| o.segment_partition_ms = v;
-        if (options.recovery) |v| o.recovery = @intFromEnum(v);
+        if (options.recovery) |v| o.recovery = @backingInt(v);
         if (options.read_only) |v| o.read_only = @intFromBool(v);
         return o;
     }

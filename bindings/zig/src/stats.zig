@@ -71,7 +71,7 @@ pub const MaintenanceStatus = struct {
 
     /// Status of its last failure (`.ok` if none).
     pub fn lastErrorStatus(s: MaintenanceStatus) errors.Status {
-        return @enumFromInt(s.raw.last_error_status);
+        return @fromBackingInt(@intCast(s.raw.last_error_status));
     }
 
     /// Message of its last failure; "" if none.

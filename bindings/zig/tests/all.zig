@@ -8,4 +8,5 @@ comptime {
     _ = @import("concurrency.zig");
     _ = @import("maintenance.zig");
     _ = @import("durability.zig");
+    _ = @import("linkage.zig");
 }

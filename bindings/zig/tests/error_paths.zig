@@ -164,8 +164,8 @@ test "other refusals: AlreadyExists, bad ranges, bad options, SQL syntax" {
 
 test "every status maps to its own error and back" {
     const statuses = [_]nanots.Status{
-        .invalid_argument, .not_found, .already_exists, .schema_mismatch, .io,     .corrupt,   .locked,
-        .too_large,        .unsupported_version, .closed, .panic,        .unknown, .read_only,
+        .invalid_argument, .not_found,           .already_exists, .schema_mismatch, .io,      .corrupt,   .locked,
+        .too_large,        .unsupported_version, .closed,         .panic,           .unknown, .read_only,
     };
     for (statuses, 0..) |s, i| {
         const err = nanots.errorOf(s);
@@ -173,6 +173,6 @@ test "every status maps to its own error and back" {
         for (statuses[0..i]) |earlier| try testing.expect(nanots.errorOf(earlier) != err);
     }
     // A status from a newer library is Unknown, not a crash.
-    try testing.expectEqual(error.Unknown, nanots.errorOf(@enumFromInt(99)));
+    try testing.expectEqual(error.Unknown, nanots.errorOf(@fromBackingInt(@intCast(99))));
     try testing.expectEqualStrings("not found", nanots.Status.not_found.name());
 }
