@@ -117,8 +117,9 @@ pub const RecordBatch = struct {
     /// Column `i` (0 is the timestamp column) as a slice of its type.
     /// Borrowed: valid until `deinit`.
     pub fn column(b: RecordBatch, i: usize) Column {
-        const child = b.array.children[i];
+        // `fields` is a slice (bounds-checked); `children` a C pointer.
         const t = columnType(b.fields[i].*.format).?;
+        const child = b.array.children[i];
         const n = b.len();
         // Arrow: a struct's offset applies to its children, on top of theirs.
         const start: usize = @intCast(b.array.offset + child.*.offset);

@@ -5,6 +5,7 @@ comptime {
     _ = @import("special_floats.zig");
     _ = @import("aggregate_latest.zig");
     _ = @import("arrow_stream.zig");
+    _ = @import("arrow_offsets.zig");
     _ = @import("concurrency.zig");
     _ = @import("maintenance.zig");
     _ = @import("durability.zig");
