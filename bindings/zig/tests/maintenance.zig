@@ -189,3 +189,27 @@ test "background maintenance flushes on its own and reports its state" {
     // Read-only with auto-maintenance is refused.
     try testing.expectError(error.InvalidArgument, nanots.Db.open(path, .{ .read_only = true, .auto_maintenance = true }));
 }
+
+test "auto_flush_bytes flushes without a flush call; 0 never does" {
+    var scratch = try Scratch.init();
+    defer scratch.deinit();
+    for ([_]u64{ 1024, 0 }) |threshold| {
+        const name = if (threshold == 0) "never.ntt" else "auto.ntt";
+        const path = try scratch.path(name);
+        defer testing.allocator.free(path);
+        var db = try nanots.Db.open(path, .{ .auto_flush_bytes = threshold });
+        defer db.close();
+        try db.createTable(testing.allocator, "t", &.{"v"});
+        // 16 bytes a row (timestamp and value): 1000 rows pass 1024 bytes.
+        for (0..1000) |i| try db.appendRow("t", @intCast(i), &.{@floatFromInt(i)});
+        const st = try db.tableStats("t");
+        try testing.expectEqual(@as(u64, 1000), st.rows);
+        if (threshold == 0) {
+            try testing.expectEqual(@as(u64, 0), st.flushed_rows);
+            try testing.expectEqual(@as(u64, 1000), st.buffered_rows);
+        } else {
+            try testing.expect(st.flushed_rows > 0);
+            try testing.expect(try db.pendingBytes() < threshold);
+        }
+    }
+}
