@@ -188,8 +188,10 @@ _Static_assert(NTS_STATS_MAX_CODECS == 8 && NTS_MAINTENANCE_MESSAGE_LEN == 256, 
 _Static_assert(NTS_SYNC_EVERY_APPEND == 0 && NTS_SYNC_ON_FLUSH == 1 && NTS_SYNC_NEVER == 2, "nanots.nim: sync modes");
 _Static_assert(NTS_RECOVERY_STRICT == 0 && NTS_RECOVERY_SALVAGE == 1, "nanots.nim: recovery modes");
 _Static_assert(NTS_BACKUP_COPY == 0 && NTS_BACKUP_PACK == 1, "nanots.nim: backup modes");
+#if defined(NTS_ARROW)
 _Static_assert(NTS_AGG_COUNT == 0 && NTS_AGG_SUM == 1 && NTS_AGG_MIN == 2 && NTS_AGG_MAX == 3
   && NTS_AGG_MEAN == 4 && NTS_AGG_FIRST == 5 && NTS_AGG_LAST == 6, "nanots.nim: aggregate codes");
+#endif
 _Static_assert(NTS_OK == 0 && NTS_ERR_INVALID_ARGUMENT == 1 && NTS_ERR_NOT_FOUND == 2
   && NTS_ERR_ALREADY_EXISTS == 3 && NTS_ERR_SCHEMA_MISMATCH == 4 && NTS_ERR_IO == 5
   && NTS_ERR_CORRUPT == 6 && NTS_ERR_LOCKED == 7 && NTS_ERR_TOO_LARGE == 8
