@@ -11,8 +11,13 @@
 #      with the error they are about (copying a Db or an ArrowStream);
 #   3. the example of bindings/nim/README.md, built and run (shared, static);
 #   4. tests/no_arrow_build.nim against the header without Arrow
-#      (-DNTS_NO_ARROW).
-# Installs nim and pkg-config with apt-get if they are missing. Builds,
+#      (-DNTS_NO_ARROW);
+#   5. every test again under valgrind memcheck (--mm:orc -d:useMalloc, so
+#      Nim's memory goes through malloc too): no invalid access, no double
+#      free (a second Arrow release or nts_result_free would be one), no
+#      definite or indirect leak.
+# Installs nim, pkg-config, valgrind, binutils and cmake with apt-get if
+# they are missing. Builds,
 # nimcache and test databases go under target/nim/ (TMPDIR); the script
 # fails if a test leaves files there. Exits non-zero on any failure; nothing
 # is skipped.
@@ -30,6 +35,7 @@ command -v nim >/dev/null || need_apt+=(nim)
 command -v pkg-config >/dev/null || need_apt+=(pkg-config)
 command -v readelf >/dev/null || need_apt+=(binutils)
 command -v cmake >/dev/null || need_apt+=(cmake)
+command -v valgrind >/dev/null || need_apt+=(valgrind)
 if ((${#need_apt[@]})); then
   step "apt-get install ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -150,6 +156,26 @@ done
 step "without Arrow declarations (-DNTS_NO_ARROW)"
 build "$NIMDIR/tests/no_arrow_build.nim" "$OUT/bin/no_arrow_build" shared orc --passC:-DNTS_NO_ARROW
 "$OUT/bin/no_arrow_build"
+
+step "valgrind memcheck (shared library, --mm:orc -d:useMalloc)"
+for src in "${TESTS[@]}"; do
+  name=$(basename "$src" .nim)
+  bin="$OUT/bin/valgrind/$name"
+  build "$src" "$bin" shared orc -d:useMalloc
+  log="$OUT/bin/valgrind/$name.log"
+  status=0
+  valgrind -q --error-exitcode=99 --leak-check=full --show-possibly-lost=no \
+    --errors-for-leak-kinds=definite,indirect "$bin" >"$log" 2>&1 || status=$?
+  n_ok=$(grep -c '^ *\[OK\]' "$log" || true)
+  n_failed=$(grep -c '^ *\[FAILED\]' "$log" || true)
+  if [ "$status" -ne 0 ] || [ "$n_failed" -ne 0 ] || [ "$n_ok" -eq 0 ]; then
+    cat "$log"
+    echo "FAIL: $name under valgrind: exit $status, $n_ok passed, $n_failed failed"
+    total_failed=$((total_failed + 1))
+  else
+    echo "ok: $name under valgrind ($n_ok tests, no errors)"
+  fi
+done
 
 step "TMPDIR is left empty"
 if [ -n "$(ls -A "$OUT/tmp")" ]; then

@@ -229,5 +229,59 @@ suite "write, flush, reopen, query":
     var again = openDb(path)
     check again.recoveryReport().walRowsReplayed == 0'u64
 
+  test "options reach the library":
+    let d = defaultOptions()
+    check d.sync == syncOnFlush
+    check d.autoFlushBytes == 8'u64 * 1024 * 1024
+    check d.segmentMaxRows == 131_072'u64
+    check d.retentionMs == 0
+    check not d.autoMaintenance
+    check d.recovery == recoveryStrict
+    check not d.readOnly
+
+    # syncNever: flushes force nothing to disk (only opening a new file
+    # syncs its header, whatever the mode); syncOnFlush: every flush does.
+    var never = defaultOptions()
+    never.sync = syncNever
+    var db = openDb(dir / "never.ntt", never)
+    db.createTable("t", ["v"])
+    let before = db.commitStats().syncs
+    db.appendRow("t", 1, [1.0])
+    db.flush()
+    db.appendRow("t", 2, [2.0])
+    db.flush()
+    check db.commitStats().syncs == before
+    db.close()
+    var onFlush = openDb(dir / "onflush.ntt")
+    onFlush.createTable("t", ["v"])
+    let before2 = onFlush.commitStats().syncs
+    onFlush.appendRow("t", 1, [1.0])
+    onFlush.flush()
+    onFlush.appendRow("t", 2, [2.0])
+    onFlush.flush()
+    check onFlush.commitStats().syncs == before2 + 2
+
+    # autoFlushBytes: an append that finds the buffer at the threshold
+    # flushes it first.
+    var eager = defaultOptions()
+    eager.autoFlushBytes = 1
+    var auto = openDb(dir / "auto.ntt", eager)
+    auto.createTable("t", ["v"])
+    auto.appendRow("t", 1, [1.0])
+    auto.appendRow("t", 2, [2.0])
+    var st = auto.tableStats("t")
+    check st.flushedRows == 1'u64
+    check st.bufferedRows == 1'u64
+    check auto.pendingBytes() == 16'u64 # one row: 8-byte ts + one 8-byte value
+
+    # segmentPartitionMs: one flush, cut at each hour.
+    var hourly = defaultOptions()
+    hourly.segmentPartitionMs = 3_600_000
+    var parts = openDb(dir / "parts.ntt", hourly)
+    parts.createTable("t", ["v"])
+    parts.appendRows("t", [0'i64, 3_600_000, 7_200_001], [1.0, 2.0, 3.0])
+    parts.flush()
+    check parts.tableStats("t").segments == 3'u64
+
   test "library version matches the header the binding was written for":
     check libraryVersion().startsWith("0.1.")
