@@ -2,7 +2,7 @@
 ## C Data export, or as an Arrow C stream read batch by batch.
 
 import std/strutils
-import ./capi, ./errors, ./db, ./arrow, ./strings
+import ./capi, ./errors, ./db, ./arrow, ./calls
 
 type
   Aggregate* = enum
@@ -93,7 +93,7 @@ proc aggregateArrow*(db: Db; table: string; startMs, endMs, bucketMs: int64;
   ## counted by count and skipped by sum, min, max and mean.
   const where = "aggregateArrow"
   let codes = aggCodes(aggs)
-  check nts_query_aggregate_arrow(db.rawHandle(where), cname(table, where, "table name"),
+  checkStatus nts_query_aggregate_arrow(db.rawHandle(where), cname(table, where, "table name"),
     startMs, endMs, bucketMs, (if codes.len == 0: nil else: unsafeAddr codes[0]),
     csize_t(codes.len), addr result.array, addr result.schema)
 
@@ -109,7 +109,7 @@ proc aggregateStream*(db: Db; table: string; startMs, endMs, bucketMs: int64;
   ## taken now; stays valid after `close`. Read it with `aggregateBatches`.
   const where = "aggregateStream"
   let codes = aggCodes(aggs)
-  check nts_query_aggregate_stream(db.rawHandle(where), cname(table, where, "table name"),
+  checkStatus nts_query_aggregate_stream(db.rawHandle(where), cname(table, where, "table name"),
     startMs, endMs, bucketMs, (if codes.len == 0: nil else: unsafeAddr codes[0]),
     csize_t(codes.len), addr result.raw)
 

@@ -185,7 +185,8 @@ const
 #include "nanots.h"
 _Static_assert(NTS_VERSION_MAJOR == 0 && NTS_VERSION_MINOR == 1, "nanots.nim was written for nanots.h 0.1");
 _Static_assert(NTS_STATS_MAX_CODECS == 8 && NTS_MAINTENANCE_MESSAGE_LEN == 256, "nanots.nim: array sizes");
-_Static_assert(NTS_SYNC_EVERY_APPEND == 0 && NTS_SYNC_ON_FLUSH == 1 && NTS_SYNC_NEVER == 2, "nanots.nim: sync modes");
+_Static_assert(NTS_SYNC_EVERY_APPEND == 0 && NTS_SYNC_ON_FLUSH == 1 && NTS_SYNC_NEVER == 2,
+  "nanots.nim: sync modes");
 _Static_assert(NTS_RECOVERY_STRICT == 0 && NTS_RECOVERY_SALVAGE == 1, "nanots.nim: recovery modes");
 _Static_assert(NTS_BACKUP_COPY == 0 && NTS_BACKUP_PACK == 1, "nanots.nim: backup modes");
 #if defined(NTS_ARROW)

@@ -1,7 +1,7 @@
 ## `Db`: an open database, its lifetime (`openDb`, `close`, `=destroy`) and
 ## the calls that write to it or manage its tables and files.
 
-import ./capi, ./errors, ./options, ./strings
+import ./capi, ./options, ./calls
 
 type
   Db* {.byref.} = object
@@ -87,7 +87,7 @@ proc openDb*(path: string; options = defaultOptions()): Db =
   ## of a missing file, `CorruptError`, `StorageIoError`, ...
   var opts = toC(options)
   var h: ptr NtsDb
-  check nts_open(cname(path, "openDb", "path"), addr opts, addr h)
+  checkStatus nts_open(cname(path, "openDb", "path"), addr opts, addr h)
   Db(handle: h)
 
 proc close*(db: var Db) =
@@ -97,15 +97,15 @@ proc close*(db: var Db) =
   ## next open recovers them). A second `close` does nothing.
   let h = takeHandle(addr db.handle)
   if h != nil:
-    check nts_close(h)
+    checkStatus nts_close(h)
 
 proc flush*(db: Db) =
   ## Writes all buffered rows into compressed segments and empties the WAL.
-  check nts_flush(db.live("flush"))
+  checkStatus nts_flush(db.live("flush"))
 
 proc pendingBytes*(db: Db): uint64 =
   ## Bytes of buffered (unflushed) row data over all tables.
-  check nts_pending_bytes(db.live("pendingBytes"), addr result)
+  checkStatus nts_pending_bytes(db.live("pendingBytes"), addr result)
 
 # Tables
 
@@ -117,26 +117,26 @@ proc createTable*(db: Db; table: string; columns: openArray[string]) =
   var names = newSeq[ConstCstring](columns.len)
   for i in 0 ..< columns.len:
     names[i] = ConstCstring(cname(columns[i], where, "column name"))
-  check nts_create_table(h, cname(table, where, "table name"),
+  checkStatus nts_create_table(h, cname(table, where, "table name"),
     (if names.len == 0: nil else: addr names[0]), csize_t(names.len))
 
 proc listTables*(db: Db): seq[string] =
   ## The names of all tables, sorted.
   var list: ptr NtsStrings
-  check nts_list_tables(db.live("listTables"), addr list)
+  checkStatus nts_list_tables(db.live("listTables"), addr list)
   takeStrings(list)
 
 proc tableColumns*(db: Db; table: string): seq[string] =
   ## The value column names of `table`, in order (without `ts_ms`).
   const where = "tableColumns"
   var list: ptr NtsStrings
-  check nts_table_columns(db.live(where), cname(table, where, "table name"), addr list)
+  checkStatus nts_table_columns(db.live(where), cname(table, where, "table name"), addr list)
   takeStrings(list)
 
 proc dropTable*(db: Db; table: string) =
   ## Drops `table` and its rows; the name can be used again at once.
   const where = "dropTable"
-  check nts_drop_table(db.live(where), cname(table, where, "table name"))
+  checkStatus nts_drop_table(db.live(where), cname(table, where, "table name"))
 
 # Appends
 
@@ -144,14 +144,14 @@ proc append*(db: Db; series: string; tsMs: int64; value: float64) =
   ## Appends `value` at `tsMs` to the one-column series `series` (column
   ## `value`), creating it on first use.
   const where = "append"
-  check nts_append(db.live(where), cname(series, where, "series name"), tsMs, value)
+  checkStatus nts_append(db.live(where), cname(series, where, "series name"), tsMs, value)
 
 proc appendRow*(db: Db; table: string; tsMs: int64; values: openArray[float64]) =
   ## Appends one row: `values` (one per column, in table order) at `tsMs`.
   ## Any timestamp order is accepted. `SchemaMismatchError` if
   ## `values.len` is not the table's column count.
   const where = "appendRow"
-  check nts_append_row(db.live(where), cname(table, where, "table name"), tsMs,
+  checkStatus nts_append_row(db.live(where), cname(table, where, "table name"), tsMs,
     (if values.len == 0: nil else: cast[ptr ConstDouble](unsafeAddr values[0])),
     csize_t(values.len))
 
@@ -172,7 +172,7 @@ proc appendRows*(db: Db; table: string; tsMs: openArray[int64];
         $tsMs.len & " timestamps")
     if tsMs.len > 0:
       ptrs[c] = cast[ptr ConstDouble](unsafeAddr columns[c][0])
-  check nts_append_rows(h, cname(table, where, "table name"),
+  checkStatus nts_append_rows(h, cname(table, where, "table name"),
     (if tsMs.len == 0: nil else: unsafeAddr tsMs[0]), csize_t(tsMs.len),
     (if ptrs.len == 0: nil else: addr ptrs[0]), csize_t(ptrs.len))
 
@@ -186,20 +186,20 @@ proc appendRows*(db: Db; table: string; tsMs: openArray[int64]; values: openArra
     raiseInvalid(where, "column 0 has " & $values.len & " values for " & $tsMs.len & " timestamps")
   var column: ptr ConstDouble =
     if values.len == 0: nil else: cast[ptr ConstDouble](unsafeAddr values[0])
-  check nts_append_rows(h, cname(table, where, "table name"),
+  checkStatus nts_append_rows(h, cname(table, where, "table name"),
     (if tsMs.len == 0: nil else: unsafeAddr tsMs[0]), csize_t(tsMs.len), addr column, 1)
 
 proc deleteRange*(db: Db; table: string; startMs, endMs: int64) =
   ## Deletes the rows of `table` with `startMs <= ts <= endMs` that exist
   ## now; the space comes back at the next pack or compaction.
   const where = "deleteRange"
-  check nts_delete_range(db.live(where), cname(table, where, "table name"), startMs, endMs)
+  checkStatus nts_delete_range(db.live(where), cname(table, where, "table name"), startMs, endMs)
 
 proc execSql*(db: Db; sql: string) =
   ## Runs `CREATE TABLE` / `INSERT INTO` statements separated by `;`, each
   ## atomic. Syntax errors raise `InvalidArgumentError` with line and column.
   const where = "execSql"
-  check nts_exec_sql(db.live(where), cname(sql, where, "sql"))
+  checkStatus nts_exec_sql(db.live(where), cname(sql, where, "sql"))
 
 # Files: pack, retention, merge, backup
 
@@ -208,18 +208,18 @@ proc packTable*(db: Db; table: string; targetSegmentRows: uint64 = 131072) =
   ## `targetSegmentRows` rows (1..4194304) with the strongest codecs,
   ## applying pending deletes; the file is replaced atomically.
   const where = "packTable"
-  check nts_pack_table(db.live(where), cname(table, where, "table name"), targetSegmentRows)
+  checkStatus nts_pack_table(db.live(where), cname(table, where, "table name"), targetSegmentRows)
 
 proc compactRetentionNow*(db: Db) =
   ## Removes rows older than `DbOptions.retentionMs`, applies deletes and
   ## drops, and gives the space back (the file shrinks).
-  check nts_compact_retention_now(db.live("compactRetentionNow"))
+  checkStatus nts_compact_retention_now(db.live("compactRetentionNow"))
 
 proc mergeSmallSegments*(db: Db; targetRows: uint64; minSegments: uint64 = 2): uint64 =
   ## Merges each table's trailing run of small segments into segments of up
   ## to `targetRows` rows (the step background maintenance runs). Returns
   ## the number of tables merged.
-  check nts_merge_small_segments(db.live("mergeSmallSegments"), targetRows, minSegments,
+  checkStatus nts_merge_small_segments(db.live("mergeSmallSegments"), targetRows, minSegments,
     addr result)
 
 proc backup*(db: Db; destPath: string; mode = backupCopy) =
@@ -227,14 +227,14 @@ proc backup*(db: Db; destPath: string; mode = backupCopy) =
   ## (UTF-8; `AlreadyExistsError` if it exists). Buffered rows are flushed
   ## first.
   const where = "backup"
-  check nts_backup(db.live(where), cname(destPath, where, "destination path"), uint32(ord(mode)))
+  checkStatus nts_backup(db.live(where), cname(destPath, where, "destination path"), uint32(ord(mode)))
 
 # Readers
 
 proc isReadOnly*(db: Db): bool =
   ## Whether `db` was opened with `DbOptions.readOnly`.
   var flag: uint32
-  check nts_is_read_only(db.live("isReadOnly"), addr flag)
+  checkStatus nts_is_read_only(db.live("isReadOnly"), addr flag)
   flag != 0
 
 proc refresh*(db: Db): bool =
@@ -242,7 +242,7 @@ proc refresh*(db: Db): bool =
   ## returns whether it changed. Queries do this themselves. On a writer it
   ## does nothing and returns false.
   var changed: uint32
-  check nts_refresh(db.live("refresh"), addr changed)
+  checkStatus nts_refresh(db.live("refresh"), addr changed)
   changed != 0
 
 # Background maintenance
@@ -251,9 +251,9 @@ proc setMaintenanceHook*(db: Db; hook: MaintenanceHook; user: pointer = nil) =
   ## Sets the callback that receives every error of background maintenance,
   ## with `user` passed back; `hook` and `user` must stay valid until
   ## replaced, cleared or the `Db` is closed.
-  check nts_set_maintenance_hook(db.live("setMaintenanceHook"),
+  checkStatus nts_set_maintenance_hook(db.live("setMaintenanceHook"),
     cast[NtsMaintenanceHook](hook), user)
 
 proc clearMaintenanceHook*(db: Db) =
   ## Removes the maintenance error callback.
-  check nts_set_maintenance_hook(db.live("clearMaintenanceHook"), nil, nil)
+  checkStatus nts_set_maintenance_hook(db.live("clearMaintenanceHook"), nil, nil)

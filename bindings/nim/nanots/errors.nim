@@ -71,24 +71,3 @@ proc newNanoTsError*(status: NtsStatus; msg: string): ref NanoTsError =
 proc statusName*(status: NtsStatus): string =
   ## The library's name of `status` (`nts_status_str`, e.g. `"not found"`).
   $nts_status_str(status)
-
-proc raiseLastError*(status: NtsStatus) {.noinline, noreturn.} =
-  ## Raises the exception for `status` with this thread's `nts_last_error`.
-  ## Call it right after the failing C call, on the same thread, before any
-  ## other NanoTS call: the message is thread-local and the next call
-  ## replaces it.
-  raise newNanoTsError(status, $nts_last_error())
-
-template check*(call: NtsStatus) =
-  ## Runs the C call `call`; raises its exception unless it returned `NTS_OK`.
-  let status = call
-  if status != NTS_OK:
-    raiseLastError(status)
-
-proc raiseInvalid*(where, what: string) {.noinline, noreturn.} =
-  ## Raises `InvalidArgumentError` for a check made by the binding itself.
-  raise newNanoTsError(NTS_ERR_INVALID_ARGUMENT, where & ": invalid argument: " & what)
-
-proc raiseClosed*(where: string) {.noinline, noreturn.} =
-  ## Raises `ClosedError`: `where` was called on a closed `Db`.
-  raise newNanoTsError(NTS_ERR_CLOSED, where & ": closed: the database handle was closed")

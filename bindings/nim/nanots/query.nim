@@ -1,7 +1,7 @@
 ## Range queries and the latest rows: into `seq`s (`QueryResult`), as an
 ## Arrow C Data export, or as an Arrow C stream read batch by batch.
 
-import ./capi, ./errors, ./db, ./arrow, ./strings
+import ./capi, ./errors, ./db, ./arrow, ./calls
 
 type
   QueryResult* = object
@@ -31,7 +31,8 @@ proc queryRange*(db: Db; table: string; startMs, endMs: int64): QueryResult =
   ## ends), buffered rows included, copied out of the library's result.
   const where = "queryRange"
   var res: ptr NtsResult
-  check nts_query_range(db.rawHandle(where), cname(table, where, "table name"), startMs, endMs, addr res)
+  checkStatus nts_query_range(db.rawHandle(where), cname(table, where, "table name"), startMs, endMs,
+    addr res)
   try:
     let n = int(nts_result_rows(res))
     let ncols = int(nts_result_ncols(res))
@@ -68,7 +69,7 @@ proc queryRangeArrow*(db: Db; table: string; startMs, endMs: int64): ArrowData =
   ## array of `ts_ms: timestamp[ms]` then one non-null `float64` field per
   ## value column. Stays valid after `close`.
   const where = "queryRangeArrow"
-  check nts_query_range_arrow(db.rawHandle(where), cname(table, where, "table name"), startMs, endMs,
+  checkStatus nts_query_range_arrow(db.rawHandle(where), cname(table, where, "table name"), startMs, endMs,
     addr result.array, addr result.schema)
 
 proc queryRangeStream*(db: Db; table: string; startMs, endMs: int64): ArrowStream =
@@ -77,7 +78,7 @@ proc queryRangeStream*(db: Db; table: string; startMs, endMs: int64): ArrowStrea
   ## snapshot taken now and stays valid after `close`. Read it with
   ## `batches`, or hand `result.raw` to an Arrow library.
   const where = "queryRangeStream"
-  check nts_query_range_stream(db.rawHandle(where), cname(table, where, "table name"), startMs, endMs,
+  checkStatus nts_query_range_stream(db.rawHandle(where), cname(table, where, "table name"), startMs, endMs,
     addr result.raw)
 
 iterator batches*(stream: var ArrowStream): QueryResult =
@@ -95,7 +96,7 @@ proc latestArrow*(db: Db; table: string; n: uint64 = 1): ArrowData =
   ## The last `n` rows of `table` by timestamp (ties in append order), oldest
   ## first, with the schema of `queryRangeArrow`.
   const where = "latestArrow"
-  check nts_latest_arrow(db.rawHandle(where), cname(table, where, "table name"), n,
+  checkStatus nts_latest_arrow(db.rawHandle(where), cname(table, where, "table name"), n,
     addr result.array, addr result.schema)
 
 proc latest*(db: Db; table: string; n: uint64 = 1): QueryResult =

@@ -3,7 +3,7 @@
 ## maintenance status. The versioned C structs are filled here and copied
 ## into plain Nim objects.
 
-import ./capi, ./errors, ./db, ./strings
+import ./capi, ./db, ./calls
 
 type
   TableStats* = object
@@ -77,7 +77,7 @@ proc tableStats*(db: Db; table: string): TableStats =
   const where = "tableStats"
   var s: NtsStats
   s.struct_size = uint32(sizeof(NtsStats))
-  check nts_table_stats(db.rawHandle(where), cname(table, where, "table name"), addr s)
+  checkStatus nts_table_stats(db.rawHandle(where), cname(table, where, "table name"), addr s)
   TableStats(rows: s.rows, flushedRows: s.flushed_rows, bufferedRows: s.buffered_rows,
     segments: s.segments, bytesOnDisk: s.bytes_on_disk, rawBytes: s.raw_bytes,
     compressionRatio: s.compression_ratio, ncols: s.ncols,
@@ -93,7 +93,7 @@ proc columnStats*(db: Db; table, column: string): ColumnStats =
   const where = "columnStats"
   var s: NtsColumnStats
   s.struct_size = uint32(sizeof(NtsColumnStats))
-  check nts_table_column_stats(db.rawHandle(where), cname(table, where, "table name"),
+  checkStatus nts_table_column_stats(db.rawHandle(where), cname(table, where, "table name"),
     cname(column, where, "column name"), addr s)
   result = ColumnStats(bytesOnDisk: s.bytes_on_disk, rawBytes: s.raw_bytes)
   for i in 0 ..< min(int(s.ncodecs), NTS_STATS_MAX_CODECS):
@@ -107,7 +107,7 @@ proc verify*(db: Db): VerifyReport =
   var r: NtsVerifyReport
   r.struct_size = uint32(sizeof(NtsVerifyReport))
   var list: ptr NtsStrings
-  check nts_verify(db.rawHandle("verify"), addr r, addr list)
+  checkStatus nts_verify(db.rawHandle("verify"), addr r, addr list)
   result = VerifyReport(records: r.records, segments: r.segments, rows: r.rows,
     problems: takeStrings(list))
 
@@ -116,7 +116,7 @@ proc recoveryReport*(db: Db): RecoveryReport =
   var r: NtsRecoveryInfo
   r.struct_size = uint32(sizeof(NtsRecoveryInfo))
   var list: ptr NtsStrings
-  check nts_recovery_report(db.rawHandle("recoveryReport"), addr r, addr list)
+  checkStatus nts_recovery_report(db.rawHandle("recoveryReport"), addr r, addr list)
   RecoveryReport(fileBytesCut: r.file_bytes_cut, walFramesReplayed: r.wal_frames_replayed,
     walRowsReplayed: r.wal_rows_replayed, walFramesDropped: r.wal_frames_dropped,
     problems: takeStrings(list))
@@ -125,14 +125,14 @@ proc commitStats*(db: Db): CommitStats =
   ## Transactions, checkpoints and syncs of this handle since it opened.
   var c: NtsCommitInfo
   c.struct_size = uint32(sizeof(NtsCommitInfo))
-  check nts_commit_stats(db.rawHandle("commitStats"), addr c)
+  checkStatus nts_commit_stats(db.rawHandle("commitStats"), addr c)
   CommitStats(commits: c.commits, checkpoints: c.checkpoints, syncs: c.syncs)
 
 proc maintenanceStatus*(db: Db): MaintenanceStatus =
   ## Counters of background maintenance and its last error.
   var m: NtsMaintenanceInfo
   m.struct_size = uint32(sizeof(NtsMaintenanceInfo))
-  check nts_maintenance_status(db.rawHandle("maintenanceStatus"), addr m)
+  checkStatus nts_maintenance_status(db.rawHandle("maintenanceStatus"), addr m)
   MaintenanceStatus(running: m.running != 0, runs: m.runs, flushes: m.flushes,
     retentionRuns: m.retention_runs, merges: m.merges, errors: m.errors,
     lastErrorStatus: m.last_error_status,

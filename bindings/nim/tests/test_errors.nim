@@ -49,7 +49,8 @@ suite "error paths":
       db.appendRows("t", [1'i64, 2], [1.0, 2.0])
     expectError(SchemaMismatchError, NTS_ERR_SCHEMA_MISMATCH, "nts_append"):
       db.append("t", 1, 1.0) # `t` has two columns, not one `value`
-    expectError(InvalidArgumentError, NTS_ERR_INVALID_ARGUMENT, "appendRows: invalid argument: column 1 has 1 values for 2"):
+    expectError(InvalidArgumentError, NTS_ERR_INVALID_ARGUMENT,
+        "appendRows: invalid argument: column 1 has 1 values for 2 timestamps"):
       db.appendRows("t", [1'i64, 2], @[@[1.0, 2.0], @[3.0]])
     check db.queryRange("t", 0, 10).len == 0 # nothing half-appended
 
