@@ -158,6 +158,7 @@ build "$NIMDIR/tests/no_arrow_build.nim" "$OUT/bin/no_arrow_build" shared orc --
 "$OUT/bin/no_arrow_build"
 
 step "valgrind memcheck (shared library, --mm:orc -d:useMalloc)"
+valgrind_ok=0
 for src in "${TESTS[@]}"; do
   name=$(basename "$src" .nim)
   bin="$OUT/bin/valgrind/$name"
@@ -174,8 +175,10 @@ for src in "${TESTS[@]}"; do
     total_failed=$((total_failed + 1))
   else
     echo "ok: $name under valgrind ($n_ok tests, no errors)"
+    valgrind_ok=$((valgrind_ok + n_ok))
   fi
 done
+summary+=("valgrind memcheck (shared --mm:orc): $valgrind_ok passed, no errors in them")
 
 step "TMPDIR is left empty"
 if [ -n "$(ls -A "$OUT/tmp")" ]; then
