@@ -95,9 +95,12 @@ fn read(s: *Shared, index: usize) !void {
         _ = s.queries.fetchAdd(1, .seq_cst);
         if (index == 0) {
             // One reader also aggregates: one bucket, counting at least the
-            // rows the query before it saw and at most all rows.
+            // rows the query before it saw and at most all rows. No bucket
+            // only while the table is still empty (this reader can start
+            // before any writer has appended).
             var agg = try s.db.aggregate("t", 0, std.math.maxInt(i64), 1 << 40, &.{.count});
             defer agg.deinit();
+            if (agg.len() == 0 and previous == 0) continue;
             if (agg.len() != 1) return error.TestWrongBuckets;
             const count = agg.get(0, 0).uint64[0];
             if (count < previous or count > writers * rows_per_writer) return error.TestWrongCount;
