@@ -17,14 +17,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use memmap2::Mmap;
-
 use crate::codec::Level;
 use crate::error::Result;
 use crate::format::DATA_START;
 use crate::format::header::{FileHeader, SLOT_OFFSETS, Slot};
 use crate::format::record::{RECORD_HEADER_LEN, RecordType, frame};
-use crate::io::DbFile;
+use crate::io::{DbFile, FileView};
 use crate::query::{Columns, RangeReader, Snapshot};
 use crate::segment::{SegmentLimits, SegmentMeta, write_segment_records};
 use crate::table::records::{Checkpoint, CommitInfo};
@@ -52,7 +50,7 @@ pub struct TableInput {
 /// Everything the rewrite reads, taken under the engine's lock.
 pub struct RewriteInput {
     pub header: FileHeader,
-    pub map: Arc<Mmap>,
+    pub map: Arc<FileView>,
     pub commit: CommitInfo,
     pub next_table_id: u32,
     pub tables: Vec<TableInput>,

@@ -18,10 +18,9 @@ pub mod stats;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use memmap2::Mmap;
-
 use crate::error::{Error, Result};
-use crate::format::record::{RecordType, parse_header, verified_payload};
+use crate::format::record::{RECORD_HEADER_LEN, RecordType, crc_matches, parse_header};
+use crate::io::FileView;
 use crate::segment::{SegmentMeta, SegmentView};
 use crate::table::{Tombstone, stable_order};
 
@@ -29,7 +28,7 @@ use crate::table::{Tombstone, stable_order};
 pub struct Snapshot {
     pub table: String,
     pub columns: Vec<String>,
-    pub map: Arc<Mmap>,
+    pub map: Arc<FileView>,
     pub segments: Arc<Vec<SegmentMeta>>,
     /// Deletes to apply to the segments (not to `mem`, which is newer).
     pub tombstones: Arc<Vec<Tombstone>>,
@@ -68,10 +67,32 @@ impl Columns {
     }
 }
 
-/// Maps and checks one segment record: its framing, its CRC (when
-/// `verify_record`; the header has its own CRC either way), its header.
+/// Bytes of the segment record `meta` names, framing included.
+fn record_len(meta: &SegmentMeta) -> usize {
+    RECORD_HEADER_LEN + meta.payload_len as usize
+}
+
+/// Checks one segment record in the mapped file `map`: its framing, its
+/// CRC (when `verify_record`; the header has its own CRC either way), its
+/// header.
 pub fn open_segment<'a>(map: &'a [u8], meta: &SegmentMeta, verify_record: bool) -> Result<SegmentView<'a>> {
-    let rec = parse_header(map, meta.offset)
+    let record = usize::try_from(meta.offset)
+        .ok()
+        .and_then(|at| map.get(at..at.checked_add(record_len(meta))?))
+        .ok_or_else(|| {
+            Error::corrupt(format!(
+                "segment record at file offset {}: the file ends inside the {} bytes the index gives it",
+                meta.offset,
+                record_len(meta)
+            ))
+        })?;
+    open_record(record, meta, verify_record)
+}
+
+/// Checks the segment record `meta` names, given as exactly its bytes
+/// (`record`, read from file offset `meta.offset`).
+fn open_record<'a>(record: &'a [u8], meta: &SegmentMeta, verify_record: bool) -> Result<SegmentView<'a>> {
+    let rec = parse_header(record, 0)
         .map_err(|p| Error::corrupt(format!("segment record at file offset {}: {p:?}", meta.offset)))?;
     if rec.kind != RecordType::Segment || rec.payload_len != meta.payload_len {
         return Err(Error::corrupt(format!(
@@ -79,12 +100,13 @@ pub fn open_segment<'a>(map: &'a [u8], meta: &SegmentMeta, verify_record: bool) 
             meta.offset, rec.kind, rec.payload_len, meta.payload_len
         )));
     }
-    let payload = if verify_record {
-        verified_payload(map, &rec)?
-    } else {
-        &map[rec.payload_offset() as usize..rec.end() as usize]
-    };
-    let view = SegmentView::parse(payload, meta.offset)?;
+    if verify_record && !crc_matches(record, &rec) {
+        return Err(Error::corrupt(format!(
+            "Segment record at file offset {} fails its CRC32 check",
+            meta.offset
+        )));
+    }
+    let view = SegmentView::parse(&record[RECORD_HEADER_LEN..], meta.offset)?;
     if view.table_id != meta.table_id
         || view.rows != meta.rows
         || view.min_ts != meta.min_ts
@@ -96,6 +118,27 @@ pub fn open_segment<'a>(map: &'a [u8], meta: &SegmentMeta, verify_record: bool) 
         )));
     }
     Ok(view)
+}
+
+/// How a streaming read reaches a segment's bytes (experiment: chosen by
+/// `NANOTS_READ_MODE`, to measure each on the same build).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum ReadMode {
+    /// Through the mapping; pages stay resident while it is mapped.
+    Mmap,
+    /// Through the mapping, then `madvise(MADV_DONTNEED)` on the record.
+    Madvise,
+    /// `pread` into a buffer the reader reuses.
+    Pread,
+}
+
+fn read_mode() -> ReadMode {
+    static MODE: std::sync::OnceLock<ReadMode> = std::sync::OnceLock::new();
+    *MODE.get_or_init(|| match std::env::var("NANOTS_READ_MODE").as_deref() {
+        Ok("mmap") => ReadMode::Mmap,
+        Ok("madvise") => ReadMode::Madvise,
+        _ => ReadMode::Pread,
+    })
 }
 
 /// One source of rows in a group.
@@ -116,6 +159,9 @@ pub struct RangeReader {
     groups: VecDeque<Vec<Source>>,
     /// Rows the plan may return (an upper bound, for preallocation).
     pub max_rows: usize,
+    /// The record being decoded, read with `pread`; reused from segment to
+    /// segment, so it holds the largest record read so far.
+    record: Vec<u8>,
 }
 
 impl RangeReader {
@@ -164,7 +210,7 @@ impl RangeReader {
                 g.into_iter().map(|(_, s)| s).collect()
             })
             .collect();
-        RangeReader { snap, start_ms, end_ms, groups, max_rows }
+        RangeReader { snap, start_ms, end_ms, groups, max_rows, record: Vec::new() }
     }
 
     /// The table's value column names.
@@ -178,6 +224,13 @@ impl RangeReader {
         let Some(group) = self.groups.pop_front() else {
             return Ok(false);
         };
+        if read_mode() == ReadMode::Pread && std::env::var_os("NANOTS_PREFETCH").is_some() {
+            for src in self.groups.front().into_iter().flatten() {
+                if let Source::Segment(_, m) = src {
+                    self.snap.map.prefetch(m.offset, record_len(m));
+                }
+            }
+        }
         let base = out.ts.len();
         for src in &group {
             match src {
@@ -219,8 +272,15 @@ impl RangeReader {
     }
 
     /// Appends the rows of `meta` inside the range, deletes applied.
-    pub(crate) fn decode_segment(&self, meta: &SegmentMeta, out: &mut Columns) -> Result<()> {
-        let view = open_segment(&self.snap.map, meta, true)?;
+    pub(crate) fn decode_segment(&mut self, meta: &SegmentMeta, out: &mut Columns) -> Result<()> {
+        let mode = read_mode();
+        let view = match mode {
+            ReadMode::Pread => {
+                let record = self.snap.map.read_into(meta.offset, record_len(meta), &mut self.record)?;
+                open_record(record, meta, true)?
+            }
+            ReadMode::Mmap | ReadMode::Madvise => open_segment(&self.snap.map, meta, true)?,
+        };
         if view.ncols() != out.columns.len() {
             return Err(Error::corrupt(format!(
                 "segment at file offset {} has {} columns, table {:?} has {}",
@@ -240,6 +300,9 @@ impl RangeReader {
             cut(col, base, lo, hi);
         }
         cut(&mut out.ts, base, lo, hi);
+        if mode == ReadMode::Madvise {
+            self.snap.map.release(meta.offset, record_len(meta));
+        }
         let hits: Vec<&Tombstone> = self.snap.tombstones.iter().filter(|t| t.hits(meta)).collect();
         if !hits.is_empty() {
             remove_deleted(out, base, &hits);

@@ -27,13 +27,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Instant;
 
-use memmap2::Mmap;
-
 use super::index::Index;
 use super::report::RecoveryReport;
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::header::{FileHeader, SLOT_LEN, SLOT_OFFSETS, Slot};
-use crate::io::DbFile;
+use crate::io::{DbFile, FileView};
 use crate::options::NanoTsOptions;
 use crate::segment::SegmentLimits;
 use crate::table::Table;
@@ -46,7 +44,7 @@ pub struct State {
     file: DbFile,
     header: FileHeader,
     /// Mapping of the file up to `end`; replaced after every commit.
-    map: Arc<Mmap>,
+    map: Arc<FileView>,
     /// Offset just past the last committed record (the file's length).
     end: u64,
     tables: BTreeMap<u32, Table>,
@@ -101,7 +99,7 @@ impl State {
     pub fn new(
         file: DbFile,
         header: FileHeader,
-        map: Arc<Mmap>,
+        map: Arc<FileView>,
         head: &[u8],
         end: u64,
         opts: NanoTsOptions,
@@ -282,7 +280,7 @@ impl State {
     }
 
     /// The current mapping of the file (shared with running queries).
-    pub fn map(&self) -> &Arc<Mmap> {
+    pub fn map(&self) -> &Arc<FileView> {
         &self.map
     }
 
