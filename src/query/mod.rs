@@ -1,7 +1,7 @@
 //! Range reads: index -> segment reader -> codec -> columns.
 //!
 //! A query works on a [`Snapshot`] taken under the database's read lock
-//! (an `Arc` of the file mapping, an `Arc` of the segment list and a copy of
+//! (an `Arc` of the file view, an `Arc` of the segment list and a copy of
 //! the matching unflushed rows), so decoding runs without holding any lock
 //! and concurrent appends or flushes never disturb it.
 //!
@@ -9,19 +9,24 @@
 //! *groups*: runs of segments whose (range-clipped) time spans overlap.
 //! Groups are disjoint in time and come out in order, so a group is the unit
 //! of streaming: memory is bounded by the largest group, which is a single
-//! segment unless rows were appended out of order across flushes.
+//! segment unless rows were appended out of order across flushes. Segments
+//! are read with `pread` into one buffer per reader ([`SegmentReads`]), never
+//! through the mapping, so no page of the file stays resident behind the
+//! cursor: a streaming read's resident set does not grow with the file.
 
 pub mod aggregate;
 pub(crate) mod latest;
+mod reads;
 pub mod stats;
+
+pub use reads::{SegmentReads, open_segment};
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::format::record::{RECORD_HEADER_LEN, RecordType, crc_matches, parse_header};
 use crate::io::FileView;
-use crate::segment::{SegmentMeta, SegmentView};
+use crate::segment::SegmentMeta;
 use crate::table::{Tombstone, stable_order};
 
 /// Everything a range read needs, detached from the engine's lock.
@@ -67,80 +72,6 @@ impl Columns {
     }
 }
 
-/// Bytes of the segment record `meta` names, framing included.
-fn record_len(meta: &SegmentMeta) -> usize {
-    RECORD_HEADER_LEN + meta.payload_len as usize
-}
-
-/// Checks one segment record in the mapped file `map`: its framing, its
-/// CRC (when `verify_record`; the header has its own CRC either way), its
-/// header.
-pub fn open_segment<'a>(map: &'a [u8], meta: &SegmentMeta, verify_record: bool) -> Result<SegmentView<'a>> {
-    let record = usize::try_from(meta.offset)
-        .ok()
-        .and_then(|at| map.get(at..at.checked_add(record_len(meta))?))
-        .ok_or_else(|| {
-            Error::corrupt(format!(
-                "segment record at file offset {}: the file ends inside the {} bytes the index gives it",
-                meta.offset,
-                record_len(meta)
-            ))
-        })?;
-    open_record(record, meta, verify_record)
-}
-
-/// Checks the segment record `meta` names, given as exactly its bytes
-/// (`record`, read from file offset `meta.offset`).
-fn open_record<'a>(record: &'a [u8], meta: &SegmentMeta, verify_record: bool) -> Result<SegmentView<'a>> {
-    let rec = parse_header(record, 0)
-        .map_err(|p| Error::corrupt(format!("segment record at file offset {}: {p:?}", meta.offset)))?;
-    if rec.kind != RecordType::Segment || rec.payload_len != meta.payload_len {
-        return Err(Error::corrupt(format!(
-            "file offset {} holds a {:?} record of {} bytes where the index expects a segment of {} bytes",
-            meta.offset, rec.kind, rec.payload_len, meta.payload_len
-        )));
-    }
-    if verify_record && !crc_matches(record, &rec) {
-        return Err(Error::corrupt(format!(
-            "Segment record at file offset {} fails its CRC32 check",
-            meta.offset
-        )));
-    }
-    let view = SegmentView::parse(&record[RECORD_HEADER_LEN..], meta.offset)?;
-    if view.table_id != meta.table_id
-        || view.rows != meta.rows
-        || view.min_ts != meta.min_ts
-        || view.max_ts != meta.max_ts
-    {
-        return Err(Error::corrupt(format!(
-            "segment at file offset {} disagrees with the index entry for it",
-            meta.offset
-        )));
-    }
-    Ok(view)
-}
-
-/// How a streaming read reaches a segment's bytes (experiment: chosen by
-/// `NANOTS_READ_MODE`, to measure each on the same build).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum ReadMode {
-    /// Through the mapping; pages stay resident while it is mapped.
-    Mmap,
-    /// Through the mapping, then `madvise(MADV_DONTNEED)` on the record.
-    Madvise,
-    /// `pread` into a buffer the reader reuses.
-    Pread,
-}
-
-fn read_mode() -> ReadMode {
-    static MODE: std::sync::OnceLock<ReadMode> = std::sync::OnceLock::new();
-    *MODE.get_or_init(|| match std::env::var("NANOTS_READ_MODE").as_deref() {
-        Ok("mmap") => ReadMode::Mmap,
-        Ok("madvise") => ReadMode::Madvise,
-        _ => ReadMode::Pread,
-    })
-}
-
 /// One source of rows in a group.
 #[derive(Clone, Copy)]
 pub(crate) enum Source {
@@ -159,9 +90,8 @@ pub struct RangeReader {
     groups: VecDeque<Vec<Source>>,
     /// Rows the plan may return (an upper bound, for preallocation).
     pub max_rows: usize,
-    /// The record being decoded, read with `pread`; reused from segment to
-    /// segment, so it holds the largest record read so far.
-    record: Vec<u8>,
+    /// The buffer segments are read into, reused from segment to segment.
+    pub(crate) reads: SegmentReads,
 }
 
 impl RangeReader {
@@ -210,7 +140,7 @@ impl RangeReader {
                 g.into_iter().map(|(_, s)| s).collect()
             })
             .collect();
-        RangeReader { snap, start_ms, end_ms, groups, max_rows, record: Vec::new() }
+        RangeReader { snap, start_ms, end_ms, groups, max_rows, reads: SegmentReads::default() }
     }
 
     /// The table's value column names.
@@ -224,13 +154,6 @@ impl RangeReader {
         let Some(group) = self.groups.pop_front() else {
             return Ok(false);
         };
-        if read_mode() == ReadMode::Pread && std::env::var_os("NANOTS_PREFETCH").is_some() {
-            for src in self.groups.front().into_iter().flatten() {
-                if let Source::Segment(_, m) = src {
-                    self.snap.map.prefetch(m.offset, record_len(m));
-                }
-            }
-        }
         let base = out.ts.len();
         for src in &group {
             match src {
@@ -273,14 +196,7 @@ impl RangeReader {
 
     /// Appends the rows of `meta` inside the range, deletes applied.
     pub(crate) fn decode_segment(&mut self, meta: &SegmentMeta, out: &mut Columns) -> Result<()> {
-        let mode = read_mode();
-        let view = match mode {
-            ReadMode::Pread => {
-                let record = self.snap.map.read_into(meta.offset, record_len(meta), &mut self.record)?;
-                open_record(record, meta, true)?
-            }
-            ReadMode::Mmap | ReadMode::Madvise => open_segment(&self.snap.map, meta, true)?,
-        };
+        let view = self.reads.segment(&self.snap.map, meta)?;
         if view.ncols() != out.columns.len() {
             return Err(Error::corrupt(format!(
                 "segment at file offset {} has {} columns, table {:?} has {}",
@@ -300,9 +216,6 @@ impl RangeReader {
             cut(col, base, lo, hi);
         }
         cut(&mut out.ts, base, lo, hi);
-        if mode == ReadMode::Madvise {
-            self.snap.map.release(meta.offset, record_len(meta));
-        }
         let hits: Vec<&Tombstone> = self.snap.tombstones.iter().filter(|t| t.hits(meta)).collect();
         if !hits.is_empty() {
             remove_deleted(out, base, &hits);
@@ -315,13 +228,11 @@ impl RangeReader {
         // The row counts come from the index; check each against its
         // segment's own (CRC-checked) header before allocating by their sum,
         // so a damaged index cannot ask for an absurd allocation.
-        for g in &self.groups {
-            for src in g {
-                if let Source::Segment(_, meta) = src {
-                    open_segment(&self.snap.map, meta, false)?;
-                }
-            }
-        }
+        let metas = self.groups.iter().flatten().filter_map(|s| match s {
+            Source::Segment(_, meta) => Some(*meta),
+            Source::Mem => None,
+        });
+        self.reads.check_headers(&self.snap, metas)?;
         let mut out = Columns::with_columns(self.snap.columns.len(), self.max_rows);
         while self.read_group_into(&mut out)? {}
         Ok(out)
