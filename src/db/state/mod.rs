@@ -24,7 +24,7 @@ mod txn;
 pub(crate) use tables::check_fits_record_cap;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::index::Index;
@@ -33,6 +33,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::format::header::{FileHeader, SLOT_LEN, SLOT_OFFSETS, Slot};
 use crate::io::{DbFile, FileView};
 use crate::options::NanoTsOptions;
+use crate::query::stats::StorageIndex;
 use crate::segment::SegmentLimits;
 use crate::table::Table;
 use crate::table::records::CommitInfo;
@@ -78,6 +79,10 @@ pub struct State {
     recovery: RecoveryReport,
     /// Set on a read-only handle: how it follows the writer's commits.
     follow: Option<Follow>,
+    /// Codec and bytes of each segment's chunks, for `stats`: filled by the
+    /// statistics calls themselves (they may run under the read lock, hence
+    /// the mutex), replaced by a new one when a rewrite switches files.
+    storage: Arc<Mutex<StorageIndex>>,
 }
 
 /// What this handle has made durable since it was opened: lets tests and
@@ -137,6 +142,7 @@ impl State {
             commit_stats: Default::default(),
             recovery: RecoveryReport::default(),
             follow: None,
+            storage: Arc::default(),
         }
     }
 
@@ -277,6 +283,12 @@ impl State {
     /// The options this handle was opened with.
     pub fn opts(&self) -> &NanoTsOptions {
         &self.opts
+    }
+
+    /// What `stats` keeps of this file's segments (shared with running
+    /// statistics calls).
+    pub fn storage_index(&self) -> &Arc<Mutex<StorageIndex>> {
+        &self.storage
     }
 
     /// The current mapping of the file (shared with running queries).
