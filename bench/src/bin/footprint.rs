@@ -5,7 +5,10 @@
 //! starts.
 //!
 //! `cargo run --release -p nanots-bench --bin footprint [-- --rows 10000000
-//! --large-rows 50000000 --runs 3]`
+//! --large-rows 50000000 --runs 3 --auto-flush-sweep]`
+//!
+//! `--auto-flush-sweep` adds the writer's peak RSS and file size for the
+//! smaller table at several `auto_flush_bytes` (how the default was chosen).
 //!
 //! Every measurement runs in a child process of its own (this binary,
 //! re-executed), so each peak RSS (`VmHWM`) is that workload's alone; the
@@ -92,10 +95,13 @@ fn report_memory(prefix: &str) {
     report(&format!("{prefix}.rss_file"), (status_bytes("RssFile") + status_bytes("RssShmem")) as f64);
 }
 
-/// Child: appends `rows` rows one by one with the default options, closes.
-fn child_write(path: &Path, rows: i64) {
+/// Child: appends `rows` rows one by one with the default options (but
+/// `auto_flush_bytes`, if given), closes.
+fn child_write(path: &Path, rows: i64, auto_flush_bytes: Option<usize>) {
     let t = Instant::now();
-    let db = NanoTsDb::open(path, NanoTsOptions::default()).unwrap();
+    let mut opts = NanoTsOptions::default();
+    opts.auto_flush_bytes = auto_flush_bytes.unwrap_or(opts.auto_flush_bytes);
+    let db = NanoTsDb::open(path, opts).unwrap();
     db.create_table(TABLE, &["temp", "humidity"]).unwrap();
     for i in 0..rows {
         db.append_row(TABLE, ts(i), &value(i)).unwrap();
@@ -282,7 +288,7 @@ fn main() {
     if args.get(1).map(String::as_str) == Some("--child") {
         let path = Path::new(&args[3]);
         match args[2].as_str() {
-            "write" => child_write(path, args[4].parse().unwrap()),
+            "write" => child_write(path, args[4].parse().unwrap(), args.get(5).map(|a| a.parse().unwrap())),
             "threads" => child_threads(path),
             what => child_read(path, what),
         }
@@ -322,6 +328,19 @@ fn main() {
     }
     let p = scratch.path("threads.ntt");
     s.add("", run_child(&["threads", p.to_str().unwrap()]));
+    let sweep: &[usize] = if std::env::args().any(|a| a == "--auto-flush-sweep") {
+        &[2 << 20, 3 << 20, 4 << 20, 6 << 20, 8 << 20]
+    } else {
+        &[]
+    };
+    for &bytes in sweep {
+        for _ in 0..runs {
+            let p = scratch.path("sweep.ntt");
+            let m = run_child(&["write", p.to_str().unwrap(), &small.to_string(), &bytes.to_string()]);
+            s.add(&format!("sweep{bytes}."), m);
+            std::fs::remove_file(&p).unwrap();
+        }
+    }
 
     let line = |s: &mut Samples, label: &str, key: &str| {
         let m = s.median(key);
@@ -365,4 +384,16 @@ fn main() {
         s.median("threads.plain"),
         s.median("threads.maintenance")
     );
+    for &bytes in sweep {
+        let key = format!("sweep{bytes}.write.peak_rss");
+        let (lo, hi) = s.range(&key);
+        println!(
+            "auto_flush_bytes {:>2} MiB: writer peak RSS {:>5.1} MiB [{:.1}..{:.1}], {small} rows in {:.2} MiB",
+            bytes >> 20,
+            mib(s.median(&key)),
+            mib(lo),
+            mib(hi),
+            mib(s.median(&format!("sweep{bytes}.write.file_bytes"))),
+        );
+    }
 }
