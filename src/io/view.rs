@@ -1,7 +1,7 @@
 //! A read-only view of the database file's committed prefix, as the engine
 //! and its queries hold it: mapped, for recovery and verification, which
 //! read records in place, and readable with `pread`, for queries, whose
-//! pages must not stay resident (SPEC.md, "Reading").
+//! pages must not stay resident (SPEC.md 8.2).
 
 use std::fs::File;
 use std::ops::Deref;

@@ -1,5 +1,5 @@
 //! Reading segment records for queries: with `pread` into one buffer the
-//! query reuses, never through the mapping (SPEC.md, "Reading").
+//! query reuses, never through the mapping (SPEC.md 8.2).
 //!
 //! Why not the mapping: a mapped page a query reads stays resident for as
 //! long as the file is mapped, so a scan of the whole file would leave the
@@ -7,11 +7,12 @@
 //! the page cache into the buffer instead: the resident set of a streaming
 //! read is one record (plus what it decodes), whatever the file's size, a
 //! second concurrent reader is not disturbed, and a read error on a failing
-//! disk is an `Io` error instead of a SIGBUS. Measured against the
-//! mapping with `madvise(MADV_DONTNEED)` behind the cursor (same speed
-//! within noise, and bounded while the file is in the page cache, but
-//! 15 MiB of a 53 MiB file stayed mapped when read cold: the kernel maps
-//! whole large folios) in SPEC.md.
+//! disk is an `Io` error instead of a SIGBUS. SPEC.md 8.2 has the figures
+//! against the mapping with `madvise(MADV_DONTNEED)` behind the cursor:
+//! the same speed within noise, and bounded while the file is in the page
+//! cache, but 15 MiB of a 53 MiB file stayed mapped when it was read cold
+//! (the kernel maps whole large folios), and a second reader faulted back
+//! the pages the first dropped.
 
 use super::Snapshot;
 use crate::error::{Error, Result};
