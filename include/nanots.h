@@ -206,7 +206,7 @@ typedef struct {
   // `NTS_SYNC_NEVER`.
   uint32_t sync;
   // Buffered row bytes that trigger an automatic flush; 0 disables
-  // auto-flush. Default 8 MiB.
+  // auto-flush. Default 4 MiB.
   uint64_t auto_flush_bytes;
   // Most rows per segment written by a flush: 1..=4194304. Default 131072.
   uint64_t segment_max_rows;

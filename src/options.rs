@@ -59,7 +59,8 @@ pub struct NanoTsOptions {
     /// trigger an automatic flush before the next append. Bounds writer
     /// memory: the buffers hold at most this much plus one append (twice
     /// this much while a pack or compaction runs), and their capacity at
-    /// most twice that. Default 8 MiB. `0` disables auto-flush.
+    /// most twice that; the WAL's mapped pages follow it (SPEC.md 8.4).
+    /// Default 4 MiB. `0` disables auto-flush.
     pub auto_flush_bytes: usize,
     /// Most rows per segment written by a flush. Default 131,072 (larger
     /// segments compress better; a query decodes whole segments); at most
@@ -131,7 +132,7 @@ impl Default for NanoTsOptions {
         NanoTsOptions {
             retention: None,
             sync: SyncMode::default(),
-            auto_flush_bytes: 8 << 20,
+            auto_flush_bytes: 4 << 20,
             segment_max_rows: 131_072,
             segment_partition_ms: None,
             max_record_size: None,

@@ -30,7 +30,7 @@ pub struct nts_options {
     /// `NTS_SYNC_NEVER`.
     pub sync: u32,
     /// Buffered row bytes that trigger an automatic flush; 0 disables
-    /// auto-flush. Default 8 MiB.
+    /// auto-flush. Default 4 MiB.
     pub auto_flush_bytes: u64,
     /// Most rows per segment written by a flush: 1..=4194304. Default 131072.
     pub segment_max_rows: u64,
