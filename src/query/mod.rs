@@ -11,6 +11,7 @@
 //! of streaming: memory is bounded by the largest group, which is a single
 //! segment unless rows were appended out of order across flushes.
 
+#[cfg(feature = "aggregate")]
 pub mod aggregate;
 pub(crate) mod latest;
 pub mod stats;
@@ -102,8 +103,8 @@ pub fn open_segment<'a>(map: &'a [u8], meta: &SegmentMeta, verify_record: bool) 
 #[derive(Clone, Copy)]
 pub(crate) enum Source {
     /// A segment and its index in the table's segment list (file order,
-    /// which is append order).
-    Segment(usize, SegmentMeta),
+    /// which is append order; read by aggregation's first/last).
+    Segment(#[cfg_attr(not(feature = "aggregate"), allow(dead_code))] usize, SegmentMeta),
     /// The snapshot's unflushed rows (always last in append order).
     Mem,
 }
@@ -203,11 +204,13 @@ impl RangeReader {
     }
 
     /// Takes the next group's sources (append order) off the plan.
+    #[cfg(feature = "aggregate")]
     pub(crate) fn next_group(&mut self) -> Option<Vec<Source>> {
         self.groups.pop_front()
     }
 
     /// The earliest (range-clipped) timestamp the next group may hold.
+    #[cfg(feature = "aggregate")]
     pub(crate) fn next_group_start(&self) -> Option<i64> {
         let g = self.groups.front()?;
         g.iter()
