@@ -79,7 +79,9 @@ pub struct NanoTsOptions {
     /// Background maintenance (a thread that flushes, applies retention and
     /// merges small segments). Only [`crate::NanoTsDbShared::open`] starts
     /// it; [`crate::NanoTsDb::open`] refuses options that ask for it, since
-    /// NanoTS never starts a thread the host did not ask for.
+    /// NanoTS never starts a thread the host did not ask for. Cargo feature
+    /// `maintenance` (default).
+    #[cfg(feature = "maintenance")]
     pub auto_maintenance: Option<AutoMaintenanceOptions>,
     /// What opening does with a damaged file. Default `Strict`.
     pub recovery: RecoveryMode,
@@ -101,6 +103,7 @@ pub struct NanoTsOptions {
 ///   them, into segments of up to `pack_target_rows` rows, appended at the
 ///   end of the file (cost: the merged rows only; the old segments' space
 ///   comes back at the next retention compaction).
+#[cfg(feature = "maintenance")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct AutoMaintenanceOptions {
     /// How often the thread wakes. Default 1 s.
@@ -115,6 +118,7 @@ pub struct AutoMaintenanceOptions {
     pub pack_target_rows: usize,
 }
 
+#[cfg(feature = "maintenance")]
 impl Default for AutoMaintenanceOptions {
     fn default() -> Self {
         AutoMaintenanceOptions {
@@ -136,6 +140,7 @@ impl Default for NanoTsOptions {
             segment_max_rows: 131_072,
             segment_partition_ms: None,
             max_record_size: None,
+            #[cfg(feature = "maintenance")]
             auto_maintenance: None,
             recovery: RecoveryMode::Strict,
             read_only: false,
@@ -157,6 +162,7 @@ impl NanoTsOptions {
                 self.segment_max_rows
             )));
         }
+        #[cfg(feature = "maintenance")]
         if let Some(m) = &self.auto_maintenance
             && (m.interval.is_zero()
                 || m.merge_min_segments < 2

@@ -3,7 +3,8 @@
 //! (`libnanots.so`, through its SONAME `libnanots.so.0.1`) library, then runs
 //! them. Cargo does not build the staticlib/cdylib for integration tests,
 //! so this test runs `cargo build --lib` itself, with the same target
-//! directory, profile and `arrow` feature as the test binary.
+//! directory, profile and cargo features as the test binary (and compiles
+//! the programs with the matching `NTS_NO_<FEATURE>` defines).
 //!
 //! Needs a C compiler (`$CC`, else `cc`). `scripts/c-tests.sh` runs the same
 //! programs under AddressSanitizer and valgrind.
@@ -15,7 +16,7 @@ use std::process::Command;
 #[path = "c/build_support.rs"]
 mod build_support;
 
-use build_support::{ARROW, build_libraries};
+use build_support::{ARROW, build_libraries, c_feature_defines};
 
 fn cc() -> String {
     std::env::var("CC").unwrap_or_else(|_| "cc".into())
@@ -45,9 +46,7 @@ fn compile(src: &Path, out: &Path, link: &[String]) {
         .arg(src)
         .arg("-o")
         .arg(out);
-    if !ARROW {
-        cmd.arg("-DNTS_NO_ARROW");
-    }
+    cmd.args(c_feature_defines());
     cmd.args(link);
     let output = cmd.output().expect("running the C compiler");
     assert!(

@@ -4,6 +4,7 @@
 
 use super::NanoTsDb;
 use crate::error::{Error, Result};
+#[cfg(feature = "aggregate")]
 use crate::query::aggregate::{Agg, AggregateReader, Aggregation};
 use crate::query::stats::{TableStats, table_stats};
 use crate::query::{Columns, RangeReader, Snapshot};
@@ -60,6 +61,7 @@ impl NanoTsDb {
     ///
     /// Errors: `NotFound`; `InvalidArgument` if `start_ms > end_ms`,
     /// `bucket_ms <= 0` or `aggs` is empty; `Corrupt`.
+    #[cfg(feature = "aggregate")]
     pub fn aggregate(
         &self,
         table: &str,
@@ -73,6 +75,7 @@ impl NanoTsDb {
 
     /// Like [`Self::aggregate`] (range inclusive at both ends), returning
     /// buckets batch by batch with memory bounded by one group of segments.
+    #[cfg(feature = "aggregate")]
     pub fn aggregate_reader(
         &self,
         table: &str,

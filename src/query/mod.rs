@@ -14,6 +14,7 @@
 //! through the mapping, so no page of the file stays resident behind the
 //! cursor: a streaming read's resident set does not grow with the file.
 
+#[cfg(feature = "aggregate")]
 pub mod aggregate;
 pub(crate) mod latest;
 mod reads;
@@ -76,8 +77,8 @@ impl Columns {
 #[derive(Clone, Copy)]
 pub(crate) enum Source {
     /// A segment and its index in the table's segment list (file order,
-    /// which is append order).
-    Segment(usize, SegmentMeta),
+    /// which is append order; read by aggregation's first/last).
+    Segment(#[cfg_attr(not(feature = "aggregate"), allow(dead_code))] usize, SegmentMeta),
     /// The snapshot's unflushed rows (always last in append order).
     Mem,
 }
@@ -179,11 +180,13 @@ impl RangeReader {
     }
 
     /// Takes the next group's sources (append order) off the plan.
+    #[cfg(feature = "aggregate")]
     pub(crate) fn next_group(&mut self) -> Option<Vec<Source>> {
         self.groups.pop_front()
     }
 
     /// The earliest (range-clipped) timestamp the next group may hold.
+    #[cfg(feature = "aggregate")]
     pub(crate) fn next_group_start(&self) -> Option<i64> {
         let g = self.groups.front()?;
         g.iter()

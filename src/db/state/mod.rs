@@ -25,6 +25,7 @@ pub(crate) use tables::check_fits_record_cap;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
+#[cfg(feature = "maintenance")]
 use std::time::Instant;
 
 use super::index::Index;
@@ -71,7 +72,9 @@ pub struct State {
     /// Whether dropped tables left dead bytes that a compaction would
     /// give back.
     garbage: bool,
-    /// When buffered rows were last flushed (or the handle opened).
+    /// When buffered rows were last flushed (or the handle opened): read
+    /// by the background thread's `flush_after`.
+    #[cfg(feature = "maintenance")]
     last_flush: Instant,
     /// Transactions, checkpoints and fsyncs of this handle.
     commit_stats: CommitStats,
@@ -138,6 +141,7 @@ impl State {
             poisoned: None,
             closed: false,
             garbage: false,
+            #[cfg(feature = "maintenance")]
             last_flush: Instant::now(),
             commit_stats: Default::default(),
             recovery: RecoveryReport::default(),
@@ -270,6 +274,7 @@ impl State {
     }
 
     /// When buffered rows were last flushed (or the handle opened).
+    #[cfg(feature = "maintenance")]
     pub fn last_flush(&self) -> Instant {
         self.last_flush
     }
