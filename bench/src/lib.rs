@@ -1,4 +1,7 @@
-//! Shared helpers of the NanoTS benchmarks: timing, medians, memory.
+//! Shared helpers of the NanoTS benchmarks: timing, medians, memory; and
+//! [`compare`], the side-by-side suite of `--bin compare`.
+
+pub mod compare;
 
 use std::time::Instant;
 
@@ -76,4 +79,11 @@ pub fn arg(name: &str, default: usize) -> usize {
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// The value of command-line option `name` (`--data DIR`) as a string, if
+/// given.
+pub fn arg_str(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
 }
