@@ -22,6 +22,9 @@ pub const QUERY: &str = "query";
 /// pco on the raw columns.
 pub const PCO_SIZE: &str = "pco-size";
 
+/// Prefix of the keys that are facts for the notes, not figures.
+pub const FACT: &str = "fact.";
+
 /// Times an open is repeated (the median is kept).
 const OPENS: usize = 5;
 
@@ -59,7 +62,11 @@ pub fn run(args: &[String]) -> BenchResult<()> {
         path: Path::new(path),
     };
     if phase == PCO_SIZE {
-        report("bytes", floor::pco_bytes(&ctx)? as f64);
+        let columns = floor::pco_bytes(&ctx)?;
+        report("bytes", columns.iter().map(|c| c.1).sum::<u64>() as f64);
+        for (name, bytes) in columns {
+            report(&format!("{FACT}bytes_per_row.{name}"), bytes as f64 / ctx.rows as f64);
+        }
         return Ok(());
     }
     let e = engines::by_name(engine).ok_or_else(|| format!("unknown engine {engine}"))?;
@@ -120,7 +127,7 @@ pub fn run(args: &[String]) -> BenchResult<()> {
                 report(&format!("query_{}_secs", q.label), median(&mut times));
             }
             for (k, v) in reader.facts() {
-                report(k, v);
+                report(&format!("{FACT}{k}"), v);
             }
         }
         other => return Err(format!("unknown phase {other}").into()),

@@ -126,8 +126,9 @@ pub trait RangeRead {
     /// value columns.
     fn query(&mut self, lo: i64, hi: i64) -> BenchResult<Columns>;
 
-    /// Extra facts for the report (`segments`, `row_groups`).
-    fn facts(&self) -> Vec<(&'static str, f64)> {
+    /// Facts for the report's notes: how the engine laid the table out
+    /// (`segments`, `row_groups`, `bytes_per_row.<column>`).
+    fn facts(&self) -> Vec<(String, f64)> {
         Vec::new()
     }
 }

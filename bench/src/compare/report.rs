@@ -143,7 +143,7 @@ pub fn lines(s: &Samples, workloads: &[(String, Option<String>)], engines: &[&st
 }
 
 /// Four significant digits, without exponent for the usual range.
-fn num(v: f64) -> String {
+pub fn num(v: f64) -> String {
     if !v.is_finite() {
         return "-".to_owned();
     }

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use nanots::Columns;
 
-use crate::compare::data::{Arrival, Batch};
+use crate::compare::data::{Arrival, Batch, COLUMNS};
 use crate::compare::{BATCH_ROWS, BenchResult, Ctx, Engine, Ingest, RangeRead};
 
 /// Raw arrays in memory.
@@ -87,15 +87,15 @@ impl RangeRead for Reader {
 }
 
 /// pco (default level) on the timestamp column and on each value column of
-/// the rows in timestamp order: total compressed bytes.
-pub fn pco_bytes(ctx: &Ctx<'_>) -> BenchResult<u64> {
+/// the rows in timestamp order: compressed bytes per column.
+pub fn pco_bytes(ctx: &Ctx<'_>) -> BenchResult<Vec<(&'static str, u64)>> {
     let config = pco::ChunkConfig::default();
     let ts: Vec<i64> = ctx.workload.rows(ctx.rows, Arrival::InOrder).map(|r| r.0).collect();
-    let mut total = pco::standalone::simple_compress(&ts, &config)?.len() as u64;
+    let mut out = vec![("ts", pco::standalone::simple_compress(&ts, &config)?.len() as u64)];
     drop(ts);
-    for c in 0..4 {
+    for (c, name) in COLUMNS.iter().enumerate() {
         let col: Vec<f64> = ctx.workload.rows(ctx.rows, Arrival::InOrder).map(|r| r.1[c]).collect();
-        total += pco::standalone::simple_compress(&col, &config)?.len() as u64;
+        out.push((name, pco::standalone::simple_compress(&col, &config)?.len() as u64));
     }
-    Ok(total)
+    Ok(out)
 }

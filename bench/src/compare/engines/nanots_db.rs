@@ -63,7 +63,13 @@ impl RangeRead for Reader {
         Ok(self.0.query_range(TABLE, lo, hi)?)
     }
 
-    fn facts(&self) -> Vec<(&'static str, f64)> {
-        self.0.stats(TABLE).map(|s| vec![("segments", s.segments as f64)]).unwrap_or_default()
+    fn facts(&self) -> Vec<(String, f64)> {
+        let Ok(s) = self.0.stats(TABLE) else { return Vec::new() };
+        let rows = s.rows.max(1) as f64;
+        let mut facts = vec![("segments".to_owned(), s.segments as f64)];
+        for c in std::iter::once(&s.timestamps).chain(&s.columns) {
+            facts.push((format!("bytes_per_row.{}", c.name), c.bytes_on_disk as f64 / rows));
+        }
+        facts
     }
 }

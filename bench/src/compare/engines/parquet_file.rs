@@ -186,7 +186,14 @@ impl RangeRead for Reader {
         Ok(out)
     }
 
-    fn facts(&self) -> Vec<(&'static str, f64)> {
-        vec![("row_groups", self.meta.metadata().num_row_groups() as f64)]
+    fn facts(&self) -> Vec<(String, f64)> {
+        let md = self.meta.metadata();
+        let rows = md.file_metadata().num_rows().max(1) as f64;
+        let mut facts = vec![("row_groups".to_owned(), md.num_row_groups() as f64)];
+        for (c, name) in std::iter::once("ts").chain(COLUMNS).enumerate() {
+            let bytes: i64 = md.row_groups().iter().map(|g| g.column(c).compressed_size()).sum();
+            facts.push((format!("bytes_per_row.{name}"), bytes as f64 / rows));
+        }
+        facts
     }
 }
