@@ -26,10 +26,23 @@
  *   nts_close waits for calls still running on that handle, then closes it.
  * - Panics: a Rust panic never crosses the boundary; it becomes
  *   NTS_ERR_PANIC (the library must be built with panic=unwind, the default).
- * - Arrow (default cargo feature "arrow"): nts_query_range_arrow and
- *   nts_query_range_stream are declared when NTS_ARROW is defined, which
- *   this header does unless NTS_NO_ARROW is defined before including it
- *   (define it for a library built with --no-default-features).
+ * - Optional parts: each cargo feature below (all on by default) declares
+ *   its functions only when its macro is defined, which this header does
+ *   unless NTS_NO_<FEATURE> is defined before including it. Define
+ *   NTS_NO_<FEATURE> for a library built without the feature (CMake's
+ *   NanoTS targets and nanots.pc do it): a call to one of its functions is
+ *   then a compile-time error ("attempt to use poisoned"), not a link error.
+ *     NTS_ARROW        "arrow": the Arrow exports (nts_query_range_arrow,
+ *                      nts_query_range_stream, nts_latest_arrow)
+ *     NTS_AGGREGATE    "aggregate": time-bucket aggregation; its C entry
+ *                      points (nts_query_aggregate_arrow / _stream, the
+ *                      NTS_AGG_* codes) also need NTS_ARROW
+ *     NTS_SQL          "sql": nts_exec_sql
+ *     NTS_MAINTENANCE  "maintenance": the background maintenance thread's
+ *                      nts_maintenance_status and nts_set_maintenance_hook
+ *                      (nts_options.auto_maintenance = 1 fails without it);
+ *                      pack, merges, retention and deletes are always there
+ *   The feature "pco" (the cold-tier codec) adds no function.
  */
 
 #ifndef NANOTS_H
@@ -40,6 +53,34 @@
 #include <stdint.h>
 #if !defined(NTS_NO_ARROW) && !defined(NTS_ARROW)
 #define NTS_ARROW 1
+#endif
+#if !defined(NTS_NO_AGGREGATE) && !defined(NTS_AGGREGATE)
+#define NTS_AGGREGATE 1
+#endif
+#if !defined(NTS_NO_SQL) && !defined(NTS_SQL)
+#define NTS_SQL 1
+#endif
+#if !defined(NTS_NO_MAINTENANCE) && !defined(NTS_MAINTENANCE)
+#define NTS_MAINTENANCE 1
+#endif
+
+/* The functions of a feature left out are poisoned, so that calling one is
+ * an error even where C allows implicit declarations (GCC before 14 only
+ * warns, and the program would fail at link time instead).
+ * tests/header_features.rs checks these lists against the #if blocks. */
+#if defined(__GNUC__) || defined(__clang__)
+#if !defined(NTS_ARROW)
+#pragma GCC poison nts_query_range_arrow nts_query_range_stream nts_latest_arrow
+#endif
+#if !defined(NTS_ARROW) || !defined(NTS_AGGREGATE)
+#pragma GCC poison nts_query_aggregate_arrow nts_query_aggregate_stream
+#endif
+#if !defined(NTS_SQL)
+#pragma GCC poison nts_exec_sql
+#endif
+#if !defined(NTS_MAINTENANCE)
+#pragma GCC poison nts_maintenance_status nts_set_maintenance_hook
+#endif
 #endif
 
 /* Arrow C Data Interface / C Stream Interface, exactly as the Arrow
@@ -133,43 +174,45 @@ struct ArrowArrayStream {
 // Most codecs reported per column by `nts_table_column_stats`.
 #define NTS_STATS_MAX_CODECS 8
 
-#if defined(NTS_ARROW)
+#if (defined(NTS_ARROW) && defined(NTS_AGGREGATE))
 // `nts_query_aggregate_*` aggregate codes (ABI: never renumbered).
 #define NTS_AGG_COUNT 0
 #endif
 
-#if defined(NTS_ARROW)
+#if (defined(NTS_ARROW) && defined(NTS_AGGREGATE))
 // Sum of the non-NaN values.
 #define NTS_AGG_SUM 1
 #endif
 
-#if defined(NTS_ARROW)
+#if (defined(NTS_ARROW) && defined(NTS_AGGREGATE))
 // Smallest non-NaN value.
 #define NTS_AGG_MIN 2
 #endif
 
-#if defined(NTS_ARROW)
+#if (defined(NTS_ARROW) && defined(NTS_AGGREGATE))
 // Largest non-NaN value.
 #define NTS_AGG_MAX 3
 #endif
 
-#if defined(NTS_ARROW)
+#if (defined(NTS_ARROW) && defined(NTS_AGGREGATE))
 // Mean of the non-NaN values.
 #define NTS_AGG_MEAN 4
 #endif
 
-#if defined(NTS_ARROW)
+#if (defined(NTS_ARROW) && defined(NTS_AGGREGATE))
 // Value of the earliest row (ties: first appended).
 #define NTS_AGG_FIRST 5
 #endif
 
-#if defined(NTS_ARROW)
+#if (defined(NTS_ARROW) && defined(NTS_AGGREGATE))
 // Value of the latest row (ties: last appended).
 #define NTS_AGG_LAST 6
 #endif
 
+#if defined(NTS_MAINTENANCE)
 // Bytes of `nts_maintenance_info.last_error_message`, NUL included.
 #define NTS_MAINTENANCE_MESSAGE_LEN 256
+#endif
 
 // `nts_backup` mode: the segments as they are (those a delete reached
 // re-encoded). The cheaper mode.
@@ -206,7 +249,7 @@ typedef struct {
   // `NTS_SYNC_NEVER`.
   uint32_t sync;
   // Buffered row bytes that trigger an automatic flush; 0 disables
-  // auto-flush. Default 8 MiB.
+  // auto-flush. Default 4 MiB.
   uint64_t auto_flush_bytes;
   // Most rows per segment written by a flush: 1..=4194304. Default 131072.
   uint64_t segment_max_rows;
@@ -220,7 +263,9 @@ typedef struct {
   int64_t retention_ms;
   // 1 = run background maintenance on a thread of its own for this handle
   // (flush, retention, merging small segments; see the fields below);
-  // 0 (default) = no thread.
+  // 0 (default) = no thread. A library built without the cargo feature
+  // `maintenance` (`NTS_NO_MAINTENANCE`) refuses 1 with
+  // `NTS_ERR_INVALID_ARGUMENT`.
   uint32_t auto_maintenance;
   // Reserved, must be 0.
   uint32_t reserved2;
@@ -367,6 +412,7 @@ typedef struct {
   uint64_t syncs;
 } nts_commit_info;
 
+#if defined(NTS_MAINTENANCE)
 // What background maintenance has done (`nts_maintenance_status`). A
 // versioned struct: set `struct_size = sizeof(nts_maintenance_info)`.
 typedef struct {
@@ -392,13 +438,16 @@ typedef struct {
   // NUL byte inside the message is replaced by `?`); empty if none.
   char last_error_message[NTS_MAINTENANCE_MESSAGE_LEN];
 } nts_maintenance_info;
+#endif
 
+#if defined(NTS_MAINTENANCE)
 // Callback for maintenance errors: `code` and a NUL-terminated `message`
 // (a NUL byte inside the message is replaced by `?`) valid only during
 // the call; runs on the maintenance thread.
 typedef void (*nts_maintenance_hook)(void *user,
                                      nts_status code,
                                      const char *message);
+#endif
 
 // Success.
 #define NTS_OK 0
@@ -815,6 +864,28 @@ nts_status nts_query_range_stream(nts_db *db,
 #endif
 
 #if defined(NTS_ARROW)
+// Exports the last `n` rows of `table` by timestamp (ties in append
+// order), oldest first, with the schema of `nts_query_range_arrow`. With
+// `n == 1` this is answered from the newest segment's header when
+// possible; it never scans old segments.
+//
+// On failure both structs are released. Ownership: as for
+// `nts_query_range_arrow`.
+//
+// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT`; `NTS_ERR_NOT_FOUND`;
+// `NTS_ERR_CLOSED`; `NTS_ERR_CORRUPT`.
+//
+// # Safety
+// `table` is NULL or NUL-terminated; `out_array`, `out_schema` are NULL
+// or writable.
+nts_status nts_latest_arrow(nts_db *db,
+                            const char *table,
+                            uint64_t n,
+                            struct ArrowArray *out_array,
+                            struct ArrowSchema *out_schema);
+#endif
+
+#if (defined(NTS_ARROW) && defined(NTS_AGGREGATE))
 // Aggregates `table` over `[start_ms, end_ms]` (inclusive at both ends)
 // in buckets of `bucket_ms` aligned to multiples of `bucket_ms` from the
 // Unix epoch, and exports the result through the Arrow C Data Interface:
@@ -846,7 +917,7 @@ nts_status nts_query_aggregate_arrow(nts_db *db,
                                      struct ArrowSchema *out_schema);
 #endif
 
-#if defined(NTS_ARROW)
+#if (defined(NTS_ARROW) && defined(NTS_AGGREGATE))
 // Like `nts_query_aggregate_arrow` (range inclusive at both ends), as an
 // Arrow C Stream for long ranges: each `get_next` returns the buckets
 // finished by the next group of segments, so memory stays bounded by one
@@ -868,28 +939,6 @@ nts_status nts_query_aggregate_stream(nts_db *db,
                                       const uint32_t *aggs,
                                       size_t naggs,
                                       struct ArrowArrayStream *out_stream);
-#endif
-
-#if defined(NTS_ARROW)
-// Exports the last `n` rows of `table` by timestamp (ties in append
-// order), oldest first, with the schema of `nts_query_range_arrow`. With
-// `n == 1` this is answered from the newest segment's header when
-// possible; it never scans old segments.
-//
-// On failure both structs are released. Ownership: as for
-// `nts_query_range_arrow`.
-//
-// Returns `NTS_OK`; `NTS_ERR_INVALID_ARGUMENT`; `NTS_ERR_NOT_FOUND`;
-// `NTS_ERR_CLOSED`; `NTS_ERR_CORRUPT`.
-//
-// # Safety
-// `table` is NULL or NUL-terminated; `out_array`, `out_schema` are NULL
-// or writable.
-nts_status nts_latest_arrow(nts_db *db,
-                            const char *table,
-                            uint64_t n,
-                            struct ArrowArray *out_array,
-                            struct ArrowSchema *out_schema);
 #endif
 
 // The message of this thread's last failed NanoTS call (`""` if none has
@@ -1041,6 +1090,7 @@ nts_status nts_delete_range(nts_db *db,
                             int64_t start_ms,
                             int64_t end_ms);
 
+#if defined(NTS_SQL)
 // Runs SQL statements separated by `;`: `CREATE TABLE [IF NOT EXISTS]
 // name (col [DOUBLE|FLOAT|REAL|F64], ...)` and `INSERT INTO name [(ts_ms,
 // col, ...)] VALUES (ts, v, ...), ...`. Each statement is atomic; the
@@ -1057,7 +1107,9 @@ nts_status nts_delete_range(nts_db *db,
 // `sql` is NULL or NUL-terminated.
 nts_status nts_exec_sql(nts_db *db,
                         const char *sql);
+#endif
 
+#if defined(NTS_MAINTENANCE)
 // Fills `*out` with the state of this handle's background maintenance
 // (all zero when `nts_options.auto_maintenance` was 0): counters, and the
 // status and message of its last error, which is never swallowed.
@@ -1070,7 +1122,9 @@ nts_status nts_exec_sql(nts_db *db,
 // is set.
 nts_status nts_maintenance_status(nts_db *db,
                                   nts_maintenance_info *out);
+#endif
 
+#if defined(NTS_MAINTENANCE)
 // Sets (or, with a NULL `hook`, clears) the callback that receives every
 // error of this handle's background maintenance, with `user` passed back.
 // The callback runs on the maintenance thread and must not call
@@ -1084,6 +1138,7 @@ nts_status nts_maintenance_status(nts_db *db,
 nts_status nts_set_maintenance_hook(nts_db *db,
                                     nts_maintenance_hook hook,
                                     void *user);
+#endif
 
 // On a read-only handle, brings its view up to what the writer has
 // committed since the handle last looked: transactions appended to the

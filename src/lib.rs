@@ -17,6 +17,16 @@
 //! assert_eq!((ts.len(), cols.len()), (1, 2));
 //! # Ok::<(), std::io::Error>(())
 //! ```
+//!
+//! # Cargo features
+//!
+//! All on by default; firmware turns off what it does not use
+//! (`docs/size.md` has what each one costs in the shared library):
+//! `capi` (the C ABI), `arrow` (`nanots::arrow`), `pco` (the cold-tier
+//! codec), `sql` (`nanots::sql`, `NanoTsDb::exec_sql`), `aggregate`
+//! (`NanoTsDb::aggregate`) and `maintenance` (the background thread of
+//! [`NanoTsDbShared`]). Pack, retention, merges and deletes are always
+//! there.
 
 #[cfg(feature = "arrow")]
 pub mod arrow;
@@ -31,10 +41,12 @@ mod maintenance;
 mod options;
 mod query;
 mod segment;
+#[cfg(feature = "sql")]
 pub mod sql;
 mod table;
 mod wal;
 
+#[cfg(feature = "maintenance")]
 pub use db::background::{MaintenanceHook, MaintenanceStatus};
 pub use db::{
     BackupMode, CommitStats, NanoTsDb, NanoTsDbShared, Problem, RecoveryReport, SERIES_COLUMN, VerifyReport,
@@ -45,7 +57,10 @@ pub use error::{Error, ErrorKind, Result};
 /// fault-injection and power-loss suites in `tests/`). Not a stable API.
 #[doc(hidden)]
 pub use io::fault as testing;
-pub use options::{AutoMaintenanceOptions, NanoTsOptions, RecoveryMode, SyncMode};
+#[cfg(feature = "maintenance")]
+pub use options::AutoMaintenanceOptions;
+pub use options::{NanoTsOptions, RecoveryMode, SyncMode};
+#[cfg(feature = "aggregate")]
 pub use query::aggregate::{Agg, AggColumn, AggValues, AggregateReader, Aggregation};
 pub use query::stats::{CodecUse, ColumnStorage, TableStats};
 pub use query::{Columns, RangeReader};

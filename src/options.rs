@@ -59,7 +59,8 @@ pub struct NanoTsOptions {
     /// trigger an automatic flush before the next append. Bounds writer
     /// memory: the buffers hold at most this much plus one append (twice
     /// this much while a pack or compaction runs), and their capacity at
-    /// most twice that. Default 8 MiB. `0` disables auto-flush.
+    /// most twice that; the WAL's mapped pages follow it (SPEC.md 8.4).
+    /// Default 4 MiB. `0` disables auto-flush.
     pub auto_flush_bytes: usize,
     /// Most rows per segment written by a flush. Default 131,072 (larger
     /// segments compress better; a query decodes whole segments); at most
@@ -78,7 +79,9 @@ pub struct NanoTsOptions {
     /// Background maintenance (a thread that flushes, applies retention and
     /// merges small segments). Only [`crate::NanoTsDbShared::open`] starts
     /// it; [`crate::NanoTsDb::open`] refuses options that ask for it, since
-    /// NanoTS never starts a thread the host did not ask for.
+    /// NanoTS never starts a thread the host did not ask for. Cargo feature
+    /// `maintenance` (default).
+    #[cfg(feature = "maintenance")]
     pub auto_maintenance: Option<AutoMaintenanceOptions>,
     /// What opening does with a damaged file. Default `Strict`.
     pub recovery: RecoveryMode,
@@ -100,6 +103,7 @@ pub struct NanoTsOptions {
 ///   them, into segments of up to `pack_target_rows` rows, appended at the
 ///   end of the file (cost: the merged rows only; the old segments' space
 ///   comes back at the next retention compaction).
+#[cfg(feature = "maintenance")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct AutoMaintenanceOptions {
     /// How often the thread wakes. Default 1 s.
@@ -114,6 +118,7 @@ pub struct AutoMaintenanceOptions {
     pub pack_target_rows: usize,
 }
 
+#[cfg(feature = "maintenance")]
 impl Default for AutoMaintenanceOptions {
     fn default() -> Self {
         AutoMaintenanceOptions {
@@ -131,10 +136,11 @@ impl Default for NanoTsOptions {
         NanoTsOptions {
             retention: None,
             sync: SyncMode::default(),
-            auto_flush_bytes: 8 << 20,
+            auto_flush_bytes: 4 << 20,
             segment_max_rows: 131_072,
             segment_partition_ms: None,
             max_record_size: None,
+            #[cfg(feature = "maintenance")]
             auto_maintenance: None,
             recovery: RecoveryMode::Strict,
             read_only: false,
@@ -156,6 +162,7 @@ impl NanoTsOptions {
                 self.segment_max_rows
             )));
         }
+        #[cfg(feature = "maintenance")]
         if let Some(m) = &self.auto_maintenance
             && (m.interval.is_zero()
                 || m.merge_min_segments < 2

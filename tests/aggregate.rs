@@ -1,6 +1,7 @@
 //! Time-bucket aggregation and latest rows against a naive reference (sort
 //! all rows, fold per bucket), over random tables with out-of-order
 //! appends, deletes, packs and reopens.
+#![cfg(feature = "aggregate")]
 
 mod common;
 use common::*;

@@ -1,5 +1,6 @@
 //! Background maintenance: it flushes, applies retention, merges small
 //! segments, reports its errors, and stops cleanly on close.
+#![cfg(feature = "maintenance")]
 
 mod common;
 use common::*;

@@ -3,7 +3,8 @@
 //! (`libnanots.so`, through its SONAME `libnanots.so.0.1`) library, then runs
 //! them. Cargo does not build the staticlib/cdylib for integration tests,
 //! so this test runs `cargo build --lib` itself, with the same target
-//! directory, profile and `arrow` feature as the test binary.
+//! directory, profile and cargo features as the test binary (and compiles
+//! the programs with the matching `NTS_NO_<FEATURE>` defines).
 //!
 //! Needs a C compiler for the test binary's target: `$CC`, else `cc`, on
 //! the host; under `cargo test --target <triple>`, `CC_<triple>`, else
@@ -20,7 +21,7 @@ use std::process::Command;
 #[path = "c/build_support.rs"]
 mod build_support;
 
-use build_support::{ARROW, build_libraries, target};
+use build_support::{ARROW, build_libraries, c_feature_defines, target};
 
 fn c_sources() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c");
@@ -46,9 +47,7 @@ fn compile(src: &Path, out: &Path, link: &[String]) {
         .arg(src)
         .arg("-o")
         .arg(out);
-    if !ARROW {
-        cmd.arg("-DNTS_NO_ARROW");
-    }
+    cmd.args(c_feature_defines());
     cmd.args(link);
     let output = cmd.output().expect("running the C compiler");
     assert!(

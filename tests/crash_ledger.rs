@@ -27,7 +27,9 @@
 
 mod common;
 use common::*;
-use nanots::{AutoMaintenanceOptions, NanoTsDb, NanoTsDbShared, NanoTsOptions, SyncMode};
+#[cfg(feature = "maintenance")]
+use nanots::AutoMaintenanceOptions;
+use nanots::{NanoTsDb, NanoTsDbShared, NanoTsOptions, SyncMode};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::fs::OpenOptions;
@@ -194,11 +196,16 @@ fn sync_from(s: &str) -> SyncMode {
 /// so that compactions remove rows; with maintenance, a thread that flushes,
 /// merges small segments and compacts every few milliseconds.
 fn child_options(sync: SyncMode, maintained: bool) -> NanoTsOptions {
+    assert!(
+        cfg!(feature = "maintenance") || !maintained,
+        "background maintenance needs the feature maintenance"
+    );
     NanoTsOptions {
         sync,
         retention: Some(Duration::from_millis(RETENTION_MS as u64)),
         auto_flush_bytes: 4 << 10,
         segment_max_rows: 32,
+        #[cfg(feature = "maintenance")]
         auto_maintenance: maintained.then(|| AutoMaintenanceOptions {
             interval: Duration::from_millis(10),
             flush_after: Duration::from_millis(20),
@@ -227,11 +234,14 @@ impl Handle {
     fn merges(&self) -> u64 {
         match self {
             Handle::Plain(_) => 0,
+            #[cfg(feature = "maintenance")]
             Handle::Shared(db) => {
                 let st = db.maintenance_status();
                 assert_eq!(st.errors, 0, "child: background maintenance failed: {:?}", st.last_error);
                 st.merges
             }
+            #[cfg(not(feature = "maintenance"))]
+            Handle::Shared(_) => 0,
         }
     }
 }
@@ -1162,6 +1172,7 @@ fn crash_ledger_every_append() {
 }
 
 #[test]
+#[cfg(feature = "maintenance")]
 fn crash_ledger_every_append_maintained() {
     kill_cycles(Config { name: "every-maintained", sync: "every", maintained: true });
 }
@@ -1172,6 +1183,7 @@ fn crash_ledger_on_flush() {
 }
 
 #[test]
+#[cfg(feature = "maintenance")]
 fn crash_ledger_on_flush_maintained() {
     kill_cycles(Config { name: "flush-maintained", sync: "flush", maintained: true });
 }
@@ -1182,6 +1194,7 @@ fn crash_ledger_never_sync() {
 }
 
 #[test]
+#[cfg(feature = "maintenance")]
 fn crash_ledger_never_sync_maintained() {
     kill_cycles(Config { name: "never-maintained", sync: "never", maintained: true });
 }

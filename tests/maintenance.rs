@@ -228,3 +228,45 @@ fn appends_during_a_long_pack_stay_within_twice_the_threshold() {
     assert_eq!(db.query_table_range_columns("live", 0, i).unwrap().0.len(), i as usize);
     assert_eq!(db.query_table_range_columns("big", 0, 400_000).unwrap().0.len(), 400_000);
 }
+
+/// With time partitions, small segments that each lie in a partition of
+/// their own cannot merge: a merge would write as many segments back, so it
+/// must do nothing (before, it rewrote them on every call and the file
+/// grew). Small segments sharing a partition still merge.
+#[test]
+fn merge_with_partitions_rewrites_only_what_it_can_reduce() {
+    let (_dir, path) = temp_db();
+    let hour = 3_600_000i64;
+    let opts = NanoTsOptions { segment_partition_ms: Some(hour), ..Default::default() };
+    let db = NanoTsDb::open(&path, opts).unwrap();
+    db.create_table("t", &["v"]).unwrap();
+    // Four flushes, each into an hour of its own.
+    for h in 0..4i64 {
+        for i in 0..10i64 {
+            db.append_row("t", h * hour + i, &[(h * 10 + i) as f64]).unwrap();
+        }
+        db.flush().unwrap();
+    }
+    let before = all(&db, "t");
+    assert_eq!(db.stats("t").unwrap().segments, 4);
+    let commits = db.commit_stats().commits;
+    let len = std::fs::metadata(&path).unwrap().len();
+    for _ in 0..3 {
+        assert_eq!(db.merge_small_segments(1000, 2).unwrap(), 0, "nothing to gain across partitions");
+    }
+    assert_eq!(db.commit_stats().commits, commits, "no transaction written");
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), len, "the file did not grow");
+    assert_eq!(db.stats("t").unwrap().segments, 4);
+
+    // Three more small flushes into the last hour: those four merge into one.
+    for f in 0..3i64 {
+        db.append_row("t", 3 * hour + 100 + f, &[f as f64]).unwrap();
+        db.flush().unwrap();
+    }
+    assert_eq!(db.stats("t").unwrap().segments, 7);
+    assert_eq!(db.merge_small_segments(1000, 2).unwrap(), 1);
+    assert_eq!(db.stats("t").unwrap().segments, 4, "hours 0, 1, 2, and hour 3 merged");
+    let after = all(&db, "t");
+    assert_eq!(after.0.len(), before.0.len() + 3);
+    assert_eq!(&after.0[..before.0.len()], &before.0[..]);
+}

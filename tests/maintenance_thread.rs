@@ -1,5 +1,6 @@
 //! The maintenance thread exists only when asked for and is gone after
 //! close (alone in its test binary, so no other test's threads interfere).
+#![cfg(feature = "maintenance")]
 
 mod common;
 use common::*;

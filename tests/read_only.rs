@@ -74,6 +74,7 @@ fn every_write_call_on_a_reader_is_read_only_and_writes_nothing() {
         ("pack_table", r.pack_table("t", 100)),
         ("compact_retention_now", r.compact_retention_now()),
         ("merge_small_segments", r.merge_small_segments(100, 2).map(|_| ())),
+        #[cfg(feature = "sql")]
         ("exec_sql", r.exec_sql("INSERT INTO t VALUES (5, 5.0)").map(|_| ())),
     ];
     for (what, res) in calls {

@@ -42,6 +42,7 @@ fn reference_full_example() -> std::io::Result<()> {
     Ok::<(), std::io::Error>(())
 }
 
+#[cfg(feature = "maintenance")]
 fn reference_shared_example() -> std::io::Result<()> {
     use nanots::{AutoMaintenanceOptions, NanoTsDbShared, NanoTsOptions};
     use std::time::Duration;
@@ -83,5 +84,6 @@ fn reference_examples_run_in_order() {
     assert_eq!(db.stats("sensor").unwrap().segments, 1);
     drop(db);
 
+    #[cfg(feature = "maintenance")]
     reference_shared_example().unwrap();
 }

@@ -2,6 +2,7 @@
 //! quoting, comments, special floats, every error with its position,
 //! statement atomicity, plus a deterministic no-panic fuzz loop and
 //! property-based parse round trips.
+#![cfg(feature = "sql")]
 
 use nanots::sql::{self, Statement, exec_sql, exec_sql_partial};
 use nanots::{ErrorKind, NanoTsDb, NanoTsOptions};

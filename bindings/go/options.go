@@ -25,7 +25,7 @@ type Options struct {
 	// Sync is the durability mode (default SyncOnFlush).
 	Sync SyncMode
 	// AutoFlushBytes: buffered row bytes that trigger a flush. 0 = the
-	// default (8 MiB); negative = never flush automatically.
+	// default (4 MiB); negative = never flush automatically.
 	AutoFlushBytes int64
 	// SegmentMaxRows: most rows per segment written by a flush,
 	// 1..4194304; 0 = the default (131072).

@@ -34,6 +34,7 @@ fn backup_action(mode: BackupMode, _t: &crate::table::Table, rows: usize) -> Tab
 impl NanoTsDb {
     /// Flushes if there are buffered rows and the last flush was at least
     /// `age` ago. Returns whether it flushed.
+    #[cfg(feature = "maintenance")]
     pub(crate) fn flush_if_older(&self, age: Duration) -> Result<bool> {
         let _m = self.maint_lock();
         let mut st = self.write_lock();

@@ -7,6 +7,7 @@
 //! `shared.rs` and `background.rs`, the shared handle and its maintenance
 //! thread.
 
+#[cfg(feature = "maintenance")]
 pub(crate) mod background;
 mod index;
 mod maintain;
@@ -66,6 +67,7 @@ impl NanoTsDb {
     /// is left untouched); `Corrupt` for damaged committed data, naming the
     /// offset; `InvalidArgument` for bad options or `NANOTS_MAX_RECORD_SIZE`.
     pub fn open(path: impl AsRef<Path>, opts: NanoTsOptions) -> Result<NanoTsDb> {
+        #[cfg(feature = "maintenance")]
         if opts.auto_maintenance.is_some() {
             return Err(Error::invalid(
                 "auto_maintenance runs a background thread: open with NanoTsDbShared::open instead",

@@ -4,6 +4,7 @@
 
 use super::NanoTsDb;
 use crate::error::{Error, Result};
+#[cfg(feature = "aggregate")]
 use crate::query::aggregate::{Agg, AggregateReader, Aggregation};
 use crate::query::stats::{TableStats, table_stats};
 use crate::query::{Columns, RangeReader, Snapshot};
@@ -60,6 +61,7 @@ impl NanoTsDb {
     ///
     /// Errors: `NotFound`; `InvalidArgument` if `start_ms > end_ms`,
     /// `bucket_ms <= 0` or `aggs` is empty; `Corrupt`.
+    #[cfg(feature = "aggregate")]
     pub fn aggregate(
         &self,
         table: &str,
@@ -73,6 +75,7 @@ impl NanoTsDb {
 
     /// Like [`Self::aggregate`] (range inclusive at both ends), returning
     /// buckets batch by batch with memory bounded by one group of segments.
+    #[cfg(feature = "aggregate")]
     pub fn aggregate_reader(
         &self,
         table: &str,
@@ -99,9 +102,26 @@ impl NanoTsDb {
     }
 
     /// Storage statistics of `table`: rows, segments, bytes on disk and raw
-    /// bytes per column, compression ratio, and the codecs in use.
+    /// bytes per column, compression ratio, and the codecs in use. Answered
+    /// from the index; the first call after opening reads each segment's
+    /// header once (with `pread`: no page of the file stays resident), later
+    /// calls only those of segments flushed since.
     pub fn stats(&self, table: &str) -> Result<TableStats> {
-        table_stats(&self.snapshot(table, i64::MIN, i64::MAX)?)
+        let (snap, buffered, id, live, index) = {
+            let st = self.read_lock()?;
+            let t = st.table(table)?;
+            let snap = Snapshot {
+                table: table.to_owned(),
+                columns: t.def.columns.clone(),
+                map: st.map().clone(),
+                segments: t.segments.clone(),
+                tombstones: t.tombstones.clone(),
+                mem: Columns::default(),
+            };
+            let live: Vec<u32> = st.tables().map(|t| t.def.id).collect();
+            (snap, t.mem.ts.len() as u64, t.def.id, live, st.storage_index().clone())
+        };
+        table_stats(&snap, buffered, id, &index, &live)
     }
 
     fn snapshot(&self, table: &str, start_ms: i64, end_ms: i64) -> Result<Snapshot> {

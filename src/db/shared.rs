@@ -1,10 +1,13 @@
 //! [`NanoTsDbShared`]: a cheaply clonable, `Send + Sync` handle that can run
-//! background maintenance.
+//! background maintenance (cargo feature `maintenance`).
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+#[cfg(feature = "maintenance")]
+use std::sync::Mutex;
 
 use super::NanoTsDb;
+#[cfg(feature = "maintenance")]
 use super::background::{MaintenanceHook, MaintenanceStatus, Worker};
 use crate::error::Result;
 use crate::options::NanoTsOptions;
@@ -24,9 +27,11 @@ pub struct NanoTsDbShared {
 
 struct Inner {
     db: Arc<NanoTsDb>,
+    #[cfg(feature = "maintenance")]
     worker: Mutex<Option<Worker>>,
 }
 
+#[cfg(feature = "maintenance")]
 impl Drop for Inner {
     fn drop(&mut self) {
         // Join the thread first: it holds a reference to the database,
@@ -49,6 +54,7 @@ impl std::ops::Deref for NanoTsDbShared {
 impl NanoTsDbShared {
     /// Opens like [`NanoTsDb::open`], then starts background maintenance if
     /// `opts.auto_maintenance` is set.
+    #[cfg(feature = "maintenance")]
     pub fn open(path: impl AsRef<Path>, opts: NanoTsOptions) -> Result<NanoTsDbShared> {
         let maintenance = opts.auto_maintenance.clone();
         let retention = opts.retention.is_some();
@@ -60,12 +66,22 @@ impl NanoTsDbShared {
         Ok(NanoTsDbShared { inner: Arc::new(Inner { db, worker: Mutex::new(worker) }) })
     }
 
+    /// Opens like [`NanoTsDb::open`] (this build has no background
+    /// maintenance: cargo feature `maintenance` is off).
+    #[cfg(not(feature = "maintenance"))]
+    pub fn open(path: impl AsRef<Path>, opts: NanoTsOptions) -> Result<NanoTsDbShared> {
+        let db = Arc::new(NanoTsDb::open_inner(path.as_ref(), opts)?);
+        Ok(NanoTsDbShared { inner: Arc::new(Inner { db }) })
+    }
+
+    #[cfg(feature = "maintenance")]
     fn worker(&self) -> std::sync::MutexGuard<'_, Option<Worker>> {
         self.inner.worker.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// What background maintenance has done, and its last error (also
     /// passed to the hook). `running` is false when it is off or stopped.
+    #[cfg(feature = "maintenance")]
     pub fn maintenance_status(&self) -> MaintenanceStatus {
         self.worker().as_ref().map(Worker::status).unwrap_or_default()
     }
@@ -77,6 +93,7 @@ impl NanoTsDbShared {
     /// handle, not a clone: a clone inside the hook would keep the handle
     /// alive from within, so dropping the last clone outside would not
     /// close it. [`Self::close`] clears the hook, which breaks such a cycle.
+    #[cfg(feature = "maintenance")]
     pub fn set_maintenance_hook(&self, hook: Option<MaintenanceHook>) {
         if let Some(w) = self.worker().as_ref() {
             w.set_hook(hook);
@@ -86,6 +103,14 @@ impl NanoTsDbShared {
     /// Stops background maintenance (waiting for a running step), then
     /// closes the database for every clone of this handle.
     pub fn close(&self) -> Result<()> {
+        #[cfg(feature = "maintenance")]
+        self.stop_maintenance();
+        self.inner.db.close()
+    }
+
+    /// Clears the hook and stops the thread, if any.
+    #[cfg(feature = "maintenance")]
+    fn stop_maintenance(&self) {
         // Take the worker out and release the lock *before* joining: the
         // hook may call `maintenance_status` on this handle meanwhile.
         let worker = self.worker().take();
@@ -93,7 +118,6 @@ impl NanoTsDbShared {
             w.set_hook(None);
             w.stop();
         }
-        self.inner.db.close()
     }
 
     /// A handle that does not keep the database open: for maintenance

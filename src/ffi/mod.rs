@@ -69,6 +69,9 @@ mod stats;
 #[cfg(feature = "arrow")]
 mod arrow_api;
 
+#[cfg(all(feature = "arrow", feature = "aggregate"))]
+mod aggregate_api;
+
 mod boundary;
 
 mod status;
@@ -76,6 +79,12 @@ mod status;
 mod durability;
 
 mod maintenance;
+
+#[cfg(feature = "sql")]
+mod sql;
+
+#[cfg(feature = "maintenance")]
+mod background;
 
 mod read_only;
 

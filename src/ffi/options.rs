@@ -7,7 +7,9 @@ use std::time::Duration;
 use super::args::{out_arg, usize_of};
 use super::boundary::{FfiError, FfiResult, call_value};
 use super::versioned::read_versioned;
-use crate::{AutoMaintenanceOptions, NanoTsOptions, RecoveryMode, SyncMode};
+#[cfg(feature = "maintenance")]
+use crate::AutoMaintenanceOptions;
+use crate::{NanoTsOptions, RecoveryMode, SyncMode};
 
 /// `nts_options.sync`: `msync` the WAL before every append returns.
 pub const NTS_SYNC_EVERY_APPEND: u32 = 0;
@@ -30,7 +32,7 @@ pub struct nts_options {
     /// `NTS_SYNC_NEVER`.
     pub sync: u32,
     /// Buffered row bytes that trigger an automatic flush; 0 disables
-    /// auto-flush. Default 8 MiB.
+    /// auto-flush. Default 4 MiB.
     pub auto_flush_bytes: u64,
     /// Most rows per segment written by a flush: 1..=4194304. Default 131072.
     pub segment_max_rows: u64,
@@ -44,7 +46,9 @@ pub struct nts_options {
     pub retention_ms: i64,
     /// 1 = run background maintenance on a thread of its own for this handle
     /// (flush, retention, merging small segments; see the fields below);
-    /// 0 (default) = no thread.
+    /// 0 (default) = no thread. A library built without the cargo feature
+    /// `maintenance` (`NTS_NO_MAINTENANCE`) refuses 1 with
+    /// `NTS_ERR_INVALID_ARGUMENT`.
     pub auto_maintenance: u32,
     /// Reserved, must be 0.
     pub reserved2: u32,
@@ -146,6 +150,7 @@ pub(super) unsafe fn options_from_c(opts: *const nts_options) -> FfiResult<NanoT
             return Err(FfiError::invalid(format!("opts->recovery {other} is not an NTS_RECOVERY_* value")));
         }
     };
+    #[cfg(feature = "maintenance")]
     let auto_maintenance = match o.auto_maintenance {
         0 => None,
         1 => {
@@ -160,6 +165,17 @@ pub(super) unsafe fn options_from_c(opts: *const nts_options) -> FfiResult<NanoT
         }
         other => return Err(FfiError::invalid(format!("opts->auto_maintenance {other} is not 0 or 1"))),
     };
+    #[cfg(not(feature = "maintenance"))]
+    match o.auto_maintenance {
+        0 => {}
+        1 => {
+            return Err(FfiError::invalid(
+                "opts->auto_maintenance is 1, but this library was built without background maintenance \
+                 (cargo feature maintenance)",
+            ));
+        }
+        other => return Err(FfiError::invalid(format!("opts->auto_maintenance {other} is not 0 or 1"))),
+    }
     let retention = match o.retention_ms {
         0 => None,
         ms if ms < 0 => {
@@ -173,6 +189,7 @@ pub(super) unsafe fn options_from_c(opts: *const nts_options) -> FfiResult<NanoT
         auto_flush_bytes: usize_of(o.auto_flush_bytes, "opts->auto_flush_bytes")?,
         segment_max_rows: usize_of(o.segment_max_rows, "opts->segment_max_rows")?,
         max_record_size: (o.max_record_size != 0).then_some(o.max_record_size),
+        #[cfg(feature = "maintenance")]
         auto_maintenance,
         segment_partition_ms: match o.segment_partition_ms {
             0 => None,

@@ -165,9 +165,13 @@ pub unsafe extern "C" fn nts_table_column_stats(
 /// (e.g. `"plain"`). Never NULL; never free it.
 #[unsafe(no_mangle)]
 pub extern "C" fn nts_codec_name(codec_id: u8) -> *const c_char {
-    static NAMES: [OnceLock<CString>; 256] = [const { OnceLock::new() }; 256];
+    // One lock for all 256 names, made at the first call: an array of 256
+    // OnceLocks would be 6 KiB of initialized data in the library.
+    static NAMES: OnceLock<Vec<CString>> = OnceLock::new();
     call_value("nts_codec_name", c"".as_ptr(), || {
-        NAMES[usize::from(codec_id)].get_or_init(|| c_string(crate::codec::codec_name(codec_id))).as_ptr()
+        let names =
+            NAMES.get_or_init(|| (0..=u8::MAX).map(|id| c_string(crate::codec::codec_name(id))).collect());
+        names[usize::from(codec_id)].as_ptr()
     })
 }
 

@@ -10,7 +10,9 @@ use std::sync::Arc;
 use memmap2::Mmap;
 
 pub mod fault;
+mod view;
 use fault::{FaultKind, FaultOp, IoEvent};
+pub use view::FileView;
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -21,7 +23,9 @@ use crate::error::{Error, ErrorKind, Result};
 /// whether it comes from this process or another. It is released when the
 /// file is closed (also when the process dies).
 pub struct DbFile {
-    file: File,
+    /// Shared with the [`FileView`]s mapped from it, which read with
+    /// `pread` through it.
+    file: Arc<File>,
     path: PathBuf,
 }
 
@@ -46,7 +50,7 @@ impl DbFile {
             };
             lock_exclusive(&file, path)?;
             if same_inode(&file, path)? {
-                return Ok(DbFile { file, path: path.to_path_buf() });
+                return Ok(DbFile { file: Arc::new(file), path: path.to_path_buf() });
             }
         }
         Err(Error::new(ErrorKind::Locked, format!("{} keeps being replaced while opening", path.display())))
@@ -57,7 +61,7 @@ impl DbFile {
     /// the writer (SPEC.md, "Readers").
     pub fn open_read_only(path: &Path) -> Result<DbFile> {
         match OpenOptions::new().read(true).open(path) {
-            Ok(file) => Ok(DbFile { file, path: path.to_path_buf() }),
+            Ok(file) => Ok(DbFile { file: Arc::new(file), path: path.to_path_buf() }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 Err(Error::new(ErrorKind::NotFound, format!("{} does not exist", path.display())))
             }
@@ -84,7 +88,7 @@ impl DbFile {
             .open(path)
             .map_err(|e| Error::io(e, "cannot create", path))?;
         lock_exclusive(&file, path)?;
-        Ok(DbFile { file, path: path.to_path_buf() })
+        Ok(DbFile { file: Arc::new(file), path: path.to_path_buf() })
     }
 
     /// Renames this file to `to`, atomically replacing it; the handle then
@@ -147,14 +151,14 @@ impl DbFile {
     /// Maps the whole file read-only. Mappings are immutable snapshots for
     /// readers: the writer only appends past their end, and the exclusive
     /// lock keeps other cooperating processes from truncating the file.
-    pub fn map(&self) -> Result<Arc<Mmap>> {
+    pub fn map(&self) -> Result<Arc<FileView>> {
         self.map_len(None)
     }
 
     /// Maps the first `len` bytes read-only (the whole file if `None`). A
     /// reader maps only its committed prefix, which a cooperating writer
     /// never truncates, so the mapping can never fault on a cut tail.
-    pub fn map_len(&self, len: Option<u64>) -> Result<Arc<Mmap>> {
+    pub fn map_len(&self, len: Option<u64>) -> Result<Arc<FileView>> {
         // Why mapping is sound here: the mapping is read-only and covers bytes
         // this handle never rewrites (records are append-only; only the header
         // slots at offsets 64..192 are rewritten, and readers never look at
@@ -164,12 +168,12 @@ impl DbFile {
         fault::hit(FaultOp::Map).map_err(|e| Error::io(e, "cannot mmap", &self.path))?;
         let map = match len {
             // SAFETY: see above: read-only, over bytes never rewritten or cut.
-            None => unsafe { Mmap::map(&self.file) },
+            None => unsafe { Mmap::map(&*self.file) },
             // SAFETY: as above; `len` is a committed prefix of the file.
-            Some(len) => unsafe { memmap2::MmapOptions::new().len(len as usize).map(&self.file) },
+            Some(len) => unsafe { memmap2::MmapOptions::new().len(len as usize).map(&*self.file) },
         }
         .map_err(|e| Error::io(e, "cannot mmap", &self.path))?;
-        Ok(Arc::new(map))
+        Ok(Arc::new(FileView::new(map, self.file.clone(), self.path.clone())))
     }
 }
 

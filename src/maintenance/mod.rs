@@ -17,15 +17,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use memmap2::Mmap;
-
 use crate::codec::Level;
 use crate::error::Result;
 use crate::format::DATA_START;
 use crate::format::header::{FileHeader, SLOT_OFFSETS, Slot};
-use crate::format::record::{RECORD_HEADER_LEN, RecordType, frame};
-use crate::io::DbFile;
-use crate::query::{Columns, RangeReader, Snapshot};
+use crate::format::record::{RecordType, frame};
+use crate::io::{DbFile, FileView};
+use crate::query::{Columns, RangeReader, SegmentReads, Snapshot};
 use crate::segment::{SegmentLimits, SegmentMeta, write_segment_records};
 use crate::table::records::{Checkpoint, CommitInfo};
 use crate::table::{TableDef, Tombstone};
@@ -52,7 +50,7 @@ pub struct TableInput {
 /// Everything the rewrite reads, taken under the engine's lock.
 pub struct RewriteInput {
     pub header: FileHeader,
-    pub map: Arc<Mmap>,
+    pub map: Arc<FileView>,
     pub commit: CommitInfo,
     pub next_table_id: u32,
     pub tables: Vec<TableInput>,
@@ -250,16 +248,14 @@ fn keep_segments(
 ) -> Result<Vec<SegmentMeta>> {
     let cutoff = cutoff_ms.unwrap_or(i64::MIN);
     let mut metas = Vec::new();
+    let mut reads = SegmentReads::default();
     for seg in t.segments.iter() {
         if seg.max_ts < cutoff || t.tombstones.iter().any(|tb| tb.covers(seg)) {
             continue;
         }
         if seg.min_ts >= cutoff && !t.tombstones.iter().any(|tb| tb.hits(seg)) {
             // Verify before copying: a rewrite must not launder damage.
-            crate::query::open_segment(&input.map, seg, true)?;
-            let start = seg.offset as usize;
-            let end = start + RECORD_HEADER_LEN + seg.payload_len as usize;
-            let offset = out.write(&input.map[start..end])?;
+            let offset = out.write(reads.record(&input.map, seg)?)?;
             metas.push(SegmentMeta { offset, ..*seg });
             continue;
         }

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use super::{Columns, RangeReader, Source};
 use crate::error::{Error, Result};
-use crate::segment::SegmentMeta;
+use crate::segment::{ColumnStats, SegmentMeta};
 
 /// An aggregate function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -234,20 +234,13 @@ impl AggregateReader {
         for src in group {
             match src {
                 Source::Segment(order, meta) if self.answerable_from_stats(&meta) => {
-                    let map = self.reader.snap.map.clone();
-                    let view = super::open_segment(&map, &meta, false)?;
-                    if view.ncols() != ncols {
-                        return Err(Error::corrupt(format!(
-                            "segment at file offset {} has the wrong column count",
-                            meta.offset
-                        )));
-                    }
+                    let view = self.reader.reads.header(&self.reader.snap.map, &meta, ncols)?;
+                    let stats: Vec<ColumnStats> = (0..ncols).map(|c| *view.column_stats(c)).collect();
                     let first = (meta.min_ts, order as u64, 0);
                     let last = (meta.max_ts, order as u64, u64::from(meta.rows) - 1);
                     let idx = bucket_of(meta.min_ts, self.bucket_ms);
                     let parts = self.bucket(idx, ncols);
-                    for (c, p) in parts.iter_mut().enumerate() {
-                        let s = view.column_stats(c);
+                    for (p, s) in parts.iter_mut().zip(&stats) {
                         p.merge(&Partial {
                             count: u64::from(meta.rows),
                             non_nan: u64::from(meta.rows) - u64::from(s.nan_count),

@@ -1,6 +1,6 @@
 //! The newest rows of a table, read from the newest segments only.
 
-use super::{Columns, RangeReader, Snapshot, open_segment};
+use super::{Columns, RangeReader, SegmentReads, Snapshot};
 use crate::error::Result;
 
 /// The last `n` rows by timestamp (ties in append order), oldest first.
@@ -20,7 +20,8 @@ pub fn latest_n(snap: Snapshot, n: usize) -> Result<Columns> {
     {
         let meta = snap.segments.iter().rfind(|s| s.max_ts == max).expect("max exists");
         if !snap.tombstones.iter().any(|t| t.hits(meta)) {
-            let view = open_segment(&snap.map, meta, false)?;
+            let mut reads = SegmentReads::default();
+            let view = reads.header(&snap.map, meta, ncols)?;
             return Ok(Columns {
                 ts: vec![max],
                 columns: (0..ncols).map(|c| vec![view.column_stats(c).last]).collect(),

@@ -1,7 +1,7 @@
 //! Range reads: index -> segment reader -> codec -> columns.
 //!
 //! A query works on a [`Snapshot`] taken under the database's read lock
-//! (an `Arc` of the file mapping, an `Arc` of the segment list and a copy of
+//! (an `Arc` of the file view, an `Arc` of the segment list and a copy of
 //! the matching unflushed rows), so decoding runs without holding any lock
 //! and concurrent appends or flushes never disturb it.
 //!
@@ -9,27 +9,32 @@
 //! *groups*: runs of segments whose (range-clipped) time spans overlap.
 //! Groups are disjoint in time and come out in order, so a group is the unit
 //! of streaming: memory is bounded by the largest group, which is a single
-//! segment unless rows were appended out of order across flushes.
+//! segment unless rows were appended out of order across flushes. Segments
+//! are read with `pread` into one buffer per reader ([`SegmentReads`]), never
+//! through the mapping, so no page of the file stays resident behind the
+//! cursor: a streaming read's resident set does not grow with the file.
 
+#[cfg(feature = "aggregate")]
 pub mod aggregate;
 pub(crate) mod latest;
+mod reads;
 pub mod stats;
+
+pub use reads::{SegmentReads, open_segment};
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use memmap2::Mmap;
-
 use crate::error::{Error, Result};
-use crate::format::record::{RecordType, parse_header, verified_payload};
-use crate::segment::{SegmentMeta, SegmentView};
+use crate::io::FileView;
+use crate::segment::SegmentMeta;
 use crate::table::{Tombstone, stable_order};
 
 /// Everything a range read needs, detached from the engine's lock.
 pub struct Snapshot {
     pub table: String,
     pub columns: Vec<String>,
-    pub map: Arc<Mmap>,
+    pub map: Arc<FileView>,
     pub segments: Arc<Vec<SegmentMeta>>,
     /// Deletes to apply to the segments (not to `mem`, which is newer).
     pub tombstones: Arc<Vec<Tombstone>>,
@@ -68,42 +73,12 @@ impl Columns {
     }
 }
 
-/// Maps and checks one segment record: its framing, its CRC (when
-/// `verify_record`; the header has its own CRC either way), its header.
-pub fn open_segment<'a>(map: &'a [u8], meta: &SegmentMeta, verify_record: bool) -> Result<SegmentView<'a>> {
-    let rec = parse_header(map, meta.offset)
-        .map_err(|p| Error::corrupt(format!("segment record at file offset {}: {p:?}", meta.offset)))?;
-    if rec.kind != RecordType::Segment || rec.payload_len != meta.payload_len {
-        return Err(Error::corrupt(format!(
-            "file offset {} holds a {:?} record of {} bytes where the index expects a segment of {} bytes",
-            meta.offset, rec.kind, rec.payload_len, meta.payload_len
-        )));
-    }
-    let payload = if verify_record {
-        verified_payload(map, &rec)?
-    } else {
-        &map[rec.payload_offset() as usize..rec.end() as usize]
-    };
-    let view = SegmentView::parse(payload, meta.offset)?;
-    if view.table_id != meta.table_id
-        || view.rows != meta.rows
-        || view.min_ts != meta.min_ts
-        || view.max_ts != meta.max_ts
-    {
-        return Err(Error::corrupt(format!(
-            "segment at file offset {} disagrees with the index entry for it",
-            meta.offset
-        )));
-    }
-    Ok(view)
-}
-
 /// One source of rows in a group.
 #[derive(Clone, Copy)]
 pub(crate) enum Source {
     /// A segment and its index in the table's segment list (file order,
-    /// which is append order).
-    Segment(usize, SegmentMeta),
+    /// which is append order; read by aggregation's first/last).
+    Segment(#[cfg_attr(not(feature = "aggregate"), allow(dead_code))] usize, SegmentMeta),
     /// The snapshot's unflushed rows (always last in append order).
     Mem,
 }
@@ -116,6 +91,8 @@ pub struct RangeReader {
     groups: VecDeque<Vec<Source>>,
     /// Rows the plan may return (an upper bound, for preallocation).
     pub max_rows: usize,
+    /// The buffer segments are read into, reused from segment to segment.
+    pub(crate) reads: SegmentReads,
 }
 
 impl RangeReader {
@@ -164,7 +141,7 @@ impl RangeReader {
                 g.into_iter().map(|(_, s)| s).collect()
             })
             .collect();
-        RangeReader { snap, start_ms, end_ms, groups, max_rows }
+        RangeReader { snap, start_ms, end_ms, groups, max_rows, reads: SegmentReads::default() }
     }
 
     /// The table's value column names.
@@ -203,11 +180,13 @@ impl RangeReader {
     }
 
     /// Takes the next group's sources (append order) off the plan.
+    #[cfg(feature = "aggregate")]
     pub(crate) fn next_group(&mut self) -> Option<Vec<Source>> {
         self.groups.pop_front()
     }
 
     /// The earliest (range-clipped) timestamp the next group may hold.
+    #[cfg(feature = "aggregate")]
     pub(crate) fn next_group_start(&self) -> Option<i64> {
         let g = self.groups.front()?;
         g.iter()
@@ -219,8 +198,8 @@ impl RangeReader {
     }
 
     /// Appends the rows of `meta` inside the range, deletes applied.
-    pub(crate) fn decode_segment(&self, meta: &SegmentMeta, out: &mut Columns) -> Result<()> {
-        let view = open_segment(&self.snap.map, meta, true)?;
+    pub(crate) fn decode_segment(&mut self, meta: &SegmentMeta, out: &mut Columns) -> Result<()> {
+        let view = self.reads.segment(&self.snap.map, meta)?;
         if view.ncols() != out.columns.len() {
             return Err(Error::corrupt(format!(
                 "segment at file offset {} has {} columns, table {:?} has {}",
@@ -252,13 +231,11 @@ impl RangeReader {
         // The row counts come from the index; check each against its
         // segment's own (CRC-checked) header before allocating by their sum,
         // so a damaged index cannot ask for an absurd allocation.
-        for g in &self.groups {
-            for src in g {
-                if let Source::Segment(_, meta) = src {
-                    open_segment(&self.snap.map, meta, false)?;
-                }
-            }
-        }
+        let metas = self.groups.iter().flatten().filter_map(|s| match s {
+            Source::Segment(_, meta) => Some(*meta),
+            Source::Mem => None,
+        });
+        self.reads.check_headers(&self.snap, metas)?;
         let mut out = Columns::with_columns(self.snap.columns.len(), self.max_rows);
         while self.read_group_into(&mut out)? {}
         Ok(out)

@@ -25,10 +25,23 @@ impl<'a> SegmentView<'a> {
     /// Checks the header CRC and that every chunk lies inside the payload;
     /// the caller has checked the record CRC when it needs the chunks.
     pub fn parse(payload: &'a [u8], offset: u64) -> Result<SegmentView<'a>> {
+        Self::parse_prefix(payload, payload.len(), offset)
+    }
+
+    /// Like [`Self::parse`], where `payload` may be only the start of a
+    /// payload of `payload_len` bytes, as long as it holds the header: the
+    /// header is checked the same way (CRC, fields, chunk lengths adding up
+    /// to `payload_len`). Its statistics can be read without the chunks; a
+    /// chunk past the end of `payload` cannot be decoded (`Corrupt`, never a
+    /// panic).
+    pub fn parse_prefix(payload: &'a [u8], payload_len: usize, offset: u64) -> Result<SegmentView<'a>> {
         let base = offset + RECORD_HEADER_LEN as u64;
         let corrupt = |msg: &str| Error::corrupt(format!("segment at file offset {offset}: {msg}"));
         if payload.len() < FIXED_HEADER_LEN + 4 {
             return Err(corrupt("payload shorter than a segment header"));
+        }
+        if payload.len() > payload_len {
+            return Err(corrupt("more bytes than the record's payload length"));
         }
         let hlen = le_u32(payload, 28) as usize;
         let ncols = u16::from_le_bytes([payload[24], payload[25]]) as usize;
@@ -82,7 +95,7 @@ impl<'a> SegmentView<'a> {
         if columns.iter().any(|(s, _)| s.nan_count > rows) {
             return Err(corrupt("a column counts more NaN values than the segment has rows"));
         }
-        if at != payload.len() {
+        if at != payload_len {
             return Err(corrupt("chunk lengths do not add up to the payload length"));
         }
         Ok(SegmentView { payload, offset, table_id, rows, min_ts, max_ts, ts_codec, ts_range, columns })
@@ -104,9 +117,17 @@ impl<'a> SegmentView<'a> {
         self.ts_range.1 - self.ts_range.0
     }
 
+    /// The bytes of a chunk; `Corrupt` if the view holds only a prefix of
+    /// the payload that ends before it (see [`Self::parse_prefix`]).
+    fn chunk(&self, what: &str, range: std::ops::Range<usize>) -> Result<&'a [u8]> {
+        self.payload.get(range).ok_or_else(|| {
+            Error::corrupt(format!("segment at file offset {}: the {what} chunk was not read", self.offset))
+        })
+    }
+
     /// Appends the segment's timestamps to `out`.
     pub fn decode_ts(&self, out: &mut Vec<i64>) -> Result<()> {
-        let data = &self.payload[self.ts_range.0..self.ts_range.1];
+        let data = self.chunk("timestamp", self.ts_range.0..self.ts_range.1)?;
         let before = out.len();
         codec::decode_timestamps(self.ts_codec, data, self.rows as usize, out)
             .map_err(|e| self.codec_error("timestamps", e))?;
@@ -126,7 +147,7 @@ impl<'a> SegmentView<'a> {
     /// Appends column `col`'s values to `out`.
     pub fn decode_column(&self, col: usize, out: &mut Vec<f64>) -> Result<()> {
         let (stats, at) = &self.columns[col];
-        let data = &self.payload[*at..*at + stats.byte_len as usize];
+        let data = self.chunk("value", *at..*at + stats.byte_len as usize)?;
         let before = out.len();
         codec::decode_values(stats.codec, data, self.rows as usize, out)
             .map_err(|e| self.codec_error("values", e))?;
@@ -187,5 +208,27 @@ mod tests {
         for len in 0..payload.len() {
             assert!(SegmentView::parse(&payload[..len], 0).is_err());
         }
+    }
+
+    #[test]
+    fn a_header_prefix_gives_the_statistics_and_refuses_to_decode() {
+        let ts = [1i64, 2, 3];
+        let a = [1.0, 2.5, 4.0];
+        let mut payload = Vec::new();
+        encode_segment(3, &ts, &[&a], Level::Hot, &mut payload);
+        let h = header_len(1);
+        let v = SegmentView::parse_prefix(&payload[..h], payload.len(), 64).unwrap();
+        assert_eq!((v.table_id, v.rows, v.min_ts, v.max_ts), (3, 3, 1, 3));
+        assert_eq!(v.column_stats(0), SegmentView::parse(&payload, 64).unwrap().column_stats(0));
+        assert_eq!(v.ts_bytes() + v.column_stats(0).byte_len as usize, payload.len() - h);
+        let err = v.decode_ts(&mut Vec::new()).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Corrupt);
+        assert!(err.to_string().contains("file offset 64: the timestamp chunk was not read"), "{err}");
+        assert_eq!(v.decode_column(0, &mut Vec::new()).unwrap_err().kind(), crate::ErrorKind::Corrupt);
+        // The header alone must be there, and the chunk lengths must add up
+        // to the payload length the caller gives.
+        assert!(SegmentView::parse_prefix(&payload[..h - 1], payload.len(), 64).is_err());
+        assert!(SegmentView::parse_prefix(&payload[..h], payload.len() + 1, 64).is_err());
+        assert!(SegmentView::parse_prefix(&payload[..h], h - 1, 64).is_err());
     }
 }

@@ -1,7 +1,7 @@
 //! Shared by the integration tests that need the C libraries: builds
 //! `libnanots.a` / `libnanots.so` with `cargo build --lib` (cargo does not
 //! build the staticlib/cdylib for integration tests), with the same target
-//! directory, target triple, profile and `arrow` feature as the calling
+//! directory, target triple, profile and cargo features as the calling
 //! test binary, and checks that what it built is for that target.
 //!
 //! Under `cargo test --target <triple>` the test binary lives in
@@ -19,6 +19,22 @@ use std::process::Command;
 pub mod target;
 
 pub const ARROW: bool = cfg!(feature = "arrow");
+
+/// The library's optional cargo features, the header macro each one has
+/// (`None`: it adds no function), and whether this test binary has it.
+pub const FEATURES: [(&str, Option<&str>, bool); 5] = [
+    ("arrow", Some("ARROW"), cfg!(feature = "arrow")),
+    ("pco", None, cfg!(feature = "pco")),
+    ("sql", Some("SQL"), cfg!(feature = "sql")),
+    ("aggregate", Some("AGGREGATE"), cfg!(feature = "aggregate")),
+    ("maintenance", Some("MAINTENANCE"), cfg!(feature = "maintenance")),
+];
+
+/// The `-DNTS_NO_<FEATURE>` flags a C program built against this library
+/// needs (what CMake's targets and nanots.pc carry).
+pub fn c_feature_defines() -> Vec<String> {
+    FEATURES.iter().filter_map(|&(_, mac, on)| mac.filter(|_| !on).map(|m| format!("-DNTS_NO_{m}"))).collect()
+}
 
 /// `<target>/[<triple>/]<profile>` of this test binary.
 pub fn profile_dir() -> PathBuf {
@@ -61,8 +77,12 @@ pub fn build_libraries() -> PathBuf {
         }
         None => {}
     }
-    if !ARROW {
-        cmd.args(["--no-default-features", "--features", "capi"]);
+    if FEATURES.iter().any(|&(_, _, on)| !on) {
+        // `-p nanots`: from the workspace root, cargo would also select the
+        // CLI, whose dependency on nanots turns the default features back on.
+        let mut features = vec!["capi"];
+        features.extend(FEATURES.iter().filter(|f| f.2).map(|f| f.0));
+        cmd.args(["-p", "nanots", "--no-default-features", "--features", &features.join(",")]);
     }
     let status = cmd.status().expect("running cargo build");
     assert!(

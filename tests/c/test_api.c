@@ -40,7 +40,7 @@ static void test_open_errors(const char *path) {
   nts_options_init(&o);
   CHECK(o.struct_size == sizeof(nts_options));
   CHECK(o.sync == NTS_SYNC_ON_FLUSH);
-  CHECK(o.auto_flush_bytes == 8u << 20);
+  CHECK(o.auto_flush_bytes == 4u << 20);
   CHECK(o.segment_max_rows == 131072);
   CHECK(o.max_record_size == 0 && o.retention_ms == 0 && o.segment_partition_ms == 0);
 

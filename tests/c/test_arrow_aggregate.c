@@ -1,6 +1,7 @@
 /* Aggregation and latest rows through Arrow: nts_query_aggregate_arrow,
- * nts_query_aggregate_stream and nts_latest_arrow, consumed by hand:
- * schema, values, release callbacks, errors, use after close. */
+ * nts_query_aggregate_stream (feature "aggregate") and nts_latest_arrow,
+ * consumed by hand: schema, values, release callbacks, errors, use after
+ * close. */
 #include <math.h>
 #include <stdint.h>
 
@@ -10,6 +11,7 @@ static const double *f64_child(const struct ArrowArray *arr, int k) {
   return (const double *)arr->children[k]->buffers[1] + arr->children[k]->offset + arr->offset;
 }
 
+#if defined(NTS_AGGREGATE)
 static void test_aggregate(nts_db *db) {
   const uint32_t aggs[] = {NTS_AGG_COUNT, NTS_AGG_MAX, NTS_AGG_MEAN, NTS_AGG_FIRST};
   struct ArrowArray arr;
@@ -74,6 +76,8 @@ static void test_aggregate(nts_db *db) {
   CHECK_ST(nts_query_aggregate_stream(db, "\xff", 0, 10, 5, aggs, 4, &st), NTS_ERR_INVALID_ARGUMENT);
 }
 
+#endif
+
 static void test_latest(nts_db *db) {
   struct ArrowArray arr;
   struct ArrowSchema sch;
@@ -118,15 +122,19 @@ int main(int argc, char **argv) {
     if (i == 5000) CHECK_OK(nts_flush(db));
   }
   CHECK_OK(nts_flush(db));
+#if defined(NTS_AGGREGATE)
   test_aggregate(db);
+#endif
   test_latest(db);
   CHECK_OK(nts_close(db));
-  const uint32_t aggs[] = {NTS_AGG_SUM};
   struct ArrowArray arr;
   struct ArrowSchema sch;
+#if defined(NTS_AGGREGATE)
+  const uint32_t aggs[] = {NTS_AGG_SUM};
   struct ArrowArrayStream st;
   CHECK_ST(nts_query_aggregate_arrow(db, "t", 0, 9, 5, aggs, 1, &arr, &sch), NTS_ERR_CLOSED);
   CHECK_ST(nts_query_aggregate_stream(db, "t", 0, 9, 5, aggs, 1, &st), NTS_ERR_CLOSED);
+#endif
   CHECK_ST(nts_latest_arrow(db, "t", 1, &arr, &sch), NTS_ERR_CLOSED);
   return nts_t_finish();
 }

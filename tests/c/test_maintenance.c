@@ -1,5 +1,6 @@
 /* Calls the maintenance and SQL entry points: pack, retention compaction,
- * deletes, drops and exec_sql, on success and failure paths. */
+ * deletes, drops, exec_sql (feature "sql") and the background thread
+ * (feature "maintenance"), on success and failure paths. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <time.h>
@@ -14,6 +15,7 @@ static size_t rows_of(nts_db *db, const char *table, int64_t lo, int64_t hi) {
   return n;
 }
 
+#if defined(NTS_SQL)
 static void test_sql(nts_db *db) {
   CHECK_OK(nts_exec_sql(db, "CREATE TABLE t (a DOUBLE, b REAL); "
                             "INSERT INTO t VALUES (1, 1.5, 2), (2, -0.0, NaN);"
@@ -32,9 +34,11 @@ static void test_sql(nts_db *db) {
   CHECK_ST(nts_exec_sql(NULL, "CREATE TABLE x (a)"), NTS_ERR_INVALID_ARGUMENT);
   CHECK_ST(nts_exec_sql(db, "CREATE TABLE \xff (a)"), NTS_ERR_INVALID_ARGUMENT);
 }
+#endif
 
 static void test_delete_and_pack(nts_db *db, const char *path) {
-  CHECK_OK(nts_exec_sql(db, "CREATE TABLE s (v)"));
+  const char *v_col[] = {"v"};
+  CHECK_OK(nts_create_table(db, "s", v_col, 1));
   for (int64_t i = 0; i < 5000; i++) {
     double v = (double)(i * 7 % 1000) / 8.0;
     CHECK_OK(nts_append_row(db, "s", 4999 - i, &v, 1));
@@ -81,7 +85,12 @@ static void test_retention(const char *path) {
   o.retention_ms = 1000;
   nts_db *db = NULL;
   REQUIRE_OK(nts_open(path, &o, &db));
-  CHECK_OK(nts_exec_sql(db, "CREATE TABLE r (v); INSERT INTO r VALUES (1000, 1), (5000, 2), (9000, 3), (10000, 4);"));
+  const char *v_col[] = {"v"};
+  const int64_t ts[] = {1000, 5000, 9000, 10000};
+  const double v[] = {1, 2, 3, 4};
+  const double *colv[] = {v};
+  CHECK_OK(nts_create_table(db, "r", v_col, 1));
+  CHECK_OK(nts_append_rows(db, "r", ts, 4, colv, 1));
   CHECK_OK(nts_compact_retention_now(db));
   /* Cutoff = min(newest = 10000, now) - 1000 = 9000: rows at 9000 and 10000 stay. */
   CHECK(rows_of(db, "r", INT64_MIN, INT64_MAX) == 2);
@@ -90,9 +99,12 @@ static void test_retention(const char *path) {
   CHECK_ST(nts_pack_table(db, "r", 10), NTS_ERR_CLOSED);
   CHECK_ST(nts_delete_range(db, "r", 0, 1), NTS_ERR_CLOSED);
   CHECK_ST(nts_drop_table(db, "r"), NTS_ERR_CLOSED);
+#if defined(NTS_SQL)
   CHECK_ST(nts_exec_sql(db, "CREATE TABLE z (a)"), NTS_ERR_CLOSED);
+#endif
 }
 
+#if defined(NTS_MAINTENANCE)
 static int hook_calls = 0;
 static void on_error(void *user, nts_status code, const char *message) {
   (void)message;
@@ -109,7 +121,12 @@ static void test_background(const char *path) {
   nts_db *db = NULL;
   REQUIRE_OK(nts_open(path, &o, &db));
   CHECK_OK(nts_set_maintenance_hook(db, on_error, &hook_calls));
-  CHECK_OK(nts_exec_sql(db, "CREATE TABLE b (v); INSERT INTO b VALUES (1, 1), (2, 2);"));
+  const char *v_col[] = {"v"};
+  const int64_t ts[] = {1, 2};
+  const double v[] = {1, 2};
+  const double *colv[] = {v};
+  CHECK_OK(nts_create_table(db, "b", v_col, 1));
+  CHECK_OK(nts_append_rows(db, "b", ts, 2, colv, 1));
   nts_maintenance_info info;
   memset(&info, 0, sizeof info);
   info.struct_size = sizeof info;
@@ -144,6 +161,25 @@ static void test_background(const char *path) {
   CHECK(rows_of(db, "b", 0, 9) == 2);
   CHECK_OK(nts_close(db));
 }
+#else
+/* A library without the background thread refuses to start one, and says
+ * why; without auto_maintenance it opens as usual. */
+static void test_background(const char *path) {
+  nts_options o;
+  nts_options_init(&o);
+  o.auto_maintenance = 1;
+  nts_db *db = NULL;
+  CHECK_ST(nts_open(path, &o, &db), NTS_ERR_INVALID_ARGUMENT);
+  CHECK(db == NULL);
+  CHECK(strstr(nts_last_error(), "cargo feature maintenance") != NULL);
+  o.auto_maintenance = 7;
+  CHECK_ST(nts_open(path, &o, &db), NTS_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(nts_last_error(), "is not 0 or 1") != NULL);
+  o.auto_maintenance = 0;
+  REQUIRE_OK(nts_open(path, &o, &db));
+  CHECK_OK(nts_close(db));
+}
+#endif
 
 int main(int argc, char **argv) {
   nts_t_init(argc, argv);
@@ -156,13 +192,17 @@ int main(int argc, char **argv) {
   o.sync = NTS_SYNC_NEVER;
   nts_db *db = NULL;
   REQUIRE_OK(nts_open(path, &o, &db));
+#if defined(NTS_SQL)
   test_sql(db);
+#endif
   test_delete_and_pack(db, path);
   CHECK_OK(nts_close(db));
+#if defined(NTS_SQL)
   /* Everything survives a reopen. */
   REQUIRE_OK(nts_open(path, NULL, &db));
   CHECK(rows_of(db, "t", 0, 10) == 3);
   CHECK_OK(nts_close(db));
+#endif
   test_retention(path2);
   test_background(path3);
   return nts_t_finish();

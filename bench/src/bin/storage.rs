@@ -45,7 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("append_row (WAL fsync at flush, no auto-flush): {:>8.2} M rows/s", mps(rows as f64, append));
     println!("flush of {rows} buffered rows:                 {:>8.2} M rows/s", mps(rows as f64, flush));
 
-    // The default configuration: auto-flush every 8 MiB, fsync at flush.
+    // The default configuration: auto-flush every 4 MiB, fsync at flush.
     let path = scratch.path("main.ntt");
     let mut peak_pending = 0usize;
     reset_peak_rss();
@@ -63,9 +63,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         db.close().unwrap();
     });
     println!(
-        "append_row + auto-flush (defaults) + close:     {:>8.2} M rows/s; buffered rows peaked at {:.1} MiB (threshold 8 MiB); peak RSS {:.0} MiB (was {:.0})",
+        "append_row + auto-flush (defaults) + close:     {:>8.2} M rows/s; buffered rows peaked at {:.1} MiB (threshold {:.0} MiB); peak RSS {:.0} MiB (was {:.0})",
         mps(rows as f64, secs),
         peak_pending as f64 / 1048576.0,
+        NanoTsOptions::default().auto_flush_bytes as f64 / 1048576.0,
         peak_rss_bytes() as f64 / 1048576.0,
         rss_before as f64 / 1048576.0
     );

@@ -39,7 +39,7 @@ use crate::values::{self, Values};
 ///   last flush), `"every_append"` (every returned append survives power
 ///   loss) or `"never"`.
 /// - `auto_flush_bytes`: buffered row bytes (8 per timestamp and value)
-///   that trigger a flush; default 8 MiB, 0 disables.
+///   that trigger a flush; default 4 MiB, 0 disables.
 /// - `segment_max_rows`: most rows per segment (default 131,072).
 /// - `segment_partition_ms`: cut segments at multiples of this many ms.
 /// - `max_record_size`: record size cap in bytes (default: the

@@ -53,7 +53,10 @@ impl State {
             return Err(e);
         }
         self.mem_bytes = 0;
-        self.last_flush = std::time::Instant::now();
+        #[cfg(feature = "maintenance")]
+        {
+            self.last_flush = std::time::Instant::now();
+        }
         if let Some(wal) = self.wal.as_mut() {
             wal.reset(wal_epoch + 1)?;
         }

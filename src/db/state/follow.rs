@@ -48,6 +48,7 @@ pub fn open_read_only(path: &Path, opts: NanoTsOptions) -> Result<State> {
             "salvage writes the recovered database: it needs a writer, not a read-only open",
         ));
     }
+    #[cfg(feature = "maintenance")]
     if opts.auto_maintenance.is_some() {
         return Err(Error::invalid("a read-only handle runs no maintenance"));
     }

@@ -24,17 +24,17 @@ mod txn;
 pub(crate) use tables::check_fits_record_cap;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+#[cfg(feature = "maintenance")]
 use std::time::Instant;
-
-use memmap2::Mmap;
 
 use super::index::Index;
 use super::report::RecoveryReport;
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::header::{FileHeader, SLOT_LEN, SLOT_OFFSETS, Slot};
-use crate::io::DbFile;
+use crate::io::{DbFile, FileView};
 use crate::options::NanoTsOptions;
+use crate::query::stats::StorageIndex;
 use crate::segment::SegmentLimits;
 use crate::table::Table;
 use crate::table::records::CommitInfo;
@@ -46,7 +46,7 @@ pub struct State {
     file: DbFile,
     header: FileHeader,
     /// Mapping of the file up to `end`; replaced after every commit.
-    map: Arc<Mmap>,
+    map: Arc<FileView>,
     /// Offset just past the last committed record (the file's length).
     end: u64,
     tables: BTreeMap<u32, Table>,
@@ -72,7 +72,9 @@ pub struct State {
     /// Whether dropped tables left dead bytes that a compaction would
     /// give back.
     garbage: bool,
-    /// When buffered rows were last flushed (or the handle opened).
+    /// When buffered rows were last flushed (or the handle opened): read
+    /// by the background thread's `flush_after`.
+    #[cfg(feature = "maintenance")]
     last_flush: Instant,
     /// Transactions, checkpoints and fsyncs of this handle.
     commit_stats: CommitStats,
@@ -80,6 +82,10 @@ pub struct State {
     recovery: RecoveryReport,
     /// Set on a read-only handle: how it follows the writer's commits.
     follow: Option<Follow>,
+    /// Codec and bytes of each segment's chunks, for `stats`: filled by the
+    /// statistics calls themselves (they may run under the read lock, hence
+    /// the mutex), replaced by a new one when a rewrite switches files.
+    storage: Arc<Mutex<StorageIndex>>,
 }
 
 /// What this handle has made durable since it was opened: lets tests and
@@ -101,7 +107,7 @@ impl State {
     pub fn new(
         file: DbFile,
         header: FileHeader,
-        map: Arc<Mmap>,
+        map: Arc<FileView>,
         head: &[u8],
         end: u64,
         opts: NanoTsOptions,
@@ -135,10 +141,12 @@ impl State {
             poisoned: None,
             closed: false,
             garbage: false,
+            #[cfg(feature = "maintenance")]
             last_flush: Instant::now(),
             commit_stats: Default::default(),
             recovery: RecoveryReport::default(),
             follow: None,
+            storage: Arc::default(),
         }
     }
 
@@ -266,6 +274,7 @@ impl State {
     }
 
     /// When buffered rows were last flushed (or the handle opened).
+    #[cfg(feature = "maintenance")]
     pub fn last_flush(&self) -> Instant {
         self.last_flush
     }
@@ -281,8 +290,14 @@ impl State {
         &self.opts
     }
 
+    /// What `stats` keeps of this file's segments (shared with running
+    /// statistics calls).
+    pub fn storage_index(&self) -> &Arc<Mutex<StorageIndex>> {
+        &self.storage
+    }
+
     /// The current mapping of the file (shared with running queries).
-    pub fn map(&self) -> &Arc<Mmap> {
+    pub fn map(&self) -> &Arc<FileView> {
         &self.map
     }
 

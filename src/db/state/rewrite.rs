@@ -52,6 +52,8 @@ impl State {
             }
         }
         self.map = self.file.map()?;
+        // Offsets in the new file name other segments.
+        self.storage = Default::default();
         Ok(())
     }
 }

@@ -168,6 +168,19 @@ impl State {
         if k < min_segments.max(2) {
             return Ok(false);
         }
+        // With time partitions, the merged rows are cut again at every
+        // partition edge: a tail whose segments lie in k different
+        // partitions would be rewritten into k segments, over and over.
+        // The partitions its segments touch are a lower bound on what a
+        // merge writes; merge only if that is fewer than k.
+        if let Some(p) = self.opts.segment_partition_ms {
+            let tail = &t.segments[t.segments.len() - k..];
+            let parts: std::collections::BTreeSet<i64> =
+                tail.iter().flat_map(|s| [s.min_ts.div_euclid(p), s.max_ts.div_euclid(p)]).collect();
+            if parts.len() >= k {
+                return Ok(false);
+            }
+        }
         self.transact(false, |st| {
             let t = &st.tables[&id];
             let tail = t.segments[t.segments.len() - k..].to_vec();
