@@ -10,9 +10,9 @@
 //! alone, well above it.
 
 mod common;
-use common::{bin, tempdir};
+use common::{bin_command, tempdir};
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// Peak RSS allowed beyond the mapped database file: the binary and its
 /// libraries, one group of segments decoded (131,072 rows x 3 columns x
@@ -60,7 +60,7 @@ fn ten_million_row_export_stays_under_a_fixed_rss() {
     // Reaped by `wait_peak_rss` (wait4), which std's `wait` cannot replace:
     // it alone returns the child's own resource usage.
     #[allow(clippy::zombie_processes)]
-    let child = Command::new(bin())
+    let child = bin_command()
         .args(["export", "big.ntt", "t", "--parquet", "big.parquet"])
         .current_dir(dir.path())
         .stdin(Stdio::null())
