@@ -92,12 +92,12 @@ run_tests() {
   local start=$SECONDS status
   # The build alone, first, so the two times can be told apart.
   set +e
-  cargo test --target "$triple" --no-run 2>&1 | tail -3
+  cargo test --profile emulated --target "$triple" --no-run 2>&1 | tail -3
   status=${PIPESTATUS[0]}
   local built=$SECONDS
   if [ "$status" = 0 ]; then
     TMPDIR="$tmp" NANOTS_NO_SKIP=1 NANOTS_REQUIRE_FULL_DISK=1 \
-      cargo test --target "$triple" --no-fail-fast 2>&1 | tee "$log"
+      cargo test --profile emulated --target "$triple" --no-fail-fast 2>&1 | tee "$log"
     status=${PIPESTATUS[0]}
   fi
   set -e
@@ -124,7 +124,7 @@ run_tests() {
   if [ -n "$bad_skips" ]; then echo "skips not allowed under emulation:"; echo "$bad_skips"; verdict=FAILED; fi
   if [ -n "$leftovers" ]; then echo "tests left files in TMPDIR: $leftovers"; verdict=FAILED; fi
   # The libraries the C tests built are the target's, not the host's.
-  for lib in "$CARGO_TARGET_DIR/$triple/debug/libnanots.so"; do
+  for lib in "$CARGO_TARGET_DIR/$triple/emulated/libnanots.so"; do
     if ! readelf -h "$lib" | grep -q "Machine: *${MACHINE[$t]}"; then
       echo "$lib is not an ${MACHINE[$t]} library"; verdict=FAILED
     fi
