@@ -142,9 +142,14 @@ run_cmake() {
   local start=$SECONDS ok=1
   rm -rf "$prefix" "$consumer" "$run" && mkdir -p "$run"
   # The linker comes from the toolchain file's C compiler (CMakeLists.txt).
+  # The package is built with the test step's profile in its target
+  # directory, so cargo reuses what that step compiled (a release build per
+  # target would cost minutes more; release-edge is measured by
+  # scripts/size-report.sh).
   unset "CARGO_TARGET_$(echo "$triple" | tr 'a-z-' 'A-Z_')_LINKER"
   {
-    cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_TOOLCHAIN_FILE="$ROOT/${TOOLCHAIN[$t]}" >/dev/null &&
+    cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_TOOLCHAIN_FILE="$ROOT/${TOOLCHAIN[$t]}" \
+      -DNANOTS_CARGO_TARGET_DIR="$CARGO_TARGET_DIR" -DNANOTS_PROFILE=emulated >/dev/null &&
       cmake --build "$build" -j2 &&
       cmake --install "$build" --prefix "$prefix"
   } || ok=0
