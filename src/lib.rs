@@ -3,7 +3,7 @@
 //! A table is an implicit `ts_ms: i64` (milliseconds) plus N `f64` value
 //! columns. Rows are appended in any timestamp order, logged to a WAL,
 //! flushed into compressed columnar segments in one `.ntt` file and read
-//! back through a memory mapping. See `SPEC.md` for the file format.
+//! back with `pread` into reused buffers. See `SPEC.md` for the file format.
 //!
 //! ```
 //! use nanots::{NanoTsDb, NanoTsOptions};

@@ -6,8 +6,13 @@
 //! directory, profile and cargo features as the test binary (and compiles
 //! the programs with the matching `NTS_NO_<FEATURE>` defines).
 //!
-//! Needs a C compiler (`$CC`, else `cc`). `scripts/c-tests.sh` runs the same
-//! programs under AddressSanitizer and valgrind.
+//! Needs a C compiler for the test binary's target: `$CC`, else `cc`, on
+//! the host; under `cargo test --target <triple>`, `CC_<triple>`, else
+//! Debian's `<gnu-triple>-gcc`. A cross-built C program runs through the
+//! same runner (qemu) as the test binary, and every library and program is
+//! checked to be an ELF file for the target. `scripts/c-tests.sh` runs the
+//! same programs under AddressSanitizer and valgrind;
+//! `scripts/cross-tests.sh` runs them on AArch64 and ARMv7 under qemu.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -16,11 +21,7 @@ use std::process::Command;
 #[path = "c/build_support.rs"]
 mod build_support;
 
-use build_support::{ARROW, build_libraries, c_feature_defines};
-
-fn cc() -> String {
-    std::env::var("CC").unwrap_or_else(|_| "cc".into())
-}
+use build_support::{ARROW, build_libraries, c_feature_defines, target};
 
 fn c_sources() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c");
@@ -39,7 +40,7 @@ fn c_sources() -> Vec<PathBuf> {
 
 fn compile(src: &Path, out: &Path, link: &[String]) {
     let include = Path::new(env!("CARGO_MANIFEST_DIR")).join("include");
-    let mut cmd = Command::new(cc());
+    let mut cmd = Command::new(target::c_compiler());
     cmd.args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-g", "-pthread"])
         .arg("-I")
         .arg(&include)
@@ -55,6 +56,7 @@ fn compile(src: &Path, out: &Path, link: &[String]) {
         src.display(),
         String::from_utf8_lossy(&output.stderr)
     );
+    target::assert_elf_for_this_target(out);
 }
 
 /// The SONAME build.rs gives the library: `libnanots.so.0.<minor>` while
@@ -69,7 +71,7 @@ fn soname() -> String {
 
 fn run(exe: &Path, workdir: &Path) {
     let output =
-        Command::new(exe).arg(workdir).env_remove("LD_LIBRARY_PATH").output().expect("running a C test");
+        target::command(exe).arg(workdir).env_remove("LD_LIBRARY_PATH").output().expect("running a C test");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     println!("{}: {}", exe.display(), stdout.trim());
@@ -129,7 +131,15 @@ fn shared_library_has_soname_and_exports_only_nts_symbols() {
     };
     let dynamic = String::from_utf8_lossy(&out.stdout);
     assert!(dynamic.contains(&format!("Library soname: [{}]", soname())), "{dynamic}");
-    let out = Command::new("nm").args(["-D", "--defined-only"]).arg(&so).output().expect("nm");
+    // Host `nm` reads only host objects; Debian's cross binutils read the
+    // target's (`aarch64-linux-gnu-nm`).
+    let nm = target::binutil("nm");
+    let out = Command::new(&nm)
+        .args(["-D", "--defined-only"])
+        .arg(&so)
+        .output()
+        .unwrap_or_else(|e| panic!("running {nm}: {e}"));
+    assert!(out.status.success(), "{nm} failed: {}", String::from_utf8_lossy(&out.stderr));
     let syms: Vec<String> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.split_whitespace().nth(2).map(str::to_owned))

@@ -5,7 +5,8 @@
 //! link time; and with the defines of this build, the header declares
 //! exactly the functions the library exports.
 //!
-//! Needs a C compiler (`$CC`, else `cc`) and `nm`.
+//! Needs a C compiler and `nm` for the tested target (`$CC`, else `cc`, and
+//! `nm` on the host; the cross tools under `cargo test --target`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -14,10 +15,12 @@ use std::process::{Command, Output};
 #[path = "c/build_support.rs"]
 mod build_support;
 
-use build_support::{FEATURES, build_libraries, c_feature_defines};
+use build_support::{FEATURES, build_libraries, c_feature_defines, target};
 
+/// The C compiler for the tested target (the host's, or the cross
+/// compiler under `cargo test --target`).
 fn cc() -> String {
-    std::env::var("CC").unwrap_or_else(|_| "cc".into())
+    target::c_compiler()
 }
 
 fn include_dir() -> PathBuf {
@@ -154,7 +157,9 @@ fn with_this_builds_defines_the_header_declares_exactly_the_exports() {
     let declared: BTreeSet<String> = text.lines().filter_map(declared_function).map(str::to_owned).collect();
     assert!(declared.contains("nts_open"), "{declared:?}");
 
-    let out = Command::new("nm")
+    // The target's nm under `cargo test --target` (host nm reads only host
+    // objects).
+    let out = Command::new(target::binutil("nm"))
         .args(["-D", "--defined-only"])
         .arg(libdir.join("libnanots.so"))
         .output()

@@ -315,12 +315,20 @@ fn power_loss(sync: SyncMode) {
     let soak = if std::env::var_os("NANOTS_SOAK").is_some() { 10 } else { 1 };
     let mut images = 0u64;
     let mut checkpoints = 0u64;
+    // Under an emulator (qemu) the same history, with the images of every
+    // call but every third plain append, one image per cut instead of two.
+    let append_stride = target::scaled(1, 3) as usize;
+    let images_per_cut = target::scaled(2, 1);
     for seed in 1..=soak {
         let run = run(sync, 0x51ed_0000 + seed);
         checkpoints += run.checkpoints;
         let mut rng = Rng(seed * 7717);
         let mut prev_end = 0;
         for (i, step) in run.steps.iter().enumerate() {
+            if step.op == "append" && i % append_stride != 0 {
+                prev_end = step.events_end;
+                continue;
+            }
             // At the end of the call, and inside it when it wrote anything.
             let mut cuts = vec![(i, step.events_end)];
             if step.events_end > prev_end + 1 && i > 0 {
@@ -330,7 +338,7 @@ fn power_loss(sync: SyncMode) {
                 }
             }
             for (done, k) in cuts {
-                for n in 0..2 {
+                for n in 0..images_per_cut {
                     let what = format!(
                         "{sync:?} seed {seed} call {i} ({}) cut at event {k} of {}..{} image {n}",
                         step.op, prev_end, step.events_end

@@ -69,9 +69,13 @@ impl<'a> SegmentView<'a> {
         let ts_codec = r.u8()?;
         r.skip(3)?;
         let ts_len = r.u32()? as usize;
+        // Chunk lengths are summed with checks: on a 32-bit target, lengths
+        // near u32::MAX in a damaged header would overflow `usize`.
+        let too_long = || corrupt("chunk lengths do not add up to the payload length");
         let mut at = hlen;
-        let ts_range = (at, at + ts_len);
-        at += ts_len;
+        let ts_end = at.checked_add(ts_len).ok_or_else(too_long)?;
+        let ts_range = (at, ts_end);
+        at = ts_end;
         let mut columns = Vec::with_capacity(ncols);
         for _ in 0..ncols {
             let codec = r.u8()?;
@@ -89,14 +93,14 @@ impl<'a> SegmentView<'a> {
             };
             r.skip(4)?;
             columns.push((stats, at));
-            at += byte_len as usize;
+            at = at.checked_add(byte_len as usize).ok_or_else(too_long)?;
         }
         r.finish()?;
         if columns.iter().any(|(s, _)| s.nan_count > rows) {
             return Err(corrupt("a column counts more NaN values than the segment has rows"));
         }
         if at != payload_len {
-            return Err(corrupt("chunk lengths do not add up to the payload length"));
+            return Err(too_long());
         }
         Ok(SegmentView { payload, offset, table_id, rows, min_ts, max_ts, ts_codec, ts_range, columns })
     }

@@ -221,7 +221,9 @@ fn parse_frame(data: &[u8], pos: usize, salt: u32) -> Option<(WalBatch<'_>, usiz
     if header[9..12] != [0, 0, 0] || payload_len < 8 {
         return None;
     }
-    let body_end = pos.checked_add(FRAME_HEADER_LEN + payload_len)?;
+    // Checked in two steps: on a 32-bit target a damaged length near
+    // u32::MAX overflows `FRAME_HEADER_LEN + payload_len` itself.
+    let body_end = pos.checked_add(FRAME_HEADER_LEN)?.checked_add(payload_len)?;
     let payload = data.get(pos + FRAME_HEADER_LEN..body_end)?;
     if frame_crc(salt, &data[pos + 4..body_end]) != le_u32(header, 0) {
         return None;
@@ -245,17 +247,19 @@ fn parse_frame(data: &[u8], pos: usize, salt: u32) -> Option<(WalBatch<'_>, usiz
         KIND_ROWS => {
             let nrows = le_u32(payload, 0) as usize;
             let body = payload_len - 8;
-            if nrows == 0 || !body.is_multiple_of(8 * nrows) || body / (8 * nrows) < 2 {
+            // `8 * nrows` overflows a 32-bit usize for a large count.
+            let row_bytes = nrows.checked_mul(8)?;
+            if nrows == 0 || !body.is_multiple_of(row_bytes) || body / row_bytes < 2 {
                 return None;
             }
-            let ncols = body / (8 * nrows) - 1;
+            let ncols = body / row_bytes - 1;
             WalBatch {
                 table_id,
                 nrows,
                 ncols,
                 more_frames: le_u32(payload, 4),
-                ts: &payload[8..8 + 8 * nrows],
-                values: &payload[8 + 8 * nrows..],
+                ts: &payload[8..8 + row_bytes],
+                values: &payload[8 + row_bytes..],
                 row_major: false,
             }
         }

@@ -1,11 +1,22 @@
 //! Shared by the integration tests that need the C libraries: builds
 //! `libnanots.a` / `libnanots.so` with `cargo build --lib` (cargo does not
 //! build the staticlib/cdylib for integration tests), with the same target
-//! directory, profile and cargo features as the calling test binary.
+//! directory, target triple, profile and cargo features as the calling
+//! test binary, and checks that what it built is for that target.
+//!
+//! Under `cargo test --target <triple>` the test binary lives in
+//! `<target-dir>/<triple>/<profile>/deps`; the libraries are built with
+//! `--target <triple>` into the same `<triple>/<profile>` directory (a
+//! host build there would overwrite the target's `libnanots.rlib` with an
+//! x86-64 one and test the host instead). The linker comes from the
+//! environment cargo inherits (`CARGO_TARGET_<TRIPLE>_LINKER`).
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+#[path = "../common/target.rs"]
+pub mod target;
 
 pub const ARROW: bool = cfg!(feature = "arrow");
 
@@ -25,17 +36,23 @@ pub fn c_feature_defines() -> Vec<String> {
     FEATURES.iter().filter_map(|&(_, mac, on)| mac.filter(|_| !on).map(|m| format!("-DNTS_NO_{m}"))).collect()
 }
 
-/// `<target>/<profile>` of this test binary (`<target>/<profile>/deps/<test>-*`).
+/// `<target>/[<triple>/]<profile>` of this test binary.
 pub fn profile_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("current_exe");
-    exe.parent().and_then(Path::parent).expect("test binary lives in <target>/<profile>/deps").to_path_buf()
+    target::profile_dir()
 }
 
-/// Builds the static and shared libraries and returns the directory
-/// holding them.
+/// Builds the static and shared libraries for this test binary's target
+/// and returns the directory holding them.
 pub fn build_libraries() -> PathBuf {
     let dir = profile_dir();
-    let target_dir = dir.parent().unwrap();
+    let triple = target::triple();
+    // `<target-dir>/<profile>`, or `<target-dir>/<triple>/<profile>`.
+    let target_dir = match triple {
+        Some(_) => dir.parent().and_then(Path::parent),
+        None => dir.parent(),
+    }
+    .expect("target directory")
+    .to_path_buf();
     let cargo = std::env::var("CARGO")
         .ok()
         .or(option_env!("CARGO").map(str::to_owned))
@@ -46,7 +63,10 @@ pub fn build_libraries() -> PathBuf {
         .arg("--manifest-path")
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
         .arg("--target-dir")
-        .arg(target_dir);
+        .arg(&target_dir);
+    if let Some(t) = &triple {
+        cmd.args(["--target", t]);
+    }
     match dir.file_name().and_then(|n| n.to_str()) {
         Some("debug") => {}
         Some("release") => {
@@ -65,9 +85,14 @@ pub fn build_libraries() -> PathBuf {
         cmd.args(["-p", "nanots", "--no-default-features", "--features", &features.join(",")]);
     }
     let status = cmd.status().expect("running cargo build");
-    assert!(status.success(), "cargo build --lib failed");
+    assert!(
+        status.success(),
+        "cargo build --lib{} failed",
+        triple.map_or(String::new(), |t| format!(" --target {t}"))
+    );
     for lib in ["libnanots.a", "libnanots.so"] {
         assert!(dir.join(lib).exists(), "{} missing", dir.join(lib).display());
     }
+    target::assert_elf_for_this_target(&dir.join("libnanots.so"));
     dir
 }

@@ -6,6 +6,8 @@ use std::process::{Command, Stdio};
 
 use nanots::{NanoTsDb, NanoTsOptions};
 
+pub mod target;
+
 /// A fresh directory and a database path inside it.
 pub fn temp_db() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -24,9 +26,13 @@ pub fn bits(v: &[f64]) -> Vec<u64> {
 
 /// Runs the `#[ignore]`d test `name` of this test binary in a child
 /// process with extra environment variables; the child's stdout is piped.
+/// A cross-built binary starts its child through the same runner (qemu)
+/// it runs under, so no binfmt_misc registration is needed; the runner
+/// passes SIGKILL and the exit status through (qemu-user emulates the
+/// guest in the one host process the parent holds).
 pub fn child_command(name: &str, envs: &[(&str, &str)]) -> Command {
     let exe = std::env::current_exe().expect("current_exe");
-    let mut cmd = Command::new(exe);
+    let mut cmd = target::command(&exe);
     cmd.args(["--exact", name, "--ignored", "--nocapture", "--test-threads=1"])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());

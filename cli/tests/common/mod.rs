@@ -6,6 +6,11 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+/// The target the tests were built for, and its runner (qemu under
+/// `cargo test --target`), shared with the library's tests.
+#[path = "../../../tests/common/target.rs"]
+pub mod target;
+
 /// What one run of the binary did.
 pub struct Run {
     pub code: i32,
@@ -38,6 +43,12 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_nanots"))
 }
 
+/// A command that runs the `nanots` binary: directly, or through the
+/// runner (qemu) when the tests were cross-built with `--target`.
+pub fn bin_command() -> Command {
+    target::command(&bin())
+}
+
 fn finish(out: Output) -> Run {
     Run {
         code: out.status.code().expect("exited, not killed"),
@@ -49,7 +60,7 @@ fn finish(out: Output) -> Run {
 
 /// Runs `nanots args...` in `dir` with no standard input.
 pub fn nanots(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(bin())
+    let out = bin_command()
         .args(args)
         .current_dir(dir)
         .stdin(Stdio::null())
@@ -61,7 +72,7 @@ pub fn nanots(dir: &Path, args: &[&str]) -> Run {
 /// Runs `nanots args...` in `dir` with `input` on standard input.
 pub fn nanots_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Run {
     use std::io::Write;
-    let mut child = Command::new(bin())
+    let mut child = bin_command()
         .args(args)
         .current_dir(dir)
         .stdin(Stdio::piped())
