@@ -66,14 +66,17 @@ fn limit(n: usize, level: Level) -> usize {
 /// out what the sample cannot show, the dictionary itself and the wider
 /// indices of the distinct values the sample missed, so it errs low: a
 /// dictionary that looks bigger than another codec here is, in practice,
-/// bigger; one that looks smaller must be encoded to know. None when the
-/// column's distinct values, counted
-/// approximately ([`distinct_count`]), clearly exceed the dictionary's
-/// limit (then `encode` would fail, but only after hashing its way there).
-pub fn estimate_low(values: &[f64], sample: &[f64], level: Level) -> Option<u64> {
+/// bigger; one that looks smaller must be encoded to know.
+///
+/// None when the sample alone exceeds the dictionary's limit, or, if the
+/// estimate is below `worth` (so the dictionary may be encoded), when the
+/// column's distinct values, counted approximately ([`distinct_count`]),
+/// clearly exceed it: `encode` would fail, but only after hashing its way
+/// there.
+pub fn estimate_low(values: &[f64], sample: &[f64], level: Level, worth: u64) -> Option<u64> {
     let (n, s) = (values.len(), sample.len());
     let limit = limit(n, level);
-    if s == 0 || limit == 0 || distinct_count(values) > limit as f64 * 1.05 {
+    if s == 0 || limit == 0 {
         return None;
     }
     let mut idx = pool::take_i64();
@@ -83,7 +86,11 @@ pub fn estimate_low(values: &[f64], sample: &[f64], level: Level) -> Option<u64>
         bits / 8 * n as u64 / s as u64
     });
     pool::give_i64(idx);
-    est
+    let est = est?;
+    if est < worth && distinct_count(values) > limit as f64 * 1.05 {
+        return None;
+    }
+    Some(est)
 }
 
 /// The splitmix64 finalizer: every input bit reaches every output bit.
@@ -298,11 +305,11 @@ mod tests {
             let v: Vec<f64> = (0..131_072u64).map(|_| (rnd() % d) as f64 * 0.5).collect();
             let mut buf = Vec::new();
             assert!(encode(&v, Level::Hot, nested_plain, &mut buf));
-            let est = estimate_low(&v, &sample(&v), Level::Hot).unwrap();
+            let est = estimate_low(&v, &sample(&v), Level::Hot, u64::MAX).unwrap();
             assert!(est as usize <= buf.len(), "{d}: estimate {est}, real {}", buf.len());
         }
         let v: Vec<f64> = (0..131_072u64).map(|i| i as f64 * 0.5).collect();
-        assert_eq!(estimate_low(&v, &sample(&v), Level::Hot), None);
+        assert_eq!(estimate_low(&v, &sample(&v), Level::Hot, u64::MAX), None);
         assert!(!encode(&v, Level::Hot, nested_plain, &mut Vec::new()));
     }
 
