@@ -68,6 +68,50 @@ fn chooser_picks() {
     }
 }
 
+/// The Hot chooser estimates instead of encoding every candidate: on
+/// columns long enough to be sampled, of each shape a candidate wins on,
+/// it must stay within 1% of the smallest candidate.
+#[test]
+fn hot_chooser_near_the_smallest_candidate() {
+    let mut r = Rng(7);
+    let n = 131_072;
+    let mut walk = 2000i64;
+    let columns: Vec<(&str, Vec<f64>)> = vec![
+        // a drifting sensor reading with two decimals
+        (
+            "walk",
+            (0..n)
+                .map(|_| {
+                    walk += (r.next() % 7) as i64 - 3;
+                    walk as f64 / 100.0
+                })
+                .collect(),
+        ),
+        // a handful of levels, in no order
+        ("levels", (0..n).map(|_| [0.25, 17.5, 3.1, 99.9, 42.0][(r.next() % 5) as usize]).collect()),
+        // high-precision smooth data
+        ("sine", (0..n).map(|i| (i as f64 * 0.001).sin()).collect()),
+        // two decimals, 3000 distinct values, random order
+        ("prices", (0..n).map(|_| (r.next() % 3000) as f64 / 100.0 + 10.0).collect()),
+        // runs of one value
+        ("steps", (0..n).map(|i| ((i / 5000) % 7) as f64 * 1.5).collect()),
+    ];
+    let candidates =
+        [id::GORILLA, id::INTEGER, id::DECIMAL, id::RLE, id::DICT, id::FLOAT_INT, id::SPLIT, id::AFFINE];
+    for (name, v) in &columns {
+        let smallest = candidates
+            .iter()
+            .filter_map(|&c| {
+                let mut b = Vec::new();
+                super::encode_values_as(c, v, &mut b).then_some(b.len())
+            })
+            .min()
+            .unwrap();
+        let (_, hot) = dispatch_round_trip(v, Level::Hot);
+        assert!(hot * 100 <= smallest * 101, "{name}: Hot chose {hot} bytes, smallest candidate {smallest}");
+    }
+}
+
 #[test]
 fn mixed_specials_round_trip() {
     let mut v: Vec<f64> = (0..3000).map(|i| f64::from(i % 500) / 4.0).collect();

@@ -62,6 +62,20 @@ impl MemTable {
         (ts, cols)
     }
 
+    /// Gives an empty table the vectors a flush took out of it (emptied
+    /// here), so that the next rows reuse their memory instead of growing
+    /// fresh vectors, page fault by page fault. Does nothing unless the
+    /// table is still empty and `cols` has its column count.
+    pub fn recycle(&mut self, mut ts: Vec<i64>, mut cols: Vec<Vec<f64>>) {
+        if !self.is_empty() || cols.len() != self.cols.len() {
+            return;
+        }
+        ts.clear();
+        cols.iter_mut().for_each(Vec::clear);
+        self.ts = ts;
+        self.cols = cols;
+    }
+
     /// Copies the rows with `start_ms <= ts <= end_ms` (inclusive), sorted
     /// by timestamp; equal timestamps keep append order.
     pub fn copy_range(&self, start_ms: i64, end_ms: i64) -> (Vec<i64>, Vec<Vec<f64>>) {
@@ -106,5 +120,22 @@ mod tests {
         assert_eq!(ts, vec![1, 3, 3, 5, 5]);
         assert_eq!(cols[0], vec![3.0, 1.0, 4.0, 0.0, 2.0]);
         assert!(m.is_empty());
+    }
+
+    #[test]
+    fn recycled_vectors_come_back_empty_with_their_memory() {
+        let mut m = MemTable::new(2);
+        m.push_rows(&[1, 2, 3], &[&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]]);
+        let (ts, cols) = m.take_sorted();
+        let cap = ts.capacity();
+        m.recycle(ts, cols);
+        assert!(m.is_empty());
+        assert_eq!((m.ts.capacity(), m.cols[0].len(), m.cols[1].len()), (cap, 0, 0));
+        m.push_row(7, &[8.0, 9.0]);
+        assert_eq!((m.ts.clone(), m.cols.clone()), (vec![7], vec![vec![8.0], vec![9.0]]));
+        // not empty, or the wrong column count: nothing changes
+        m.recycle(vec![1, 2], vec![vec![0.0; 2], vec![0.0; 2]]);
+        m.recycle(vec![], vec![vec![]]);
+        assert_eq!((m.ts.clone(), m.cols.clone()), (vec![7], vec![vec![8.0], vec![9.0]]));
     }
 }

@@ -53,6 +53,16 @@ impl State {
             return Err(e);
         }
         self.mem_bytes = 0;
+        // One table flushed (the usual ingest): its vectors go back to it,
+        // emptied, so the next rows fill memory already mapped. Kept only
+        // within the capacity the buffers may reach anyway (2F, SPEC.md 8.4).
+        if let [(id, ts, cols)] = taken.as_mut_slice()
+            && 8 * (ts.capacity() + cols.iter().map(Vec::capacity).sum::<usize>())
+                <= self.opts.auto_flush_bytes.saturating_mul(2)
+        {
+            let t = self.tables.get_mut(id).expect("listed id");
+            t.mem.recycle(std::mem::take(ts), std::mem::take(cols));
+        }
         #[cfg(feature = "maintenance")]
         {
             self.last_flush = std::time::Instant::now();

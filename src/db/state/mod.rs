@@ -51,8 +51,8 @@ pub struct State {
     end: u64,
     tables: BTreeMap<u32, Table>,
     by_name: HashMap<String, u32>,
-    /// The table of the last append: (name, id).
-    last_table: Option<(String, u32)>,
+    /// The table of the last append: (name, id, column count).
+    last_table: Option<(String, u32, usize)>,
     next_table_id: u32,
     /// `None` only while opening (before recovery finishes) and after close.
     wal: Option<WalWriter>,

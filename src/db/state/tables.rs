@@ -45,24 +45,28 @@ impl State {
         })
     }
 
-    /// `table_id` for the append path, remembering the last table so a
-    /// stream of appends to one table skips hashing its name.
-    fn append_table_id(&mut self, name: &str) -> Result<u32> {
-        if let Some((last, id)) = &self.last_table
+    /// `table_id` and column count for the append path, remembering the
+    /// last table so a stream of appends to one table skips hashing its
+    /// name and looking up its schema.
+    fn append_table(&mut self, name: &str) -> Result<(u32, usize)> {
+        if let Some((last, id, ncols)) = &self.last_table
             && last == name
         {
-            return Ok(*id);
+            return Ok((*id, *ncols));
         }
         let id = self.table_id(name)?;
-        self.last_table = Some((name.to_owned(), id));
-        Ok(id)
+        let ncols = self.tables[&id].def.columns.len();
+        self.last_table = Some((name.to_owned(), id, ncols));
+        Ok((id, ncols))
     }
 
     /// Logs one row to the WAL and buffers it (8 bytes per timestamp and
     /// per value count towards the auto-flush threshold).
     pub fn append_row(&mut self, table: &str, ts_ms: i64, values: &[f64]) -> Result<()> {
-        let id = self.append_table_id(table)?;
-        check_ncols(&self.tables[&id].def, values.len())?;
+        let (id, ncols) = self.append_table(table)?;
+        if values.len() != ncols {
+            return Err(ncols_error(&self.tables[&id].def, values.len()));
+        }
         self.write(|st| {
             st.wal.as_mut().ok_or_else(closed_error)?.append_row(id, ts_ms, values)?;
             let t = st.tables.get_mut(&id).expect("id from by_name");
@@ -75,8 +79,10 @@ impl State {
     /// Logs rows given column by column to the WAL and buffers them; all
     /// or nothing with respect to validation.
     pub fn append_rows(&mut self, table: &str, ts_ms: &[i64], columns: &[&[f64]]) -> Result<()> {
-        let id = self.append_table_id(table)?;
-        check_ncols(&self.tables[&id].def, columns.len())?;
+        let (id, ncols) = self.append_table(table)?;
+        if columns.len() != ncols {
+            return Err(ncols_error(&self.tables[&id].def, columns.len()));
+        }
         if let Some((i, c)) = columns.iter().enumerate().find(|(_, c)| c.len() != ts_ms.len()) {
             return Err(Error::new(
                 ErrorKind::SchemaMismatch,
@@ -213,19 +219,12 @@ impl State {
     }
 }
 
-fn check_ncols(def: &TableDef, got: usize) -> Result<()> {
-    if got != def.columns.len() {
-        return Err(Error::new(
-            ErrorKind::SchemaMismatch,
-            format!(
-                "table {:?} has {} columns {:?}, got {got} values",
-                def.name,
-                def.columns.len(),
-                def.columns
-            ),
-        ));
-    }
-    Ok(())
+/// The error for `got` values given to a table of another column count.
+fn ncols_error(def: &TableDef, got: usize) -> Error {
+    Error::new(
+        ErrorKind::SchemaMismatch,
+        format!("table {:?} has {} columns {:?}, got {got} values", def.name, def.columns.len(), def.columns),
+    )
 }
 
 /// Refuses a table one of whose rows could not be written under the record
