@@ -20,7 +20,7 @@ type
     sync*: SyncMode
     autoFlushBytes*: uint64
       ## Buffered row bytes that trigger an automatic flush; 0 disables
-      ## auto-flush. Default 8 MiB.
+      ## auto-flush. Default 4 MiB.
     segmentMaxRows*: uint64
       ## Most rows per segment written by a flush: 1..4194304. Default 131072.
     maxRecordSize*: uint32

@@ -232,7 +232,7 @@ suite "write, flush, reopen, query":
   test "options reach the library":
     let d = defaultOptions()
     check d.sync == syncOnFlush
-    check d.autoFlushBytes == 8'u64 * 1024 * 1024
+    check d.autoFlushBytes == 4'u64 * 1024 * 1024
     check d.segmentMaxRows == 131_072'u64
     check d.retentionMs == 0
     check not d.autoMaintenance

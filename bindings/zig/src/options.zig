@@ -26,7 +26,7 @@ pub const Options = struct {
     /// Default: `.on_flush`.
     sync: ?SyncMode = null,
     /// Buffered row bytes that trigger an automatic flush; 0 disables
-    /// auto-flush. Default 8 MiB.
+    /// auto-flush. Default 4 MiB.
     auto_flush_bytes: ?u64 = null,
     /// Most rows per segment written by a flush: 1..=4194304. Default 131072.
     segment_max_rows: ?u64 = null,
