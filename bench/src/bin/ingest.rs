@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use nanots::{NanoTsDb, NanoTsOptions};
+use nanots_bench::compare::data::parse_utc_ms;
 use nanots_bench::{Scratch, arg, median, mps};
 
 type BoxResult<T> = Result<T, Box<dyn std::error::Error>>;
@@ -52,24 +53,6 @@ fn csv_files(dir: &Path) -> BoxResult<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-/// `days_from_civil`).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// `YYYY-MM-DD HH:MM:SS` (UTC) as ms since the epoch.
-fn parse_ts(s: &str) -> Option<i64> {
-    let n = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let days = days_from_civil(n(0..4)?, n(5..7)?, n(8..10)?);
-    Some(((days * 24 + n(11..13)?) * 60 + n(14..16)?) * 60_000 + n(17..19)? * 1000)
-}
-
 /// One timestamped series: its steps between rows (ms; the first row gets
 /// the series' first step) and its values.
 struct Stamped {
@@ -85,7 +68,7 @@ fn load_stamped(dir: &Path) -> BoxResult<Vec<Stamped>> {
         let (mut ts, mut values) = (Vec::new(), Vec::new());
         for line in text.lines().skip(1) {
             let Some((t, v)) = line.split_once(',') else { continue };
-            if let (Some(t), Ok(v)) = (parse_ts(t.trim()), v.trim().parse::<f64>()) {
+            if let (Some(t), Ok(v)) = (parse_utc_ms(t), v.trim().parse::<f64>()) {
                 ts.push(t);
                 values.push(v);
             }

@@ -326,8 +326,9 @@ fn load_timestamped(dir: &Path) -> Result<Workload, String> {
     })
 }
 
-/// `YYYY-MM-DD HH:MM:SS` (UTC) to ms since the Unix epoch.
-fn parse_utc_ms(s: &str) -> Option<i64> {
+/// `YYYY-MM-DD HH:MM:SS` (UTC) to ms since the Unix epoch (the timestamps of
+/// `../shared/data/timestamped/`).
+pub fn parse_utc_ms(s: &str) -> Option<i64> {
     let s = s.trim();
     let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
     if s.len() != 19 {
