@@ -82,18 +82,7 @@ fn encode_inner(values: &[f64], level: Level, allow_dict: bool, out: &mut Vec<u8
             pool::give_u8(b);
         }
     }
-    // Decimal-looking data generated as `start + i * step`: tried only when
-    // the first values fit that model.
-    if let Some(e) = dec_exponent
-        && affine::likely(values, e)
-    {
-        let mut b = pool::take_u8();
-        if affine::encode_with(values, e, &mut b) {
-            best.offer(id::AFFINE, b);
-        } else {
-            pool::give_u8(b);
-        }
-    }
+    offer_affine(values, dec_exponent, &mut best);
     if allow_dict && n >= 64 {
         let mut b = pool::take_u8();
         if dict::encode(values, level, encode_values_no_dict, &mut b) {
@@ -169,16 +158,7 @@ fn encode_hot(values: &[f64], allow_dict: bool, out: &mut Vec<u8>) -> u8 {
         dec_exponent = Some(e);
         guesses.push((est, id::DECIMAL));
     }
-    if let Some(e) = dec_exponent
-        && affine::likely(values, e)
-    {
-        let mut b = pool::take_u8();
-        if affine::encode_with(values, e, &mut b) {
-            best.offer(id::AFFINE, b);
-        } else {
-            pool::give_u8(b);
-        }
-    }
+    offer_affine(values, dec_exponent, &mut best);
     let s = block_sample(values);
     let whole = s.len() == n;
     // Gorilla, float-int and split, only when nothing so far looks below
@@ -255,6 +235,21 @@ fn encode_hot(values: &[f64], allow_dict: bool, out: &mut Vec<u8>) -> u8 {
         }
     }
     best.finish(values, out)
+}
+
+/// Decimal-looking data generated as `start + i * step` (both choosers):
+/// encoded only when the first values fit that model.
+fn offer_affine(values: &[f64], dec_exponent: Option<u8>, best: &mut Best) {
+    if let Some(e) = dec_exponent
+        && affine::likely(values, e)
+    {
+        let mut b = pool::take_u8();
+        if affine::encode_with(values, e, &mut b) {
+            best.offer(id::AFFINE, b);
+        } else {
+            pool::give_u8(b);
+        }
+    }
 }
 
 /// Up to 8 blocks of 1024 consecutive values, evenly spread (all values if
