@@ -225,3 +225,63 @@ fn time_partitions_let_hourly_buckets_come_from_statistics() {
     let bad = NanoTsOptions { segment_partition_ms: Some(0), ..Default::default() };
     assert_eq!(NanoTsDb::open(temp_db().1, bad).unwrap_err().kind(), ErrorKind::InvalidArgument);
 }
+
+#[test]
+fn blocked_segments_match_the_naive_reference() {
+    // 1 Hz rows with jitter and repeated timestamps: segments in the
+    // blocked layout (one-hour blocks), a late batch overlapping them, a
+    // delete cutting a block, then the same after a pack.
+    let (_dir, path) = temp_db();
+    let db = open(&path);
+    db.create_table("t", &["v"]).unwrap();
+    let mut rng = Rng(0x5eed);
+    let mut model: Vec<(i64, f64)> = Vec::new();
+    let t0 = 1_704_067_200_000i64 + 777_000;
+    let mut t = t0;
+    for i in 0..70_000i64 {
+        t += [1000, 1000, 1000, 999, 1001, 0][rng.below(6) as usize];
+        let v = match rng.below(50) {
+            0 => f64::NAN,
+            1 => -0.0,
+            _ => ((i * 7919) % 2000) as f64 / 4.0 - 100.0,
+        };
+        model.push((t, v));
+    }
+    let (ts, vs): (Vec<i64>, Vec<f64>) = model.iter().copied().unzip();
+    db.append_rows("t", &ts, &[&vs]).unwrap();
+    db.flush().unwrap();
+    for k in 0..1500i64 {
+        let late = (t0 + 20_000_000 + k * 997, (k % 13) as f64);
+        db.append_row("t", late.0, &[late.1]).unwrap();
+        model.push(late);
+    }
+    db.flush().unwrap();
+    let (a, z) = (t0 + 40_000_123, t0 + 40_900_456);
+    db.delete_range("t", a, z).unwrap();
+    model.retain(|r| !(a..=z).contains(&r.0));
+
+    let end = model.iter().map(|r| r.0).max().unwrap();
+    for pass in ["flushed", "packed"] {
+        let mut from_stats = 0;
+        let mut decoded = 0;
+        for bucket in [3_600_000i64, 420_000, 86_400_000, 5_400_000, 1000] {
+            for (lo, hi) in [(i64::MIN, i64::MAX), (t0 + 1_234_567, end - 3_456_789)] {
+                let got = db.aggregate("t", lo, hi, bucket, &ALL).unwrap();
+                check(&got, &reference(&model, lo, hi, bucket))
+                    .unwrap_or_else(|e| panic!("{pass} {bucket} {lo}: {e}"));
+                let mut r = db.aggregate_reader("t", lo, hi, bucket, &ALL).unwrap();
+                while r.next_batch().unwrap().is_some() {}
+                if bucket == 3_600_000 {
+                    from_stats += r.blocks_from_stats;
+                }
+                if bucket == 420_000 {
+                    decoded += r.blocks_decoded;
+                }
+            }
+        }
+        // Hourly buckets come from block statistics; 7-minute ones decode.
+        assert!(from_stats > 20, "{pass}: {from_stats} blocks from statistics");
+        assert!(decoded > 20, "{pass}: {decoded} blocks decoded");
+        db.pack_table("t", 1 << 20).unwrap();
+    }
+}

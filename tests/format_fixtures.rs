@@ -28,9 +28,11 @@ fn write_current_fixture() {
     if std::env::var_os("NANOTS_WRITE_FIXTURES").is_none() {
         return;
     }
-    // The current format is 2; `v1-basic.ntt` was written the same way by
-    // the format-1 library and is never rewritten.
-    let path = fixture("v2-basic.ntt");
+    // The current format is 3; `v1-basic.ntt` and `v2-basic.ntt` were
+    // written the same way by the format-1 and format-2 libraries and are
+    // never rewritten.
+    write_blocked_fixture(&fixture("v3-blocked.ntt"));
+    let path = fixture("v3-basic.ntt");
     let _ = std::fs::remove_file(&path);
     let db = NanoTsDb::open(&path, NanoTsOptions { segment_max_rows: 1000, ..Default::default() }).unwrap();
     db.create_table("sensor", &["temp", "level"]).unwrap();
@@ -50,6 +52,58 @@ fn write_current_fixture() {
     db.delete_range("sensor", 100_000, 199_000).unwrap();
     db.drop_table("gone").unwrap();
     db.close().unwrap();
+}
+
+/// Rows of `v3-blocked.ntt`'s table `blocked`: 20,000 rows 1 s apart from
+/// 00:10 on 2024-01-01, so its segment is in the blocked layout (one-hour
+/// blocks, format 3).
+fn blocked_expected() -> (Vec<i64>, Vec<f64>, Vec<f64>) {
+    let ts: Vec<i64> = (0..20_000i64).map(|i| 1_704_067_800_000 + i * 1000).collect();
+    let a: Vec<f64> = (0..20_000i64).map(|i| ((i * 7919) % 500) as f64 * 0.5).collect();
+    let b: Vec<f64> = (0..20_000i64).map(|i| if i % 101 == 0 { f64::NAN } else { i as f64 }).collect();
+    (ts, a, b)
+}
+
+fn write_blocked_fixture(path: &std::path::Path) {
+    let _ = std::fs::remove_file(path);
+    let db = NanoTsDb::open(path, NanoTsOptions::default()).unwrap();
+    db.create_table("blocked", &["a", "b"]).unwrap();
+    let (ts, a, b) = blocked_expected();
+    db.append_rows("blocked", &ts, &[&a, &b]).unwrap();
+    db.close().unwrap();
+}
+
+#[test]
+fn v3_blocked_fixture_reads_back_exactly() {
+    let (_dir, path) = temp_db();
+    std::fs::copy(fixture("v3-blocked.ntt"), &path).expect("fixture present");
+    // The fixture holds a segment in the blocked layout (flags bit 1).
+    let bytes = std::fs::read(&path).unwrap();
+    let blocked = records(&path).iter().filter(|r| r.1 == REC_SEGMENT).any(|&(at, _, _)| {
+        let p = at as usize + 12 + 26;
+        u16::from_le_bytes([bytes[p], bytes[p + 1]]) & 2 != 0
+    });
+    assert!(blocked, "no blocked segment in the fixture");
+    let db = NanoTsDb::open(&path, NanoTsOptions::default()).unwrap();
+    let (ts, a, b) = blocked_expected();
+    let (got_ts, cols) = db.query_table_range_columns("blocked", i64::MIN, i64::MAX).unwrap();
+    assert_eq!(got_ts, ts);
+    assert_eq!(bits(&cols[0]), bits(&a));
+    assert_eq!(bits(&cols[1]), bits(&b));
+    // A range that cuts blocks.
+    let (got_ts, _) = db.query_table_range_columns("blocked", ts[5000], ts[5099]).unwrap();
+    assert_eq!(got_ts, &ts[5000..5100]);
+    #[cfg(feature = "aggregate")]
+    {
+        let g = db.aggregate("blocked", i64::MIN, i64::MAX, 3_600_000, &[nanots::Agg::Count]).unwrap();
+        assert_eq!(g.columns[0].values, nanots::AggValues::U64(vec![3000, 3600, 3600, 3600, 3600, 2600]));
+    }
+    assert!(db.verify().unwrap().is_ok());
+}
+
+#[test]
+fn v3_fixture_reads_back_exactly() {
+    basic_fixture_reads_back_exactly("v3-basic.ntt");
 }
 
 #[test]
@@ -99,7 +153,7 @@ fn v1_crash_after_a_checkpoint_loses_no_row() {
     db.close().unwrap();
     // Opening upgraded the file to this library's format version.
     let b = std::fs::read(&path).unwrap();
-    assert_eq!(u32::from_le_bytes(b[8..12].try_into().unwrap()), 2);
+    assert_eq!(u32::from_le_bytes(b[8..12].try_into().unwrap()), 3);
     let db = NanoTsDb::open(&path, NanoTsOptions::default()).unwrap();
     assert_eq!(db.query_table_range_columns("t", i64::MIN, i64::MAX).unwrap().0.len(), 42);
 }

@@ -87,3 +87,39 @@ pub fn arg_str(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
 }
+
+/// What a `.ntt` file spends on block directories (SPEC.md §3.2.1).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DirectoryBytes {
+    pub segments: u64,
+    pub blocked_segments: u64,
+    /// Bytes of the block directories, their CRCs included.
+    pub directory_bytes: u64,
+}
+
+/// Walks the record framing of the file at `path` (SPEC.md §3) and adds up
+/// the directory lengths of its segments in the blocked layout.
+pub fn block_directory_bytes(path: &std::path::Path) -> std::io::Result<DirectoryBytes> {
+    const SEGMENT: u8 = 2;
+    const FLAG_BLOCKS: u16 = 2;
+    let b = std::fs::read(path)?;
+    let le32 = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes")) as usize;
+    let mut out = DirectoryBytes::default();
+    let mut at = 256usize;
+    while at + 12 <= b.len() {
+        let len = le32(at);
+        if at + 12 + len > b.len() {
+            break;
+        }
+        if b[at + 4] == SEGMENT && len >= 40 {
+            let p = at + 12;
+            out.segments += 1;
+            if u16::from_le_bytes([b[p + 26], b[p + 27]]) & FLAG_BLOCKS != 0 {
+                out.blocked_segments += 1;
+                out.directory_bytes += le32(p + 36) as u64;
+            }
+        }
+        at += 12 + len;
+    }
+    Ok(out)
+}

@@ -9,7 +9,7 @@ use super::report::{Problem, VerifyReport};
 use super::state::State;
 use crate::format::DATA_START;
 use crate::format::record::{RecordType, crc_matches, parse_header};
-use crate::segment::{SegmentMeta, column_stats};
+use crate::segment::{ColumnStats, SegmentMeta, column_stats, merge_stats};
 
 /// Checks everything committed up to `st.end()`. Reads only: the caller
 /// holds the state lock for its duration, so nothing moves underneath.
@@ -85,6 +85,17 @@ pub fn verify(st: &State) -> VerifyReport {
     report
 }
 
+/// Whether two statistics agree bit for bit (any NaN equals any NaN).
+fn same_stats(a: &ColumnStats, b: &ColumnStats) -> bool {
+    let same = |x: f64, y: f64| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan());
+    same(a.min, b.min)
+        && same(a.max, b.max)
+        && same(a.sum, b.sum)
+        && same(a.first, b.first)
+        && same(a.last, b.last)
+        && a.nan_count == b.nan_count
+}
+
 /// Decodes one segment in full and checks it against its index entry and
 /// its own statistics.
 fn check_segment(map: &[u8], meta: &SegmentMeta, ncols: usize, report: &mut VerifyReport) {
@@ -110,16 +121,24 @@ fn check_segment(map: &[u8], meta: &SegmentMeta, ncols: usize, report: &mut Veri
             problem(report, e.message().to_owned());
             continue;
         }
-        let stored = view.column_stats(c);
-        let actual = column_stats(&values, stored.codec, stored.byte_len);
-        let same = |a: f64, b: f64| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
-        if !(same(stored.min, actual.min)
-            && same(stored.max, actual.max)
-            && same(stored.sum, actual.sum)
-            && same(stored.first, actual.first)
-            && same(stored.last, actual.last)
-            && stored.nan_count == actual.nan_count)
-        {
+        // Each block's statistics against its values, then the segment's
+        // against its blocks' (the classic layout's one block is the
+        // segment: its statistics are the header's).
+        let mut actual = Vec::with_capacity(view.blocks().len());
+        for (b, block) in view.blocks().iter().enumerate() {
+            let stored = view.block_column_stats(b, c);
+            let rows = block.row_start as usize..(block.row_start + block.rows) as usize;
+            let got = column_stats(&values[rows], stored.codec, stored.byte_len);
+            if view.is_blocked() && !same_stats(stored, &got) {
+                problem(
+                    report,
+                    format!("column {c}, block {b}: statistics disagree with the decoded values"),
+                );
+            }
+            actual.push(got);
+        }
+        let whole = if view.is_blocked() { merge_stats(actual.iter()) } else { actual[0] };
+        if !same_stats(view.column_stats(c), &whole) {
             problem(report, format!("column {c}: statistics disagree with the decoded values"));
         }
     }

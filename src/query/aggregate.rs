@@ -16,9 +16,10 @@
 
 use std::collections::BTreeMap;
 
-use super::{Columns, RangeReader, Source};
+use super::{Columns, RangeReader, Source, cut, remove_deleted};
 use crate::error::{Error, Result};
-use crate::segment::{ColumnStats, SegmentMeta};
+use crate::segment::{Block, ColumnStats, SegmentMeta};
+use crate::table::Tombstone;
 
 /// An aggregate function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -166,19 +167,84 @@ fn bucket_start(idx: i128, bucket_ms: i64) -> i64 {
     (idx * bucket_ms as i128).clamp(i64::MIN as i128, i64::MAX as i128) as i64
 }
 
+/// The buckets an aggregation has open: one partial per value column each,
+/// kept until no later group can reach them.
+struct Buckets {
+    bucket_ms: i64,
+    open: BTreeMap<i128, Vec<Partial>>,
+}
+
+impl Buckets {
+    fn bucket(&mut self, idx: i128, ncols: usize) -> &mut Vec<Partial> {
+        self.open.entry(idx).or_insert_with(|| vec![Partial::EMPTY; ncols])
+    }
+
+    /// Merges the statistics of `rows` rows (one block or segment, inside
+    /// the range and one bucket) whose first and last rows are `first` and
+    /// `last`.
+    fn merge_stats(&mut self, rows: u32, first: Order, last: Order, stats: &[ColumnStats]) {
+        let parts = self.bucket(bucket_of(first.0, self.bucket_ms), stats.len());
+        for (p, s) in parts.iter_mut().zip(stats) {
+            p.merge(&Partial {
+                count: u64::from(rows),
+                non_nan: u64::from(rows) - u64::from(s.nan_count),
+                sum: s.sum,
+                min: s.min,
+                max: s.max,
+                first: (first, s.first),
+                last: (last, s.last),
+            });
+        }
+    }
+
+    /// Folds sorted rows of one source (append order `source`), the first
+    /// of which is row `row_base` of its segment.
+    fn fold_rows(&mut self, rows: &Columns, source: u64, row_base: u64) {
+        let ncols = rows.columns.len();
+        let b = self.bucket_ms;
+        let mut i = 0;
+        while i < rows.ts.len() {
+            // Rows are sorted: find the run of this bucket, then fold each
+            // column over it in a tight loop.
+            let idx = bucket_of(rows.ts[i], b);
+            let end_ts = bucket_start(idx + 1, b);
+            let run_end = if idx + 1 > bucket_of(i64::MAX, b) {
+                rows.ts.len()
+            } else {
+                i + rows.ts[i..].partition_point(|&t| t < end_ts)
+            };
+            let parts = self.bucket(idx, ncols);
+            let first = (rows.ts[i], source, row_base + i as u64);
+            let last = (rows.ts[run_end - 1], source, row_base + (run_end - 1) as u64);
+            for (c, p) in parts.iter_mut().enumerate() {
+                let col = &rows.columns[c][i..run_end];
+                // The run is sorted by (ts, append order): its first and
+                // last rows are the run's first and last; the rest is a
+                // plain fold the compiler can keep in registers.
+                p.merge(&fold_run(col, (first, col[0]), (last, col[col.len() - 1])));
+            }
+            i = run_end;
+        }
+    }
+}
+
 /// Streams the aggregation of a planned range read, group by group.
 pub struct AggregateReader {
     reader: RangeReader,
     bucket_ms: i64,
     aggs: Vec<Agg>,
-    /// Per bucket, one partial per value column; only buckets that later
-    /// groups may still reach are kept.
-    open: BTreeMap<i128, Vec<Partial>>,
+    buckets: Buckets,
     scratch: Columns,
     /// Segments answered from their statistics alone (for benchmarks).
     pub segments_from_stats: u64,
-    /// Segments decoded row by row (for benchmarks).
+    /// Segments not answered from their header alone (for benchmarks).
     pub segments_decoded: u64,
+    /// Blocks of those segments answered from their directory's
+    /// statistics (for benchmarks).
+    pub blocks_from_stats: u64,
+    /// Blocks of those segments decoded row by row (for benchmarks; a
+    /// classic segment counts as none).
+    pub blocks_decoded: u64,
 }
 
 impl AggregateReader {
@@ -195,10 +261,12 @@ impl AggregateReader {
             reader,
             bucket_ms,
             aggs: aggs.to_vec(),
-            open: BTreeMap::new(),
+            buckets: Buckets { bucket_ms, open: BTreeMap::new() },
             scratch: Columns::with_columns(ncols, 0),
             segments_from_stats: 0,
             segments_decoded: 0,
+            blocks_from_stats: 0,
+            blocks_decoded: 0,
         })
     }
 
@@ -223,10 +291,6 @@ impl AggregateReader {
             && !self.reader.snap.tombstones.iter().any(|t| t.hits(meta))
     }
 
-    fn bucket(&mut self, idx: i128, ncols: usize) -> &mut Vec<Partial> {
-        self.open.entry(idx).or_insert_with(|| vec![Partial::EMPTY; ncols])
-    }
-
     /// Folds the next group in; returns false when all groups are folded.
     fn fold_next_group(&mut self) -> Result<bool> {
         let Some(group) = self.reader.next_group() else { return Ok(false) };
@@ -238,30 +302,10 @@ impl AggregateReader {
                     let stats: Vec<ColumnStats> = (0..ncols).map(|c| *view.column_stats(c)).collect();
                     let first = (meta.min_ts, order as u64, 0);
                     let last = (meta.max_ts, order as u64, u64::from(meta.rows) - 1);
-                    let idx = bucket_of(meta.min_ts, self.bucket_ms);
-                    let parts = self.bucket(idx, ncols);
-                    for (p, s) in parts.iter_mut().zip(&stats) {
-                        p.merge(&Partial {
-                            count: u64::from(meta.rows),
-                            non_nan: u64::from(meta.rows) - u64::from(s.nan_count),
-                            sum: s.sum,
-                            min: s.min,
-                            max: s.max,
-                            first: (first, s.first),
-                            last: (last, s.last),
-                        });
-                    }
+                    self.buckets.merge_stats(meta.rows, first, last, &stats);
                     self.segments_from_stats += 1;
                 }
-                Source::Segment(order, meta) => {
-                    let mut rows = std::mem::take(&mut self.scratch);
-                    rows.ts.clear();
-                    rows.columns.iter_mut().for_each(Vec::clear);
-                    self.reader.decode_segment(&meta, &mut rows)?;
-                    self.fold_rows(&rows, order as u64);
-                    self.scratch = rows;
-                    self.segments_decoded += 1;
-                }
+                Source::Segment(order, meta) => self.fold_segment(order as u64, &meta)?,
                 Source::Mem => {
                     let snap = &self.reader.snap;
                     let lo = snap.mem.ts.partition_point(|&t| t < self.reader.start_ms);
@@ -270,40 +314,92 @@ impl AggregateReader {
                         ts: snap.mem.ts[lo..hi].to_vec(),
                         columns: snap.mem.columns.iter().map(|c| c[lo..hi].to_vec()).collect(),
                     };
-                    self.fold_rows(&rows, u64::MAX);
+                    self.buckets.fold_rows(&rows, u64::MAX, 0);
                 }
             }
         }
         Ok(true)
     }
 
-    /// Folds sorted rows of one source (append order `source`).
-    fn fold_rows(&mut self, rows: &Columns, source: u64) {
-        let ncols = rows.columns.len();
-        let b = self.bucket_ms;
-        let mut i = 0;
-        while i < rows.ts.len() {
-            // Rows are sorted: find the run of this bucket, then fold each
-            // column over it in a tight loop.
-            let idx = bucket_of(rows.ts[i], b);
-            let end_ts = bucket_start(idx + 1, b);
-            let run_end = if idx + 1 > bucket_of(i64::MAX, b) {
-                rows.ts.len()
-            } else {
-                i + rows.ts[i..].partition_point(|&t| t < end_ts)
-            };
-            let parts = self.bucket(idx, ncols);
-            let first = (rows.ts[i], source, i as u64);
-            let last = (rows.ts[run_end - 1], source, (run_end - 1) as u64);
-            for (c, p) in parts.iter_mut().enumerate() {
-                let col = &rows.columns[c][i..run_end];
-                // The run is sorted by (ts, append order): its first and
-                // last rows are the run's first and last; the rest is a
-                // plain fold the compiler can keep in registers.
-                p.merge(&fold_run(col, (first, col[0]), (last, col[col.len() - 1])));
-            }
-            i = run_end;
+    /// Folds a segment that cannot be answered from its header alone: in
+    /// the blocked layout, every block inside the range and one bucket, and
+    /// untouched by deletes, from the directory's statistics, and only the
+    /// others decoded (each run of them with one read); a classic segment
+    /// is decoded whole.
+    fn fold_segment(&mut self, order: u64, meta: &SegmentMeta) -> Result<()> {
+        self.segments_decoded += 1;
+        let ncols = self.reader.snap.columns.len();
+        let mut rows = std::mem::take(&mut self.scratch);
+        rows.ts.clear();
+        rows.columns.iter_mut().for_each(Vec::clear);
+        let result = self.fold_blocks(order, meta, &mut rows);
+        let result = match result {
+            Ok(true) => Ok(()),
+            Ok(false) => self.reader.decode_segment(meta, &mut rows).map(|()| {
+                self.buckets.fold_rows(&rows, order, 0);
+            }),
+            Err(e) => Err(e),
+        };
+        rows.columns.resize_with(ncols, Vec::new);
+        self.scratch = rows;
+        result
+    }
+
+    /// [`Self::fold_segment`] of a blocked segment; false (nothing done)
+    /// for a classic one.
+    fn fold_blocks(&mut self, order: u64, meta: &SegmentMeta, rows: &mut Columns) -> Result<bool> {
+        let ncols = self.reader.snap.columns.len();
+        let (start, end, bucket_ms) = (self.reader.start_ms, self.reader.end_ms, self.bucket_ms);
+        let snap = &self.reader.snap;
+        let (view, mut blocks) = self.reader.reads.header_and_blocks(&snap.map, meta, ncols)?;
+        if !view.is_blocked() {
+            return Ok(false);
         }
+        let hits: Vec<&Tombstone> = snap.tombstones.iter().filter(|t| t.hits(meta)).collect();
+        let all = view.blocks();
+        let answerable = |b: &Block| {
+            let m = SegmentMeta { min_ts: b.first_ts, max_ts: b.last_ts, ..*meta };
+            b.first_ts >= start
+                && b.last_ts <= end
+                && bucket_of(b.first_ts, bucket_ms) == bucket_of(b.last_ts, bucket_ms)
+                && !hits.iter().any(|t| t.hits(&m))
+        };
+        let mut b = all.partition_point(|b| b.last_ts < start);
+        let b1 = all.partition_point(|b| b.first_ts <= end);
+        let mut stats = Vec::with_capacity(ncols);
+        while b < b1 {
+            let blk = all[b];
+            if answerable(&blk) {
+                stats.clear();
+                stats.extend((0..ncols).map(|c| *view.block_column_stats(b, c)));
+                let first = (blk.first_ts, order, u64::from(blk.row_start));
+                let last = (blk.last_ts, order, u64::from(blk.row_start + blk.rows - 1));
+                self.buckets.merge_stats(blk.rows, first, last, &stats);
+                self.blocks_from_stats += 1;
+                b += 1;
+                continue;
+            }
+            let e = b + all[b..b1].iter().position(&answerable).unwrap_or(b1 - b);
+            let (data, at) = blocks.read(&view, b..e)?;
+            rows.ts.clear();
+            rows.columns.iter_mut().for_each(Vec::clear);
+            view.decode_blocks(b..e, data, at, &mut rows.ts, &mut rows.columns)?;
+            let lo = rows.ts.partition_point(|&t| t < start);
+            let hi = rows.ts.partition_point(|&t| t <= end);
+            for col in rows.columns.iter_mut() {
+                cut(col, 0, lo, hi);
+            }
+            cut(&mut rows.ts, 0, lo, hi);
+            if !hits.is_empty() {
+                remove_deleted(rows, 0, &hits);
+            }
+            // Rows keep their order in the segment, so first/last ties
+            // still break by it (deletes only shift later indices down).
+            self.buckets.fold_rows(rows, order, u64::from(blk.row_start) + lo as u64);
+            self.blocks_decoded += (e - b) as u64;
+            b = e;
+        }
+        Ok(true)
     }
 
     /// The next batch of finished buckets (at least one, unless done), or
@@ -317,8 +413,8 @@ impl AggregateReader {
                 _ => None,
             };
             let done: Vec<i128> = match limit {
-                Some(l) => self.open.range(..l).map(|(k, _)| *k).collect(),
-                None => self.open.keys().copied().collect(),
+                Some(l) => self.buckets.open.range(..l).map(|(k, _)| *k).collect(),
+                None => self.buckets.open.keys().copied().collect(),
             };
             if !done.is_empty() {
                 return Ok(Some(self.emit(&done)));
@@ -347,7 +443,7 @@ impl AggregateReader {
             .collect();
         let mut bucket_start_out = Vec::with_capacity(keys.len());
         for k in keys {
-            let parts = self.open.remove(k).expect("listed key");
+            let parts = self.buckets.open.remove(k).expect("listed key");
             bucket_start_out.push(bucket_start(*k, self.bucket_ms));
             for (c, p) in parts.iter().enumerate() {
                 for (a, col) in columns[c * aggs..(c + 1) * aggs].iter_mut().enumerate() {

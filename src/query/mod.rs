@@ -197,25 +197,45 @@ impl RangeReader {
             .min()
     }
 
-    /// Appends the rows of `meta` inside the range, deletes applied.
+    /// Appends the rows of `meta` inside the range, deletes applied. A
+    /// segment the range cuts decodes only the blocks the range meets.
     pub(crate) fn decode_segment(&mut self, meta: &SegmentMeta, out: &mut Columns) -> Result<()> {
-        let view = self.reads.segment(&self.snap.map, meta)?;
-        if view.ncols() != out.columns.len() {
-            return Err(Error::corrupt(format!(
-                "segment at file offset {} has {} columns, table {:?} has {}",
-                meta.offset,
-                view.ncols(),
-                self.snap.table,
-                out.columns.len()
-            )));
-        }
+        let ncols = out.columns.len();
         let base = out.ts.len();
-        view.decode_ts(&mut out.ts)?;
+        let inside = meta.min_ts >= self.start_ms && meta.max_ts <= self.end_ms;
+        let decoded_blocks = !inside && {
+            let (view, mut blocks) = self.reads.header_and_blocks(&self.snap.map, meta, ncols)?;
+            if view.is_blocked() {
+                let all = view.blocks();
+                let b0 = all.partition_point(|b| b.last_ts < self.start_ms);
+                let b1 = all.partition_point(|b| b.first_ts <= self.end_ms);
+                if b0 < b1 {
+                    let (data, at) = blocks.read(&view, b0..b1)?;
+                    view.decode_blocks(b0..b1, data, at, &mut out.ts, &mut out.columns)?;
+                }
+            }
+            view.is_blocked()
+        };
+        if !decoded_blocks {
+            let view = self.reads.segment(&self.snap.map, meta)?;
+            if view.ncols() != ncols {
+                return Err(Error::corrupt(format!(
+                    "segment at file offset {} has {} columns, table {:?} has {}",
+                    meta.offset,
+                    view.ncols(),
+                    self.snap.table,
+                    ncols
+                )));
+            }
+            view.decode_ts(&mut out.ts)?;
+            for (c, col) in out.columns.iter_mut().enumerate() {
+                view.decode_column(c, col)?;
+            }
+        }
         let seg_ts = &out.ts[base..];
         let lo = seg_ts.partition_point(|&t| t < self.start_ms);
         let hi = seg_ts.partition_point(|&t| t <= self.end_ms);
-        for (c, col) in out.columns.iter_mut().enumerate() {
-            view.decode_column(c, col)?;
+        for col in out.columns.iter_mut() {
             cut(col, base, lo, hi);
         }
         cut(&mut out.ts, base, lo, hi);

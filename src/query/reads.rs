@@ -26,12 +26,38 @@ fn record_len(meta: &SegmentMeta) -> usize {
     RECORD_HEADER_LEN + meta.payload_len as usize
 }
 
-/// One query's buffer for the segment records it reads. It grows to the
-/// largest record read (a header alone is `12 + 44 + 56 x columns` bytes)
-/// and is reused, so a streaming read allocates it once.
+/// One query's buffers for the segment records it reads: one for whole
+/// records or their header (and directory), one for blocks read on their
+/// own. They grow to the largest read and are reused, so a streaming read
+/// allocates them once.
 #[derive(Default)]
 pub struct SegmentReads {
     buf: Vec<u8>,
+    body: Vec<u8>,
+}
+
+/// Reads a blocked segment's blocks, beside its header's view.
+pub struct BlockReads<'b> {
+    body: &'b mut Vec<u8>,
+    file: &'b FileView,
+    /// File offset of the payload.
+    payload_at: u64,
+}
+
+impl BlockReads<'_> {
+    /// Reads the payload bytes of blocks `blocks` (consecutive) of `view`
+    /// with one `pread`, checks each against its CRC, and returns them with
+    /// the payload offset of their start.
+    pub fn read(&mut self, view: &SegmentView<'_>, blocks: std::ops::Range<usize>) -> Result<(&[u8], usize)> {
+        let all = view.blocks();
+        let (start, end) = (all[blocks.start].range().start, all[blocks.end - 1].range().end);
+        let data = self.file.read_into(self.payload_at + start as u64, end - start, self.body)?;
+        for b in blocks {
+            let r = all[b].range();
+            view.check_block(b, &data[r.start - start..r.end - start])?;
+        }
+        Ok((data, start))
+    }
 }
 
 impl SegmentReads {
@@ -52,7 +78,8 @@ impl SegmentReads {
     }
 
     /// Reads only the header of the segment record `meta` names (a segment
-    /// of `ncols` value columns) and checks it: framing, header CRC,
+    /// of `ncols` value columns), and its block directory in the blocked
+    /// layout, and checks them: framing, header and directory CRCs,
     /// agreement with `meta`. Its statistics can be read; its chunks were
     /// not (decoding them is `Corrupt`).
     pub fn header<'b>(
@@ -61,20 +88,21 @@ impl SegmentReads {
         meta: &SegmentMeta,
         ncols: usize,
     ) -> Result<SegmentView<'b>> {
-        let len = (RECORD_HEADER_LEN + header_len(ncols)).min(record_len(meta));
-        let head = file.read_into(meta.offset, len, &mut self.buf)?;
-        check_frame(head, meta)?;
-        let view =
-            SegmentView::parse_prefix(&head[RECORD_HEADER_LEN..], meta.payload_len as usize, meta.offset)?;
-        check_agrees(&view, meta)?;
-        if view.ncols() != ncols {
-            return Err(Error::corrupt(format!(
-                "segment at file offset {} has {} columns, its table {ncols}",
-                meta.offset,
-                view.ncols()
-            )));
-        }
-        Ok(view)
+        let len = read_head(file, meta, ncols, &mut self.buf)?;
+        parse_head(&self.buf[..len], meta, ncols)
+    }
+
+    /// Like [`Self::header`], with a reader for the segment's blocks.
+    pub fn header_and_blocks<'b>(
+        &'b mut self,
+        file: &'b FileView,
+        meta: &SegmentMeta,
+        ncols: usize,
+    ) -> Result<(SegmentView<'b>, BlockReads<'b>)> {
+        let SegmentReads { buf, body } = self;
+        let len = read_head(file, meta, ncols, buf)?;
+        let view = parse_head(&buf[..len], meta, ncols)?;
+        Ok((view, BlockReads { body, file, payload_at: meta.offset + RECORD_HEADER_LEN as u64 }))
     }
 
     /// Checks, header by header, that the index entries of `snap`'s
@@ -90,6 +118,38 @@ impl SegmentReads {
         }
         Ok(())
     }
+}
+
+/// Reads the framing, header and (blocked layout) directory of the segment
+/// record `meta` names into `buf`; returns how many bytes of it they are.
+fn read_head(file: &FileView, meta: &SegmentMeta, ncols: usize, buf: &mut Vec<u8>) -> Result<usize> {
+    let len = (RECORD_HEADER_LEN + header_len(ncols)).min(record_len(meta));
+    let head = file.read_into(meta.offset, len, buf)?;
+    check_frame(head, meta)?;
+    // A blocked segment's directory follows its header: read both again in
+    // one go (a damaged length is caught by the parse, never read past the
+    // record).
+    match SegmentView::prefix_len(&head[RECORD_HEADER_LEN..]) {
+        Some(p) if p > header_len(ncols) && p <= meta.payload_len as usize => {
+            file.read_into(meta.offset, RECORD_HEADER_LEN + p, buf)?;
+            Ok(RECORD_HEADER_LEN + p)
+        }
+        _ => Ok(len),
+    }
+}
+
+/// Parses and checks what [`read_head`] read.
+fn parse_head<'b>(head: &'b [u8], meta: &SegmentMeta, ncols: usize) -> Result<SegmentView<'b>> {
+    let view = SegmentView::parse_prefix(&head[RECORD_HEADER_LEN..], meta.payload_len as usize, meta.offset)?;
+    check_agrees(&view, meta)?;
+    if view.ncols() != ncols {
+        return Err(Error::corrupt(format!(
+            "segment at file offset {} has {} columns, its table {ncols}",
+            meta.offset,
+            view.ncols()
+        )));
+    }
+    Ok(view)
 }
 
 /// Checks one segment record in the mapped file `map`: its framing, its

@@ -12,6 +12,7 @@ use super::{SegmentReads, Snapshot};
 use crate::codec;
 use crate::error::Result;
 use crate::format::record::RECORD_HEADER_LEN;
+use crate::segment::SegmentView;
 use crate::table::TS_COLUMN;
 
 /// How often one codec was chosen for a column.
@@ -139,12 +140,7 @@ pub fn table_stats(
             continue;
         }
         let view = reads.header(&snap.map, meta, ncols)?;
-        let ts = ChunkUse { bytes: view.ts_bytes() as u32, codec: view.ts_codec() };
-        let cols = (0..ncols).map(|c| {
-            let s = view.column_stats(c);
-            ChunkUse { bytes: s.byte_len, codec: s.codec }
-        });
-        chunks.insert(meta.offset, std::iter::once(ts).chain(cols).collect());
+        chunks.insert(meta.offset, chunk_uses(&view));
     }
     // Every live segment has its entry now: any more are of segments no
     // longer live.
@@ -153,6 +149,38 @@ pub fn table_stats(
         chunks.retain(|o, _| live.contains(o));
     }
     Ok(from_chunks(snap, buffered_rows, |offset| &chunks[&offset]))
+}
+
+/// What a segment's chunks use: bytes and codec of its timestamps and of
+/// each column. In the blocked layout the bytes add up over the blocks and
+/// the codec is the one of the most bytes (SPEC.md 8.3).
+fn chunk_uses(view: &SegmentView<'_>) -> Box<[ChunkUse]> {
+    let blocks = view.blocks();
+    let ts =
+        dominant(blocks.iter().enumerate().map(|(b, blk)| (view.block_ts_codec(b), blk.ts_bytes() as u32)));
+    let cols = (0..view.ncols()).map(|c| {
+        dominant(
+            (0..blocks.len())
+                .map(|b| (view.block_column_stats(b, c).codec, view.block_column_stats(b, c).byte_len)),
+        )
+    });
+    std::iter::once(ts).chain(cols).collect()
+}
+
+/// Total bytes of `(codec, bytes)` chunks, named by the codec of the most
+/// bytes (ties: the first).
+fn dominant(chunks: impl Iterator<Item = (u8, u32)>) -> ChunkUse {
+    let mut per_codec: Vec<(u8, u64)> = Vec::new();
+    for (codec, bytes) in chunks {
+        match per_codec.iter_mut().find(|(c, _)| *c == codec) {
+            Some((_, b)) => *b += u64::from(bytes),
+            None => per_codec.push((codec, u64::from(bytes))),
+        }
+    }
+    let total: u64 = per_codec.iter().map(|(_, b)| b).sum();
+    let codec = per_codec.iter().fold((0u8, 0u64), |best, &(c, b)| if b > best.1 { (c, b) } else { best }).0;
+    let codec = if total == 0 { per_codec.first().map_or(0, |p| p.0) } else { codec };
+    ChunkUse { bytes: u32::try_from(total).unwrap_or(u32::MAX), codec }
 }
 
 /// The statistics of `snap`'s table, given its buffered rows and each

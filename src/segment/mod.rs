@@ -6,14 +6,15 @@
 //! The header has its own CRC so statistics can be trusted without reading
 //! (and checksumming) the chunks; the record CRC covers everything.
 
+mod blocks;
 mod reader;
 mod writer;
 
-pub use reader::SegmentView;
-pub(crate) use writer::column_stats;
+pub use reader::{Block, SegmentView};
 #[cfg(test)]
 pub use writer::encode_segment;
 pub use writer::{SegmentLimits, write_segment_records};
+pub(crate) use writer::{column_stats, merge_stats};
 
 /// Bytes before the column descriptors.
 pub const FIXED_HEADER_LEN: usize = 40;
@@ -21,10 +22,22 @@ pub const FIXED_HEADER_LEN: usize = 40;
 pub const COLUMN_DESC_LEN: usize = 56;
 /// Flag bit: rows are sorted by timestamp.
 pub const FLAG_SORTED: u16 = 1;
+/// Flag bit (format 3): the blocked layout, a directory of independently
+/// encoded blocks after the header (SPEC.md §3.2.1).
+pub const FLAG_BLOCKS: u16 = 2;
+/// Directory bytes per block before its column entries.
+pub const BLOCK_FIXED_LEN: usize = 29;
+/// Directory bytes per block and column.
+pub const BLOCK_COLUMN_LEN: usize = 49;
 
 /// Header length for `ncols` columns, CRC included.
 pub fn header_len(ncols: usize) -> usize {
     FIXED_HEADER_LEN + COLUMN_DESC_LEN * ncols + 4
+}
+
+/// Directory length of `blocks` blocks of `ncols` columns, CRC included.
+pub fn directory_len(blocks: usize, ncols: usize) -> usize {
+    blocks * (BLOCK_FIXED_LEN + BLOCK_COLUMN_LEN * ncols) + 4
 }
 
 /// Per-column statistics stored in the segment header.

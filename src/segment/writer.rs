@@ -75,37 +75,171 @@ pub fn write_segment_records(
 
 /// Encodes rows (`ts` sorted ascending, stable) of `table_id` into a segment
 /// payload appended to `out`. `columns` each hold `ts.len()` values;
-/// `ts.len()` is between 1 and `MAX_SEGMENT_ROWS` (callers split).
+/// `ts.len()` is between 1 and `MAX_SEGMENT_ROWS` (callers split). A segment
+/// of one block (see `blocks.rs`) is written in the classic layout, any
+/// other in the blocked layout (SPEC.md §3.2).
 pub fn encode_segment(table_id: u32, ts: &[i64], columns: &[&[f64]], level: Level, out: &mut Vec<u8>) {
     debug_assert!(!ts.is_empty() && ts.len() <= crate::format::MAX_SEGMENT_ROWS);
     debug_assert!(ts.windows(2).all(|w| w[0] <= w[1]));
+    debug_assert!(columns.iter().all(|c| c.len() == ts.len()));
+    let ends = blocks::cut(ts);
+    if ends.len() == 1 {
+        encode_classic(table_id, ts, columns, level, out);
+    } else {
+        encode_blocked(table_id, ts, columns, &ends, level, out);
+    }
+}
+
+fn encode_classic(table_id: u32, ts: &[i64], columns: &[&[f64]], level: Level, out: &mut Vec<u8>) {
     let start = out.len();
     let hlen = header_len(columns.len());
     out.resize(start + hlen, 0);
 
     let ts_codec = codec::encode_timestamps(ts, out);
-    let ts_len = out.len() - start - hlen;
+    let ts_len = (out.len() - start - hlen) as u32;
     let mut descs = Vec::with_capacity(columns.len());
     for col in columns {
-        debug_assert_eq!(col.len(), ts.len());
         let before = out.len();
         let c = codec::encode_values(col, level, out);
         descs.push(column_stats(col, c, (out.len() - before) as u32));
     }
+    let h = header_bytes(table_id, ts, FLAG_SORTED, ts_codec, ts_len, &descs);
+    out[start..start + hlen].copy_from_slice(&h);
+}
 
+/// One block's entry in the directory, as the writer builds it.
+struct BlockEntry {
+    rows: u32,
+    first_ts: i64,
+    last_ts: i64,
+    ts_codec: u8,
+    ts_len: u32,
+    columns: Vec<ColumnStats>,
+    crc: u32,
+}
+
+fn encode_blocked(
+    table_id: u32,
+    ts: &[i64],
+    columns: &[&[f64]],
+    ends: &[usize],
+    level: Level,
+    out: &mut Vec<u8>,
+) {
+    let ncols = columns.len();
+    let start = out.len();
+    let hlen = header_len(ncols);
+    let dlen = directory_len(ends.len(), ncols);
+    out.resize(start + hlen + dlen, 0);
+
+    let mut entries = Vec::with_capacity(ends.len());
+    let mut lo = 0;
+    for &hi in ends {
+        let block_start = out.len();
+        let ts_codec = codec::encode_timestamps(&ts[lo..hi], out);
+        let ts_len = (out.len() - block_start) as u32;
+        let mut stats = Vec::with_capacity(ncols);
+        for col in columns {
+            let before = out.len();
+            let c = codec::encode_values(&col[lo..hi], level, out);
+            stats.push(column_stats(&col[lo..hi], c, (out.len() - before) as u32));
+        }
+        entries.push(BlockEntry {
+            rows: (hi - lo) as u32,
+            first_ts: ts[lo],
+            last_ts: ts[hi - 1],
+            ts_codec,
+            ts_len,
+            columns: stats,
+            crc: crc32fast::hash(&out[block_start..]),
+        });
+        lo = hi;
+    }
+
+    let descs: Vec<ColumnStats> =
+        (0..ncols).map(|c| merge_stats(entries.iter().map(|e| &e.columns[c]))).collect();
+    let h = header_bytes(table_id, ts, FLAG_SORTED | FLAG_BLOCKS, 0, dlen as u32, &descs);
+    out[start..start + hlen].copy_from_slice(&h);
+
+    let mut d = Vec::with_capacity(dlen);
+    let mut w = ByteWriter::new(&mut d);
+    for e in &entries {
+        w.u32(e.rows);
+        w.i64(e.first_ts);
+        w.i64(e.last_ts);
+        w.u8(e.ts_codec);
+        w.u32(e.ts_len);
+        for s in &e.columns {
+            w.u8(s.codec);
+            w.u32(s.byte_len);
+            w.u32(s.nan_count);
+            w.f64(s.min);
+            w.f64(s.max);
+            w.f64(s.sum);
+            w.f64(s.first);
+            w.f64(s.last);
+        }
+        w.u32(e.crc);
+    }
+    let crc = crc32fast::hash(&d);
+    ByteWriter::new(&mut d).u32(crc);
+    debug_assert_eq!(d.len(), dlen);
+    out[start + hlen..start + hlen + dlen].copy_from_slice(&d);
+}
+
+/// A segment's statistics from its blocks' (in row order): the sum adds
+/// the blocks' sums in order; a column's codec is 0 (per block) and its
+/// byte length the sum of its chunks.
+pub(crate) fn merge_stats<'s>(blocks: impl Iterator<Item = &'s ColumnStats>) -> ColumnStats {
+    let mut m = ColumnStats {
+        codec: 0,
+        byte_len: 0,
+        min: f64::NAN,
+        max: f64::NAN,
+        sum: 0.0,
+        first: f64::NAN,
+        last: f64::NAN,
+        nan_count: 0,
+    };
+    for (i, s) in blocks.enumerate() {
+        if i == 0 {
+            m.first = s.first;
+        }
+        m.last = s.last;
+        m.byte_len = m.byte_len.saturating_add(s.byte_len);
+        m.nan_count = m.nan_count.saturating_add(s.nan_count);
+        m.sum += s.sum;
+        // f64::min/max skip a NaN operand: NaN only while every block so
+        // far had no value.
+        m.min = m.min.min(s.min);
+        m.max = m.max.max(s.max);
+    }
+    m
+}
+
+/// The header bytes (CRC included) of a segment of rows `ts`.
+fn header_bytes(
+    table_id: u32,
+    ts: &[i64],
+    flags: u16,
+    ts_codec: u8,
+    ts_len: u32,
+    descs: &[ColumnStats],
+) -> Vec<u8> {
+    let hlen = header_len(descs.len());
     let mut h = Vec::with_capacity(hlen);
     let mut w = ByteWriter::new(&mut h);
     w.u32(table_id);
     w.u32(ts.len() as u32);
     w.i64(ts[0]);
     w.i64(ts[ts.len() - 1]);
-    w.u16(columns.len() as u16);
-    w.u16(FLAG_SORTED);
+    w.u16(descs.len() as u16);
+    w.u16(flags);
     w.u32(hlen as u32);
     w.u8(ts_codec);
     w.zeros(3);
-    w.u32(ts_len as u32);
-    for d in &descs {
+    w.u32(ts_len);
+    for d in descs {
         w.u8(d.codec);
         w.zeros(3);
         w.u32(d.byte_len);
@@ -119,7 +253,7 @@ pub fn encode_segment(table_id: u32, ts: &[i64], columns: &[&[f64]], level: Leve
     }
     let crc = crc32fast::hash(&h);
     ByteWriter::new(&mut h).u32(crc);
-    out[start..start + hlen].copy_from_slice(&h);
+    h
 }
 
 pub(crate) fn column_stats(values: &[f64], codec: u8, byte_len: u32) -> ColumnStats {

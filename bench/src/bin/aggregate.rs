@@ -14,6 +14,7 @@ use nanots_bench::{Scratch, arg, median};
 
 const T0: i64 = 1_704_067_200_000;
 const HOUR: i64 = 3_600_000;
+const MINUTE: i64 = 60_000;
 
 fn build(path: &std::path::Path, rows: i64, opts: NanoTsOptions) -> nanots::Result<NanoTsDb> {
     let db = NanoTsDb::open(path, opts)?;
@@ -45,9 +46,11 @@ fn timed<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rows = arg("--rows", 100_000_000) as i64;
     let scratch = Scratch::new("aggregate");
-    let aggs = [Agg::Min, Agg::Max, Agg::Mean];
+    let aggs = [Agg::Min, Agg::Max, Agg::Mean, Agg::Count];
     let end = T0 + (rows - 1) * 1000;
-    println!("NanoTS aggregation benchmark: {rows} rows x 2 columns, 1 s apart; hourly min/max/mean\n");
+    println!(
+        "NanoTS aggregation benchmark: {rows} rows x 2 columns, 1 s apart; hourly and minutely min/max/mean/count\n"
+    );
     for (label, partition) in [("hourly partitions", Some(HOUR)), ("no partitions (default)", None)] {
         let path = scratch.path("agg.ntt");
         let _ = std::fs::remove_file(&path);
@@ -61,19 +64,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             std::fs::metadata(&path)?.len() as f64 / 1048576.0
         );
 
-        let (secs, (buckets, stats, decoded)) = timed(5, || {
-            let mut r = db.aggregate_reader("sensor", T0, end, HOUR, &aggs).unwrap();
-            let mut n = 0;
-            while let Some(b) = r.next_batch().unwrap() {
-                n += b.bucket_start.len();
-            }
-            (n, r.segments_from_stats, r.segments_decoded)
-        });
+        let dir = nanots_bench::block_directory_bytes(&path)?;
         println!(
-            "  whole range: {:.2} ms (median of 5) = {:.2} G rows/s effective; {buckets} buckets; {stats} segments from statistics, {decoded} decoded",
-            secs * 1e3,
-            rows as f64 / secs / 1e9
+            "  {} of {} segments blocked; directories {} bytes = {:.2}% of the file",
+            dir.blocked_segments,
+            dir.segments,
+            dir.directory_bytes,
+            100.0 * dir.directory_bytes as f64 / std::fs::metadata(&path)?.len() as f64
         );
+        for (name, bucket) in [("hourly", HOUR), ("minutely", MINUTE)] {
+            let (secs, (buckets, stats, blocks_stats, blocks_decoded)) = timed(5, || {
+                let mut r = db.aggregate_reader("sensor", T0, end, bucket, &aggs).unwrap();
+                let mut n = 0;
+                while let Some(b) = r.next_batch().unwrap() {
+                    n += b.bucket_start.len();
+                }
+                (n, r.segments_from_stats, r.blocks_from_stats, r.blocks_decoded)
+            });
+            println!(
+                "  {name}, whole range: {:.2} ms (median of 5) = {:.2} G rows/s effective; {buckets} buckets; {stats} segments from statistics, blocks: {blocks_stats} from statistics, {blocks_decoded} decoded",
+                secs * 1e3,
+                rows as f64 / secs / 1e9
+            );
+        }
 
         let (lo, hi) = (T0 + 1_234_567, end - 7_654_321);
         let (secs, (stats, decoded)) = timed(5, || {
@@ -98,7 +111,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect();
         println!("  latest: {:.1} us (median of 1001)", median(&mut lat) * 1e6);
 
-        if partition.is_some() {
+        {
             // The naive way, same run: pull every row, bucket in Rust.
             let (secs, n) = timed(1, || {
                 let (ts, cols) = db.query_table_range_columns("sensor", T0, end).unwrap();
