@@ -14,8 +14,6 @@
 //! Sums add per segment, then across segments and rows: the result can
 //! differ from a strict row-order sum in the last bits.
 
-use std::collections::BTreeMap;
-
 use super::{Columns, RangeReader, Source, cut, remove_deleted};
 use crate::error::{Error, Result};
 use crate::segment::{Block, ColumnStats, SegmentMeta};
@@ -140,27 +138,49 @@ impl Partial {
     }
 }
 
-/// Count, NaN-skipping sum/min/max of one run of values.
+/// Count, NaN-skipping sum/min/max of one run of values. Four lanes so
+/// the loop pipelines and vectorizes; comparisons with NaN are false, so
+/// NaN never becomes a min or max, and it adds 0 to the sum.
 fn fold_run(col: &[f64], first: (Order, f64), last: (Order, f64)) -> Partial {
-    let (mut non_nan, mut sum, mut min, mut max) = (0u64, 0.0, f64::INFINITY, f64::NEG_INFINITY);
-    for &v in col {
-        if !v.is_nan() {
-            non_nan += 1;
-            sum += v;
-            min = min.min(v);
-            max = max.max(v);
+    const L: usize = 4;
+    // Counted in f64 lanes (exact below 2^53) so the loop stays in vector
+    // registers.
+    let mut non_nan = [0.0f64; L];
+    let mut sum = [0.0f64; L];
+    let mut min = [f64::INFINITY; L];
+    let mut max = [f64::NEG_INFINITY; L];
+    let mut step = |lane: usize, v: f64| {
+        let ok = !v.is_nan();
+        non_nan[lane] += if ok { 1.0 } else { 0.0 };
+        sum[lane] += if ok { v } else { 0.0 };
+        min[lane] = if v < min[lane] { v } else { min[lane] };
+        max[lane] = if v > max[lane] { v } else { max[lane] };
+    };
+    let chunks = col.chunks_exact(L);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for (lane, &v) in c.iter().enumerate() {
+            step(lane, v);
         }
     }
-    if non_nan == 0 {
-        (min, max) = (f64::NAN, f64::NAN);
+    for (lane, &v) in tail.iter().enumerate() {
+        step(lane, v);
     }
+    let non_nan = ((non_nan[0] + non_nan[1]) + (non_nan[2] + non_nan[3])) as u64;
+    let (min, max) = if non_nan == 0 {
+        (f64::NAN, f64::NAN)
+    } else {
+        (min.into_iter().fold(f64::INFINITY, f64::min), max.into_iter().fold(f64::NEG_INFINITY, f64::max))
+    };
+    let sum = (sum[0] + sum[1]) + (sum[2] + sum[3]);
     Partial { count: col.len() as u64, non_nan, sum, min, max, first, last }
 }
 
-/// Bucket index of `ts` (floor division; i128 so nothing overflows).
+/// Bucket index of `ts` (floor division; `bucket_ms > 0`, so the i64
+/// division cannot overflow; i128 so the neighbours' starts cannot).
 #[inline]
 fn bucket_of(ts: i64, bucket_ms: i64) -> i128 {
-    (ts as i128).div_euclid(bucket_ms as i128)
+    i128::from(ts.div_euclid(bucket_ms))
 }
 
 fn bucket_start(idx: i128, bucket_ms: i64) -> i64 {
@@ -171,19 +191,55 @@ fn bucket_start(idx: i128, bucket_ms: i64) -> i64 {
 /// kept until no later group can reach them.
 struct Buckets {
     bucket_ms: i64,
-    open: BTreeMap<i128, Vec<Partial>>,
+    ncols: usize,
+    /// Indices of the open buckets, ascending.
+    keys: Vec<i128>,
+    /// `ncols` partials per open bucket, in the order of `keys`.
+    parts: Vec<Partial>,
 }
 
 impl Buckets {
-    fn bucket(&mut self, idx: i128, ncols: usize) -> &mut Vec<Partial> {
-        self.open.entry(idx).or_insert_with(|| vec![Partial::EMPTY; ncols])
+    fn new(bucket_ms: i64, ncols: usize) -> Buckets {
+        Buckets { bucket_ms, ncols, keys: Vec::new(), parts: Vec::new() }
+    }
+
+    /// The partials of bucket `idx`, opened if needed. Rows come mostly in
+    /// time order, so the bucket is usually the last one or a new last one.
+    fn bucket(&mut self, idx: i128) -> &mut [Partial] {
+        let n = self.ncols;
+        let k = match self.keys.last() {
+            Some(&last) if last == idx => self.keys.len() - 1,
+            Some(&last) if last > idx => match self.keys.binary_search(&idx) {
+                Ok(k) => k,
+                Err(k) => {
+                    self.keys.insert(k, idx);
+                    self.parts.splice(k * n..k * n, std::iter::repeat_n(Partial::EMPTY, n));
+                    k
+                }
+            },
+            _ => {
+                self.keys.push(idx);
+                self.parts.extend(std::iter::repeat_n(Partial::EMPTY, n));
+                self.keys.len() - 1
+            }
+        };
+        &mut self.parts[k * n..(k + 1) * n]
+    }
+
+    /// Closes the open buckets before index `limit` (all of them if
+    /// `None`), returning their indices and partials.
+    fn close_before(&mut self, limit: Option<i128>) -> (Vec<i128>, Vec<Partial>) {
+        let k = limit.map_or(self.keys.len(), |l| self.keys.partition_point(|&key| key < l));
+        let keys: Vec<i128> = self.keys.drain(..k).collect();
+        let parts: Vec<Partial> = self.parts.drain(..k * self.ncols).collect();
+        (keys, parts)
     }
 
     /// Merges the statistics of `rows` rows (one block or segment, inside
     /// the range and one bucket) whose first and last rows are `first` and
     /// `last`.
     fn merge_stats(&mut self, rows: u32, first: Order, last: Order, stats: &[ColumnStats]) {
-        let parts = self.bucket(bucket_of(first.0, self.bucket_ms), stats.len());
+        let parts = self.bucket(bucket_of(first.0, self.bucket_ms));
         for (p, s) in parts.iter_mut().zip(stats) {
             p.merge(&Partial {
                 count: u64::from(rows),
@@ -200,31 +256,44 @@ impl Buckets {
     /// Folds sorted rows of one source (append order `source`), the first
     /// of which is row `row_base` of its segment.
     fn fold_rows(&mut self, rows: &Columns, source: u64, row_base: u64) {
-        let ncols = rows.columns.len();
         let b = self.bucket_ms;
+        let ts = &rows.ts;
+        let last_bucket = bucket_of(i64::MAX, b);
         let mut i = 0;
-        while i < rows.ts.len() {
+        while i < ts.len() {
             // Rows are sorted: find the run of this bucket, then fold each
             // column over it in a tight loop.
-            let idx = bucket_of(rows.ts[i], b);
-            let end_ts = bucket_start(idx + 1, b);
-            let run_end = if idx + 1 > bucket_of(i64::MAX, b) {
-                rows.ts.len()
-            } else {
-                i + rows.ts[i..].partition_point(|&t| t < end_ts)
-            };
-            let parts = self.bucket(idx, ncols);
-            let first = (rows.ts[i], source, row_base + i as u64);
-            let last = (rows.ts[run_end - 1], source, row_base + (run_end - 1) as u64);
-            for (c, p) in parts.iter_mut().enumerate() {
-                let col = &rows.columns[c][i..run_end];
+            let idx = bucket_of(ts[i], b);
+            let run_end =
+                if idx == last_bucket { ts.len() } else { run_end(ts, i, bucket_start(idx + 1, b)) };
+            let parts = self.bucket(idx);
+            let first = (ts[i], source, row_base + i as u64);
+            let last = (ts[run_end - 1], source, row_base + (run_end - 1) as u64);
+            for (p, col) in parts.iter_mut().zip(&rows.columns) {
+                let col = &col[i..run_end];
                 // The run is sorted by (ts, append order): its first and
-                // last rows are the run's first and last; the rest is a
-                // plain fold the compiler can keep in registers.
+                // last rows are the run's first and last.
                 p.merge(&fold_run(col, (first, col[0]), (last, col[col.len() - 1])));
             }
             i = run_end;
         }
+    }
+}
+
+/// The end of the run of sorted `ts` from `i` that lies before `end_ts`:
+/// galloping, so a short run costs a few comparisons whatever the length
+/// of `ts` (`ts[i] < end_ts`).
+fn run_end(ts: &[i64], i: usize, end_ts: i64) -> usize {
+    let mut step = 1;
+    let mut lo = i + 1;
+    loop {
+        let probe = i + step;
+        if probe >= ts.len() || ts[probe] >= end_ts {
+            let hi = probe.min(ts.len());
+            return lo + ts[lo..hi].partition_point(|&t| t < end_ts);
+        }
+        lo = probe + 1;
+        step *= 2;
     }
 }
 
@@ -261,7 +330,7 @@ impl AggregateReader {
             reader,
             bucket_ms,
             aggs: aggs.to_vec(),
-            buckets: Buckets { bucket_ms, open: BTreeMap::new() },
+            buckets: Buckets::new(bucket_ms, ncols),
             scratch: Columns::with_columns(ncols, 0),
             segments_from_stats: 0,
             segments_decoded: 0,
@@ -412,12 +481,9 @@ impl AggregateReader {
                 (true, Some(t)) => Some(bucket_of(t, self.bucket_ms)),
                 _ => None,
             };
-            let done: Vec<i128> = match limit {
-                Some(l) => self.buckets.open.range(..l).map(|(k, _)| *k).collect(),
-                None => self.buckets.open.keys().copied().collect(),
-            };
-            if !done.is_empty() {
-                return Ok(Some(self.emit(&done)));
+            let (keys, parts) = self.buckets.close_before(limit);
+            if !keys.is_empty() {
+                return Ok(Some(self.emit(&keys, &parts)));
             }
             if !more {
                 return Ok(None);
@@ -425,7 +491,9 @@ impl AggregateReader {
         }
     }
 
-    fn emit(&mut self, keys: &[i128]) -> Aggregation {
+    /// The result rows of closed buckets `keys`, whose partials are
+    /// `parts` (one per value column each).
+    fn emit(&self, keys: &[i128], parts: &[Partial]) -> Aggregation {
         let names = self.column_names();
         let aggs = self.aggs.len();
         let mut columns: Vec<AggColumn> = names
@@ -442,8 +510,8 @@ impl AggregateReader {
             })
             .collect();
         let mut bucket_start_out = Vec::with_capacity(keys.len());
-        for k in keys {
-            let parts = self.buckets.open.remove(k).expect("listed key");
+        let ncols = self.reader.snap.columns.len();
+        for (k, parts) in keys.iter().zip(parts.chunks_exact(ncols.max(1))) {
             bucket_start_out.push(bucket_start(*k, self.bucket_ms));
             for (c, p) in parts.iter().enumerate() {
                 for (a, col) in columns[c * aggs..(c + 1) * aggs].iter_mut().enumerate() {
@@ -475,7 +543,7 @@ impl AggregateReader {
             }
         }
         if all.columns.is_empty() {
-            all = self.emit(&[]);
+            all = self.emit(&[], &[]);
         }
         Ok(all)
     }

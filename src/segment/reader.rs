@@ -367,7 +367,8 @@ impl<'a> SegmentView<'a> {
         let got = &out[before..];
         if got[0] != block.first_ts
             || got[got.len() - 1] != block.last_ts
-            || got.windows(2).any(|w| w[0] > w[1])
+            // A fold rather than `any`: no early exit, so it vectorizes.
+            || got.windows(2).fold(false, |bad, w| bad | (w[0] > w[1]))
         {
             return Err(Error::corrupt(format!(
                 "segment at file offset {}: timestamps disagree with the header's range or order",

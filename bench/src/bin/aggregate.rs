@@ -51,7 +51,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "NanoTS aggregation benchmark: {rows} rows x 2 columns, 1 s apart; hourly and minutely min/max/mean/count\n"
     );
-    for (label, partition) in [("hourly partitions", Some(HOUR)), ("no partitions (default)", None)] {
+    let configs = [("hourly partitions", Some(HOUR)), ("no partitions (default)", None)];
+    let skip = usize::from(std::env::var_os("NANOTS_AGG_PROFILE").is_some());
+    for (label, partition) in configs.into_iter().skip(skip) {
         let path = scratch.path("agg.ntt");
         let _ = std::fs::remove_file(&path);
         let t = Instant::now();
@@ -72,6 +74,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             dir.directory_bytes,
             100.0 * dir.directory_bytes as f64 / std::fs::metadata(&path)?.len() as f64
         );
+        if let (None, Some(n)) = (partition, std::env::var("NANOTS_AGG_PROFILE").ok()) {
+            // For a profiler: only minutely aggregations, n times.
+            for _ in 0..n.parse::<usize>()? {
+                let mut r = db.aggregate_reader("sensor", T0, end, MINUTE, &aggs)?;
+                while r.next_batch()?.is_some() {}
+            }
+            return Ok(());
+        }
         for (name, bucket) in [("hourly", HOUR), ("minutely", MINUTE)] {
             let (secs, (buckets, stats, blocks_stats, blocks_decoded)) = timed(5, || {
                 let mut r = db.aggregate_reader("sensor", T0, end, bucket, &aggs).unwrap();
