@@ -127,7 +127,24 @@ pub fn unpack_stream(src: &[u8], w: u32, out: &mut [u64]) {
         return;
     }
     let mut pos = 0usize;
-    for o in out.iter_mut() {
+    let mut i = 0;
+    if w <= 56 {
+        // While a field's 8-byte window lies inside `src`, one unaligned
+        // load, a shift and a mask (the field starts at most 7 bits into
+        // the window, and 7 + 56 <= 64); only the last few fields need the
+        // padded, bounds-checked read.
+        let m = mask(w);
+        let wu = w as usize;
+        let fast = if src.len() >= 8 { ((src.len() - 8) * 8 / wu + 1).min(out.len()) } else { 0 };
+        while i < fast {
+            let byte = pos / 8;
+            let word = u64::from_le_bytes(src[byte..byte + 8].try_into().expect("8 bytes"));
+            out[i] = (word >> (pos % 8)) & m;
+            pos += wu;
+            i += 1;
+        }
+    }
+    for o in out[i..].iter_mut() {
         *o = peek_bits(src, pos, w);
         pos += w as usize;
     }
