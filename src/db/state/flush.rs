@@ -100,6 +100,7 @@ impl State {
                 st.write_slot()?;
                 st.file.sync_data()?;
             }
+            st.wal_path = None;
             if let Some(wal) = st.wal.take() {
                 wal.remove()?;
             }

@@ -24,6 +24,7 @@ mod txn;
 pub(crate) use tables::check_fits_record_cap;
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 #[cfg(feature = "maintenance")]
 use std::time::Instant;
@@ -54,8 +55,14 @@ pub struct State {
     /// The table of the last append: (name, id, column count).
     last_table: Option<(String, u32, usize)>,
     next_table_id: u32,
-    /// `None` only while opening (before recovery finishes) and after close.
+    /// The WAL of the current epoch: created by the first append after
+    /// opening or after a flush reset it ([`Self::wal_for_append`]), so a
+    /// handle that never appends never creates one; `None` before that,
+    /// while opening, and after close.
     wal: Option<WalWriter>,
+    /// Where this handle's WAL lives; `None` while opening, on a read-only
+    /// handle and after close (appends then fail as closed).
+    wal_path: Option<PathBuf>,
     commit: CommitInfo,
     slot_seq: u64,
     checkpoint_offset: u64,
@@ -123,6 +130,7 @@ impl State {
             last_table: None,
             next_table_id: 1,
             wal: None,
+            wal_path: None,
             commit: CommitInfo::default(),
             // Continue above every slot that decodes, even one not used (a stale
             // slot naming a cut tail): a lower sequence would let it win again

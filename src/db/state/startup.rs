@@ -93,18 +93,38 @@ impl State {
         Ok(())
     }
 
-    /// Starts a fresh WAL epoch at `wal_path`, after the flushed one. Call
-    /// only once the replayed rows were flushed: until that commit is
-    /// durable the old WAL is the only copy of them.
+    /// Lets appends log to a WAL at `wal_path`, in the epoch after the
+    /// flushed one. Call only once the replayed rows were flushed: until that
+    /// commit is durable the old WAL is the only copy of them. The WAL is
+    /// created by the first append (SPEC.md §5): opening a database with a
+    /// clean WAL-less close behind it writes nothing. A WAL left by a crash,
+    /// now flushed, is removed (were the removal lost, replay would skip it:
+    /// its epoch is flushed).
     pub fn start_wal(&mut self, wal_path: &Path) -> Result<()> {
-        self.wal = Some(WalWriter::create(
-            wal_path,
-            self.header.db_id,
-            self.commit.flushed_wal_epoch + 1,
-            self.opts.sync,
-            self.max_record_size,
-        )?);
+        match std::fs::remove_file(wal_path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(Error::io(e, "cannot remove the flushed WAL", wal_path));
+            }
+            _ => {}
+        }
+        self.wal_path = Some(wal_path.to_path_buf());
         Ok(())
+    }
+
+    /// The WAL appends log to, created (header written and, in synced
+    /// modes, fsynced with its directory) if this epoch has none yet.
+    pub(super) fn wal_for_append(&mut self) -> Result<&mut WalWriter> {
+        if self.wal.is_none() {
+            let path = self.wal_path.as_deref().ok_or_else(super::closed_error)?;
+            self.wal = Some(WalWriter::create(
+                path,
+                self.header.db_id,
+                self.commit.flushed_wal_epoch + 1,
+                self.opts.sync,
+                self.max_record_size,
+            )?);
+        }
+        Ok(self.wal.as_mut().expect("just created"))
     }
 
     /// Records what opening found and did, for `recovery_report`.

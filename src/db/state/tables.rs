@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::{State, closed_error};
+use super::State;
 use crate::codec::Level;
 use crate::error::{Error, ErrorKind, Result};
 use crate::format::record::{RecordType, frame};
@@ -68,7 +68,7 @@ impl State {
             return Err(ncols_error(&self.tables[&id].def, values.len()));
         }
         self.write(|st| {
-            st.wal.as_mut().ok_or_else(closed_error)?.append_row(id, ts_ms, values)?;
+            st.wal_for_append()?.append_row(id, ts_ms, values)?;
             let t = st.tables.get_mut(&id).expect("id from by_name");
             t.mem.push_row(ts_ms, values);
             st.mem_bytes += 8 * (1 + values.len());
@@ -98,7 +98,7 @@ impl State {
             return Ok(());
         }
         self.write(|st| {
-            st.wal.as_mut().ok_or_else(closed_error)?.append_rows(id, ts_ms, columns)?;
+            st.wal_for_append()?.append_rows(id, ts_ms, columns)?;
             let t = st.tables.get_mut(&id).expect("id from by_name");
             t.mem.push_rows(ts_ms, columns);
             st.mem_bytes += 8 * ts_ms.len() * (1 + columns.len());
