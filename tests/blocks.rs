@@ -95,3 +95,23 @@ fn a_damaged_block_fails_only_the_reads_that_need_it() {
     let report = db.verify().unwrap();
     assert!(!report.is_ok(), "verify missed the damaged block");
 }
+
+#[test]
+fn latest_rows_read_from_the_newest_blocks_match_a_full_read() {
+    let (_dir, path) = temp_db();
+    let (db, ts, _, _) = build(&path, 60_000);
+    let last = *ts.last().unwrap();
+    // A late row inside the newest block, a delete across the end of it,
+    // and buffered rows: the first cut may fall short and is widened.
+    db.append_row("t", last - 1_500_500, &[1.0, 2.0]).unwrap();
+    db.flush().unwrap();
+    db.delete_range("t", last - 600_000, last - 5_000).unwrap();
+    db.append_row("t", last - 10, &[3.0, 4.0]).unwrap();
+    for n in [1usize, 2, 5, 600, 3_000, 5_000, 100_000] {
+        let (all_ts, all) = db.query_table_range_columns("t", i64::MIN, i64::MAX).unwrap();
+        let skip = all_ts.len().saturating_sub(n);
+        let got = db.latest_n("t", n).unwrap();
+        assert_eq!(got.ts, &all_ts[skip..], "n = {n}");
+        assert_eq!(bits(&got.columns[1]), bits(&all[1][skip..]), "n = {n}");
+    }
+}

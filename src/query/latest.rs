@@ -28,6 +28,34 @@ pub fn latest_n(snap: Snapshot, n: usize) -> Result<Columns> {
             });
         }
     }
+    let sub = || Snapshot {
+        table: snap.table.clone(),
+        columns: snap.columns.clone(),
+        map: snap.map.clone(),
+        segments: snap.segments.clone(),
+        tombstones: snap.tombstones.clone(),
+        mem: snap.mem.clone(),
+    };
+    // Every row at or after a cut is read, so if the rows read number at
+    // least n, the newest n are among them. First cut: the newest blocks of
+    // the newest segment (blocked layout) that hold n rows with the
+    // buffered ones, so a small n decodes a block, not a segment.
+    if let Some(max) = newest {
+        let meta = snap.segments.iter().rfind(|s| s.max_ts == max).expect("max exists");
+        let mut reads = SegmentReads::default();
+        let view = reads.header(&snap.map, meta, ncols)?;
+        let mut rows = snap.mem.len();
+        let cut = view.blocks().iter().rev().find_map(|b| {
+            rows += b.rows as usize;
+            (rows >= n).then_some(b.first_ts)
+        });
+        if let Some(cut) = cut.filter(|_| view.is_blocked()) {
+            let got = RangeReader::new(sub(), cut, i64::MAX).read_all()?;
+            if got.len() >= n {
+                return Ok(keep_last(got, n));
+            }
+        }
+    }
     // Otherwise widen a cut from the newest segments down until it holds
     // n rows (deletes may hide some, hence the loop).
     let mut by_end: Vec<(i64, i64, u32)> =
@@ -47,23 +75,20 @@ pub fn latest_n(snap: Snapshot, n: usize) -> Result<Columns> {
             cut = cut.min(min_ts);
         }
         let start = if all { i64::MIN } else { cut };
-        let sub = Snapshot {
-            table: snap.table.clone(),
-            columns: snap.columns.clone(),
-            map: snap.map.clone(),
-            segments: snap.segments.clone(),
-            tombstones: snap.tombstones.clone(),
-            mem: snap.mem.clone(),
-        };
-        let mut got = RangeReader::new(sub, start, i64::MAX).read_all()?;
+        let got = RangeReader::new(sub(), start, i64::MAX).read_all()?;
         if got.len() >= n || all {
-            let skip = got.len().saturating_sub(n);
-            got.ts.drain(..skip);
-            for c in &mut got.columns {
-                c.drain(..skip);
-            }
-            return Ok(got);
+            return Ok(keep_last(got, n));
         }
         want = want.saturating_mul(2);
     }
+}
+
+/// The last `n` rows of `got`.
+fn keep_last(mut got: Columns, n: usize) -> Columns {
+    let skip = got.len().saturating_sub(n);
+    got.ts.drain(..skip);
+    for c in &mut got.columns {
+        c.drain(..skip);
+    }
+    got
 }
