@@ -188,15 +188,72 @@ fn to_ranks(distinct: &[u64], idx: &mut [i64]) -> Vec<f64> {
     order.iter().map(|&(_, k)| f64::from_bits(distinct[k as usize])).collect()
 }
 
-pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecError> {
+/// A dictionary shared by the blocks of one segment column (SPEC.md
+/// §3.2.1, §4.17): writes the dictionary part of [`encode`]'s layout (`d`,
+/// `dc`, `len`, the values) to `prelude` and returns every value's index;
+/// None (nothing written) under the same limits as [`encode`].
+pub fn encode_shared(
+    values: &[f64],
+    level: Level,
+    nested: NestedEncoder,
+    prelude: &mut Vec<u8>,
+) -> Option<Vec<i64>> {
+    let n = values.len();
+    let limit = limit(n, level);
+    if n == 0 || limit == 0 {
+        return None;
+    }
+    let mut idx = Vec::new();
+    let distinct = insertion_ids(values, limit, &mut idx)?;
+    let dict = to_ranks(&distinct, &mut idx);
+    let mut dbytes = Vec::new();
+    let dc = nested(&dict, level, &mut dbytes);
+    put_varint(prelude, dict.len() as u64);
+    prelude.push(dc);
+    put_varint(prelude, dbytes.len() as u64);
+    prelude.extend_from_slice(&dbytes);
+    Some(idx)
+}
+
+/// Encodes indices into a shared dictionary as one block's chunk (codec
+/// `dict-shared`, 4.17): one integer stream.
+pub fn encode_shared_indices(idx: &[i64], out: &mut Vec<u8>) {
+    stream::encode(idx, stream::choose_mode(idx), out);
+}
+
+/// Decodes what [`encode_shared`] wrote to a prelude: a dictionary of at
+/// most `max` values (the segment's rows); the prelude must be consumed
+/// exactly.
+pub fn decode_shared(prelude: &[u8], max: usize) -> Result<Vec<f64>, CodecError> {
+    let mut cur = Cursor::new(prelude);
+    let dict = read_dictionary(&mut cur, max)?;
+    cur.finish()?;
+    Ok(dict)
+}
+
+/// Decodes one block's chunk of codec `dict-shared`: `n` indices into
+/// `dict`.
+pub fn decode_shared_indices(
+    data: &[u8],
+    n: usize,
+    dict: &[f64],
+    out: &mut Vec<f64>,
+) -> Result<(), CodecError> {
     let mut cur = Cursor::new(data);
+    decode_indices(&mut cur, n, dict, out)?;
+    cur.finish()
+}
+
+/// Reads a dictionary (`d`, `dc`, `len`, the values) of at most `max`
+/// values.
+fn read_dictionary(cur: &mut Cursor<'_>, max: usize) -> Result<Vec<f64>, CodecError> {
     let d = cur.varint()?;
-    if d == 0 || d > n as u64 {
-        return Err(codec_err(format!("dict: bad dictionary length {d} for {n} values")));
+    if d == 0 || d > max as u64 {
+        return Err(codec_err(format!("dict: bad dictionary length {d} for {max} values")));
     }
     let d = d as usize;
     let dc = cur.u8()?;
-    if dc == id::DICT {
+    if dc == id::DICT || dc == id::DICT_SHARED {
         return Err(codec_err("dict: nested dictionary"));
     }
     let len = cur.varint()?;
@@ -206,10 +263,20 @@ pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecErro
     let dbytes = cur.bytes(len as usize)?;
     let mut dict = Vec::with_capacity(d);
     decode_values(dc, dbytes, d, &mut dict)?;
+    Ok(dict)
+}
+
+/// Decodes an integer stream of `n` indices into `dict`, appending the
+/// values to `out`.
+fn decode_indices(
+    cur: &mut Cursor<'_>,
+    n: usize,
+    dict: &[f64],
+    out: &mut Vec<f64>,
+) -> Result<(), CodecError> {
     out.reserve(n);
     let mut bad = false;
-    let dict = &dict[..d];
-    stream::decode(&mut cur, n, |b| {
+    stream::decode(cur, n, |b| {
         out.extend(b.iter().map(|&i| match dict.get(i as u64 as usize) {
             Some(&v) => v,
             None => {
@@ -221,6 +288,13 @@ pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecErro
     if bad {
         return Err(codec_err("dict: index out of range"));
     }
+    Ok(())
+}
+
+pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecError> {
+    let mut cur = Cursor::new(data);
+    let dict = read_dictionary(&mut cur, n)?;
+    decode_indices(&mut cur, n, &dict, out)?;
     cur.finish()
 }
 

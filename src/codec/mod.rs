@@ -30,6 +30,7 @@
 //! | 10 | `float-int`    | `floatint.rs`  | §4.13   |
 //! | 11 | `split`        | `split.rs`     | §4.14   |
 //! | 12 | `affine`       | `affine.rs`    | §4.16   |
+//! | 32 | `dict-shared`  | `dict.rs`      | §4.17   |
 //!
 //! `encode_timestamps` writes 8, or 1 when that is smaller (e.g. random
 //! order; and for n = 0, which is 0 bytes). `encode_values` writes 1 for
@@ -89,6 +90,10 @@ pub mod id {
     /// Affine decimal: `base + k * 10^-e` evaluated in floating point, the
     /// counters as an integer stream (`affine.rs`).
     pub const AFFINE: u8 = 12;
+    /// Indices into a dictionary shared by the blocks of one segment column
+    /// (blocked layout, SPEC.md §3.2.1), as an integer stream (`dict.rs`);
+    /// decodable only with that dictionary.
+    pub const DICT_SHARED: u8 = 32;
 }
 
 /// A decoder found bytes it cannot interpret. The segment reader turns this
@@ -191,6 +196,45 @@ pub fn release_scratch_buffers() {
     bits::pool::release();
 }
 
+/// A dictionary shared by the blocks of a segment column: the dictionary
+/// bytes (the column's *prelude*, SPEC.md §3.2.1) appended to `prelude`,
+/// and each value's index, or None if the column has too many distinct
+/// values for a dictionary (then nothing is written).
+pub fn encode_shared_dict(values: &[f64], level: Level, prelude: &mut Vec<u8>) -> Option<Vec<i64>> {
+    dict::encode_shared(values, level, choose::encode_values_no_dict, prelude)
+}
+
+/// Encodes one block's indices into its column's shared dictionary;
+/// returns the codec id ([`id::DICT_SHARED`]).
+pub fn encode_shared_indices(idx: &[i64], out: &mut Vec<u8>) -> u8 {
+    dict::encode_shared_indices(idx, out);
+    id::DICT_SHARED
+}
+
+/// Decodes a column's shared dictionary (at most `max` values) from its
+/// prelude.
+pub fn decode_shared_dict(prelude: &[u8], max: usize) -> Result<Vec<f64>, CodecError> {
+    dict::decode_shared(prelude, max)
+}
+
+/// [`decode_values`] for a chunk of a blocked segment's column, whose
+/// shared dictionary (if the column has one) is `shared`.
+pub fn decode_values_shared(
+    codec: u8,
+    data: &[u8],
+    n: usize,
+    shared: Option<&[f64]>,
+    out: &mut Vec<f64>,
+) -> Result<(), CodecError> {
+    match (codec, shared) {
+        (id::DICT_SHARED, Some(dict)) => dict::decode_shared_indices(data, n, dict, out),
+        (id::DICT_SHARED, None) => {
+            Err(codec_err("dict-shared chunk in a column without a shared dictionary"))
+        }
+        _ => decode_values(codec, data, n, out),
+    }
+}
+
 /// Decodes `n` values written by `encode_values` with codec `codec`,
 /// appending them to `out`.
 pub fn decode_values(codec: u8, data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecError> {
@@ -223,6 +267,7 @@ pub fn codec_name(codec: u8) -> &'static str {
         id::FLOAT_INT => "float-int",
         id::SPLIT => "split",
         id::AFFINE => "affine",
+        id::DICT_SHARED => "dict-shared",
         id::PCO => "pco",
         id::TS_DELTA_FOR => "ts-delta-for",
         _ => "unknown",

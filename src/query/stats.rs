@@ -159,10 +159,13 @@ fn chunk_uses(view: &SegmentView<'_>) -> Box<[ChunkUse]> {
     let ts =
         dominant(blocks.iter().enumerate().map(|(b, blk)| (view.block_ts_codec(b), blk.ts_bytes() as u32)));
     let cols = (0..view.ncols()).map(|c| {
-        dominant(
-            (0..blocks.len())
-                .map(|b| (view.block_column_stats(b, c).codec, view.block_column_stats(b, c).byte_len)),
-        )
+        let mut u = dominant((0..blocks.len()).map(|b| {
+            let s = view.block_column_stats(b, c);
+            (s.codec, s.byte_len)
+        }));
+        // A shared dictionary's bytes count with its column's.
+        u.bytes = u.bytes.saturating_add(view.prelude_len(c) as u32);
+        u
     });
     std::iter::once(ts).chain(cols).collect()
 }

@@ -54,6 +54,11 @@ pub struct SegmentView<'a> {
     /// payload offset of the chunk; `blocks.len() * columns.len()` entries.
     block_columns: Vec<(ColumnStats, usize)>,
     blocked: bool,
+    /// Per column: payload range of its shared dictionary (empty if none).
+    preludes: Vec<std::ops::Range<usize>>,
+    /// Per column: its shared dictionary, decoded on first use (`None`:
+    /// it does not decode).
+    dicts: Vec<std::cell::OnceCell<Option<Vec<f64>>>>,
 }
 
 impl<'a> SegmentView<'a> {
@@ -127,6 +132,7 @@ impl<'a> SegmentView<'a> {
         // directory's.
         let ts_len = r.u32()? as usize;
         let mut columns = Vec::with_capacity(ncols);
+        let mut prelude_lens = Vec::with_capacity(ncols);
         for _ in 0..ncols {
             let codec = r.u8()?;
             r.skip(3)?;
@@ -141,7 +147,7 @@ impl<'a> SegmentView<'a> {
                 last: r.f64()?,
                 nan_count: r.u32()?,
             };
-            r.skip(4)?;
+            prelude_lens.push(r.u32()? as usize);
             columns.push(stats);
         }
         r.finish()?;
@@ -159,6 +165,8 @@ impl<'a> SegmentView<'a> {
             blocks: Vec::new(),
             block_columns: Vec::new(),
             blocked,
+            preludes: vec![0..0; ncols],
+            dicts: (0..ncols).map(|_| std::cell::OnceCell::new()).collect(),
         };
         // Chunk lengths are summed with checks: on a 32-bit target, lengths
         // near u32::MAX in a damaged header would overflow `usize`.
@@ -166,8 +174,11 @@ impl<'a> SegmentView<'a> {
             if ts_codec != 0 || view.columns.iter().any(|s| s.codec != 0) {
                 return Err(corrupt("a blocked segment names a codec in its header"));
             }
-            view.parse_directory(hlen, ts_len)?
+            view.parse_directory(hlen, ts_len, &prelude_lens)?
         } else {
+            if prelude_lens.iter().any(|&p| p != 0) {
+                return Err(corrupt("a classic segment gives a column a shared dictionary"));
+            }
             view.classic_block(hlen, ts_codec, ts_len)?
         };
         if end != Some(payload_len) {
@@ -199,27 +210,37 @@ impl<'a> SegmentView<'a> {
         Ok(Some(end))
     }
 
-    /// Parses and checks the directory of `dlen` bytes at `hlen`; returns
-    /// the end of the last block's chunks.
-    fn parse_directory(&mut self, hlen: usize, dlen: usize) -> Result<Option<usize>> {
+    /// Parses and checks the directory of `dlen` bytes at `hlen`, whose
+    /// entries are followed by the columns' preludes of `prelude_lens`
+    /// bytes; returns the end of the last block's chunks.
+    fn parse_directory(&mut self, hlen: usize, dlen: usize, prelude_lens: &[usize]) -> Result<Option<usize>> {
         let corrupt = |msg: &str| Error::corrupt(format!("segment at file offset {}: {msg}", self.offset));
         let ncols = self.columns.len();
         let entry = BLOCK_FIXED_LEN + BLOCK_COLUMN_LEN * ncols;
         let Some(dir) = hlen.checked_add(dlen).and_then(|e| self.payload.get(hlen..e)) else {
             return Err(corrupt("the block directory was not read or runs past the payload"));
         };
-        if dlen < 4 + entry || !(dlen - 4).is_multiple_of(entry) {
+        let preludes = prelude_lens.iter().try_fold(0usize, |a, &p| a.checked_add(p));
+        let Some(entries_len) = preludes.and_then(|p| dlen.checked_sub(4)?.checked_sub(p)) else {
+            return Err(corrupt("the shared dictionaries are longer than the block directory"));
+        };
+        if entries_len < entry || !entries_len.is_multiple_of(entry) {
             return Err(corrupt("block directory length is not a whole number of entries"));
         }
         if crc32fast::hash(&dir[..dlen - 4]) != le_u32(dir, dlen - 4) {
             return Err(corrupt("block directory fails its CRC32 check"));
         }
-        let nblocks = (dlen - 4) / entry;
+        let mut at = hlen + entries_len;
+        for (range, &len) in self.preludes.iter_mut().zip(prelude_lens) {
+            *range = at..at + len;
+            at += len;
+        }
+        let nblocks = entries_len / entry;
         if nblocks < 2 || nblocks > self.rows as usize {
             return Err(corrupt("implausible block count"));
         }
         let base = self.offset + (RECORD_HEADER_LEN + hlen) as u64;
-        let mut r = ByteReader::new(&dir[..dlen - 4], base, "segment block directory");
+        let mut r = ByteReader::new(&dir[..entries_len], base, "segment block directory");
         self.blocks.reserve_exact(nblocks);
         self.block_columns.reserve_exact(nblocks * ncols);
         let mut at = Some(hlen + dlen);
@@ -386,7 +407,8 @@ impl<'a> SegmentView<'a> {
         let from = at - block.start;
         let chunk = data.get(from..from + stats.byte_len as usize).ok_or_else(|| self.short_block(b))?;
         let before = out.len();
-        codec::decode_values(stats.codec, chunk, block.rows as usize, out)
+        let shared = if stats.codec == codec::id::DICT_SHARED { self.shared_dict(col)? } else { None };
+        codec::decode_values_shared(stats.codec, chunk, block.rows as usize, shared, out)
             .map_err(|e| self.codec_error("values", e))?;
         if out.len() != before + block.rows as usize {
             return Err(self.codec_error("values", codec::CodecError("wrong value count".into())));
@@ -436,6 +458,30 @@ impl<'a> SegmentView<'a> {
             self.decode_block_column(b, col, data, out)?;
         }
         Ok(())
+    }
+
+    /// Column `col`'s shared dictionary, if it has one, decoded once per
+    /// view.
+    fn shared_dict(&self, col: usize) -> Result<Option<&[f64]>> {
+        let range = self.preludes[col].clone();
+        if range.is_empty() {
+            return Ok(None);
+        }
+        let rows = self.rows as usize;
+        let dict = self.dicts[col]
+            .get_or_init(|| self.payload.get(range).and_then(|p| codec::decode_shared_dict(p, rows).ok()));
+        match dict {
+            Some(d) => Ok(Some(d)),
+            None => Err(Error::corrupt(format!(
+                "segment at file offset {}: column {col}'s shared dictionary does not decode",
+                self.offset
+            ))),
+        }
+    }
+
+    /// Bytes of column `col`'s shared dictionary (0 if none).
+    pub fn prelude_len(&self, col: usize) -> usize {
+        self.preludes[col].len()
     }
 
     fn short_block(&self, b: usize) -> Error {
@@ -589,5 +635,40 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_column_of_few_values_shares_one_dictionary_across_blocks() {
+        let ts: Vec<i64> = (0..20_000i64).map(|i| 1_000_000 + i * 1000).collect();
+        // 300 distinct high-precision values: a dictionary, stored once.
+        let a: Vec<f64> = (0..20_000u64).map(|i| ((i * 7919) % 300) as f64 * std::f64::consts::PI).collect();
+        let mut payload = Vec::new();
+        encode_segment(4, &ts, &[&a], Level::Hot, &mut payload);
+        let v = SegmentView::parse(&payload, 0).unwrap();
+        assert!(v.is_blocked() && v.prelude_len(0) > 0);
+        assert!((0..v.blocks().len()).all(|b| v.block_column_stats(b, 0).codec == codec::id::DICT_SHARED));
+        let mut col = Vec::new();
+        v.decode_column(0, &mut col).unwrap();
+        assert_eq!(col, a);
+        // A block decodes alone from its bytes and the header + directory.
+        let head = SegmentView::prefix_len(&payload).unwrap();
+        let p = SegmentView::parse_prefix(&payload[..head], payload.len(), 0).unwrap();
+        let last = p.blocks().len() - 1;
+        let blk = p.blocks()[last];
+        let mut got = Vec::new();
+        p.decode_block_column(last, 0, &payload[blk.range()], &mut got).unwrap();
+        assert_eq!(got, a[blk.row_start as usize..]);
+        // Smaller than a dictionary per block (by the dictionaries).
+        let mut per_block = 0;
+        for b in v.blocks() {
+            let mut out = Vec::new();
+            codec::encode_values(
+                &a[b.row_start as usize..(b.row_start + b.rows) as usize],
+                Level::Hot,
+                &mut out,
+            );
+            per_block += out.len();
+        }
+        assert!(payload.len() * 5 < per_block * 4, "{} vs {per_block}", payload.len());
     }
 }
