@@ -6,7 +6,7 @@ use numpy::{
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyList, PyString, PyTuple};
 
 use crate::pymods;
 
@@ -83,12 +83,33 @@ fn scalar_f64_at(obj: &Bound<'_, PyAny>, what: impl FnOnce() -> String) -> PyRes
 /// fast path of `append_row`), or a 1-D array.
 pub(crate) fn row<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Values<'py>> {
     if let Ok(tuple) = obj.cast::<PyTuple>() {
+        if let Some(v) = float_tuple(tuple) {
+            return Ok(v);
+        }
         return read_row(tuple.len(), tuple.iter(), what);
     }
     if let Ok(list) = obj.cast::<PyList>() {
         return read_row(list.len(), list.iter(), what);
     }
     array(obj, what)
+}
+
+/// A short tuple of `float` objects (what `zip` of lists of floats
+/// yields), read with borrowed items and no type dispatch: `None` for
+/// anything else, which the general path then reads (and reports).
+/// On abi3 every C-API step is a function call, so this saves a
+/// reference count pair and an `isinstance` per value.
+fn float_tuple<'py>(tuple: &Bound<'py, PyTuple>) -> Option<Values<'py>> {
+    let n = tuple.len();
+    if n > INLINE_VALUES {
+        return None;
+    }
+    let mut buf = [0.0; INLINE_VALUES];
+    for (i, slot) in buf[..n].iter_mut().enumerate() {
+        let item = tuple.get_borrowed_item(i).ok()?;
+        *slot = item.cast_exact::<PyFloat>().ok()?.value();
+    }
+    Some(Values::Inline(buf, n))
 }
 
 /// A column from a 1-D array: float64 is borrowed without a copy; other
