@@ -360,8 +360,15 @@ impl Db {
         values: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
         let ts = scalar_ms(ts_ms, "ts_ms", Rounding::Exact)?;
-        let row = values::row(values, "values")?;
-        let row = row.as_slice()?;
+        let mut buf = [0.0; values::INLINE_VALUES];
+        let other;
+        let row = match values::float_tuple(values, &mut buf) {
+            Some(n) => &buf[..n],
+            None => {
+                other = values::row(values, "values")?;
+                other.as_slice()?
+            }
+        };
         let db = &self.db;
         with_table_name(table, |table| engine(py, || db.append_row(table, ts, row)))
     }

@@ -19,7 +19,7 @@ pub(crate) enum Values<'py> {
 }
 
 /// Rows of up to this many values are read into a stack buffer.
-const INLINE_VALUES: usize = 16;
+pub(crate) const INLINE_VALUES: usize = 16;
 
 impl Values<'_> {
     pub(crate) fn as_slice(&self) -> PyResult<&[f64]> {
@@ -79,13 +79,10 @@ fn scalar_f64_at(obj: &Bound<'_, PyAny>, what: impl FnOnce() -> String) -> PyRes
     })
 }
 
-/// The values of one row: a list or tuple of numbers (read directly, the
-/// fast path of `append_row`), or a 1-D array.
+/// The values of one row: a list or tuple of numbers (read directly), or a
+/// 1-D array. `append_row` tries [`float_tuple`] first.
 pub(crate) fn row<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Values<'py>> {
     if let Ok(tuple) = obj.cast::<PyTuple>() {
-        if let Some(v) = float_tuple(tuple) {
-            return Ok(v);
-        }
         return read_row(tuple.len(), tuple.iter(), what);
     }
     if let Ok(list) = obj.cast::<PyList>() {
@@ -94,22 +91,24 @@ pub(crate) fn row<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Values<'
     array(obj, what)
 }
 
-/// A short tuple of `float` objects (what `zip` of lists of floats
-/// yields), read with borrowed items and no type dispatch: `None` for
-/// anything else, which the general path then reads (and reports).
-/// On abi3 every C-API step is a function call, so this saves a
-/// reference count pair and an `isinstance` per value.
-fn float_tuple<'py>(tuple: &Bound<'py, PyTuple>) -> Option<Values<'py>> {
+/// The fast path of `append_row`: a tuple of at most `buf.len()` `float`
+/// objects (what `zip` over lists of floats yields) is read into `buf`,
+/// with borrowed items and exact-type checks, and its length returned.
+/// `None` for anything else, which [`row`] then reads (and reports). On
+/// abi3 every C-API step is a function call, so this saves a reference
+/// count pair and a subclass check per value, and the row is not moved
+/// around in a [`Values`].
+pub(crate) fn float_tuple(obj: &Bound<'_, PyAny>, buf: &mut [f64; INLINE_VALUES]) -> Option<usize> {
+    let tuple = obj.cast_exact::<PyTuple>().ok()?;
     let n = tuple.len();
     if n > INLINE_VALUES {
         return None;
     }
-    let mut buf = [0.0; INLINE_VALUES];
     for (i, slot) in buf[..n].iter_mut().enumerate() {
         let item = tuple.get_borrowed_item(i).ok()?;
         *slot = item.cast_exact::<PyFloat>().ok()?.value();
     }
-    Some(Values::Inline(buf, n))
+    Some(n)
 }
 
 /// A column from a 1-D array: float64 is borrowed without a copy; other
