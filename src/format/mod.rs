@@ -3,6 +3,7 @@
 //! offset used in code is a named constant here.
 
 pub mod bytes;
+pub mod crc;
 pub mod header;
 pub mod record;
 

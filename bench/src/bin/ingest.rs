@@ -6,6 +6,9 @@
 //! - `append_row` (one row per call, then a flush) against SQLite's
 //!   prepared INSERT in one transaction (WAL mode, synchronous=NORMAL),
 //!   interleaved run by run, `--row-rows N` rows (default 2 million);
+//! - `row-parts`: where an `append_row` goes, per row in ns (CPU time): the
+//!   append path and the flushes (every 4 MiB, as auto-flush would), and the
+//!   pieces measured alone (the frame's CRC-32, an uncontended lock);
 //! - the file's bytes per row, and the bytes of every real series written
 //!   as a one-column table, so a change to the flush-time codec chooser
 //!   shows its cost in size.
@@ -20,7 +23,7 @@
 //! `cargo run --release -p nanots-bench --bin ingest [-- --rows N --runs R --row-rows N
 //! --only PREFIX]`, where `--only` runs the parts whose name starts with
 //! PREFIX: `columnar-2-auto`, `columnar-2-off`, `columnar-4-...`, `row-2`,
-//! `row-4`, `sizes`.
+//! `row-4`, `row-parts`, `sizes`.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -219,6 +222,66 @@ fn sqlite_rows(path: &Path, rows: &Rows, ncols: usize, n: usize) -> BoxResult<(f
     Ok((wall, cpu))
 }
 
+/// `append_row` for the first `n` rows, flushed every 4 MiB of row data
+/// like the default auto-flush, but by hand so the two are timed apart:
+/// CPU nanoseconds per row of the appends and of the flushes.
+fn row_parts(path: &Path, rows: &Rows, ncols: usize, n: usize) -> BoxResult<(f64, f64)> {
+    let _ = std::fs::remove_file(path);
+    let opts = NanoTsOptions { auto_flush_bytes: 0, ..Default::default() };
+    let every = NanoTsOptions::default().auto_flush_bytes / (8 * (1 + ncols));
+    let db = NanoTsDb::open(path, opts)?;
+    db.create_table("t", &COLUMNS[..ncols])?;
+    let mut row = [0.0; 4];
+    let (mut append, mut flush) = (0.0, 0.0);
+    let mut start = 0;
+    while start < n {
+        let end = (start + every).min(n);
+        let (_, a, ()) = timed(|| {
+            for i in start..end {
+                for (c, v) in row[..ncols].iter_mut().enumerate() {
+                    *v = rows.cols[c][i];
+                }
+                db.append_row("t", rows.ts[i], &row[..ncols])?;
+            }
+            Ok(())
+        })?;
+        let (_, f, ()) = timed(|| Ok(db.flush()?))?;
+        append += a;
+        flush += f;
+        start = end;
+    }
+    db.close()?;
+    std::fs::remove_file(path)?;
+    Ok((append * 1e9 / n as f64, flush * 1e9 / n as f64))
+}
+
+/// CPU nanoseconds per call of `f`, over `n` calls.
+fn per_call(n: usize, mut f: impl FnMut(usize)) -> f64 {
+    let c = cpu_secs();
+    for i in 0..n {
+        f(i);
+    }
+    (cpu_secs() - c) * 1e9 / n as f64
+}
+
+/// The pieces of an append measured alone, in ns: the CRC-32 of a one-row
+/// WAL frame of `ncols` values (bytes 4.. of the frame, seeded like the
+/// WAL's), and an uncontended `RwLock` write lock taken and released.
+fn row_piece_costs(ncols: usize, n: usize) -> (f64, f64) {
+    let mut frame = vec![0u8; 16 + 8 + 8 * ncols];
+    let mut sink = 0u32;
+    let crc = per_call(n, |i| {
+        frame[16..24].copy_from_slice(&(i as i64).to_le_bytes());
+        let mut h = crc32fast::Hasher::new_with_initial(0x1234_5678);
+        h.update(std::hint::black_box(&frame[4..]));
+        sink ^= h.finalize();
+    });
+    let lock = std::sync::RwLock::new(0u64);
+    let locked = per_call(n, |i| *std::hint::black_box(&lock).write().expect("not poisoned") += i as u64);
+    std::hint::black_box((sink, lock));
+    (crc, locked)
+}
+
 /// File bytes of one series written as a one-column table (append_rows of
 /// the whole series, flush, close).
 fn series_bytes(path: &Path, ts: &[i64], values: &[f64]) -> BoxResult<u64> {
@@ -307,6 +370,34 @@ fn main() -> BoxResult<()> {
                 "  {ncols} columns: NanoTS {n:>6.2} M rows/s, SQLite {l:>5.2}: {:>4.1}x   (per CPU-s: {nc:>6.2} vs {lc:>5.2}: {:>4.1}x)",
                 n / l,
                 nc / lc
+            );
+        }
+    }
+
+    if part("row-parts") {
+        println!(
+            "\nappend_row per row, ns of CPU time, median (min..max) of {runs} runs; {row_rows} rows, flushed every 4 MiB of rows:"
+        );
+        for ncols in [2, 4] {
+            let (mut app, mut fl, mut crc, mut lock) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for _ in 0..runs {
+                let (a, f) = row_parts(&path, &rows, ncols, row_rows)?;
+                app.push(a);
+                fl.push(f);
+                let (c, l) = row_piece_costs(ncols, row_rows);
+                crc.push(c);
+                lock.push(l);
+            }
+            let spread = |v: &mut Vec<f64>| {
+                let m = median(v);
+                format!("{m:>5.1} ({:.1}..{:.1})", v[0], v[v.len() - 1])
+            };
+            println!(
+                "  {ncols} columns: append path {}  flush {}  | alone: frame CRC-32 {}, RwLock write {}",
+                spread(&mut app),
+                spread(&mut fl),
+                spread(&mut crc),
+                spread(&mut lock)
             );
         }
     }

@@ -1,8 +1,8 @@
 //! `nanots.Db`: the database handle.
 
+use std::cell::RefCell;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use nanots::{
@@ -67,13 +67,6 @@ use crate::values::{self, Values};
 pub(crate) struct Db {
     db: Handle,
     closed: AtomicBool,
-    /// The table name `append_row` / `append` saw last, as the str object
-    /// and its UTF-8 text. A loop passes the same str object every time, and
-    /// on abi3 for Python 3.9 reading a str's text means a new bytes object,
-    /// which would cost a good part of a call. Holding a reference keeps
-    /// the object's address from being reused, so same address means same
-    /// (immutable) text.
-    last_table: Mutex<Option<(Py<PyString>, Arc<str>)>>,
 }
 
 fn sync_mode(s: &str) -> PyResult<SyncMode> {
@@ -160,21 +153,44 @@ fn names_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<String>> {
     Ok(out)
 }
 
-impl Db {
-    /// The text of a table name, cached for the per-row calls (see
-    /// `last_table`). The lock is never held across an engine call.
-    fn table_name(&self, table: &Bound<'_, PyString>) -> PyResult<Arc<str>> {
-        let mut last = self.last_table.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((obj, name)) = last.as_ref()
+thread_local! {
+    /// The table name this thread's per-row calls (`append_row`, `append`)
+    /// saw last, as the str object and its UTF-8 text. A loop passes the
+    /// same str object every time, and on abi3 for Python 3.9 reading a
+    /// str's text means a new bytes object, which would cost a good part of
+    /// a call. Holding a reference keeps the object's address from being
+    /// reused, so same address means same (immutable) text. Per thread, so
+    /// the hit path takes no lock and no reference count (a `Mutex` and an
+    /// `Arc` here cost four atomic operations per row).
+    static LAST_TABLE: RefCell<Option<(Py<PyString>, Box<str>)>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with the text of the table name `table`, cached for the
+/// per-row calls (see `LAST_TABLE`). Never panics on re-entry: should `f`
+/// run Python code that appends on this thread (it is an engine call, which
+/// runs detached, so it should not), the inner call reads the name afresh.
+fn with_table_name<R>(table: &Bound<'_, PyString>, f: impl FnOnce(&str) -> PyResult<R>) -> PyResult<R> {
+    LAST_TABLE.with(|cell| {
+        if let Ok(last) = cell.try_borrow()
+            && let Some((obj, name)) = last.as_ref()
             && obj.as_ptr() == table.as_ptr()
         {
-            return Ok(name.clone());
+            return f(name);
         }
-        let name: Arc<str> = table.to_cow()?.into();
-        *last = Some((table.clone().unbind(), name.clone()));
-        Ok(name)
-    }
+        let name: Box<str> = table.to_cow()?.into();
+        let r = f(&name);
+        if let Ok(mut slot) = cell.try_borrow_mut() {
+            let old = slot.replace((table.clone().unbind(), name));
+            // The old name is dropped after the borrow ends: a str
+            // subclass's `__del__` may run Python code, even an append.
+            drop(slot);
+            drop(old);
+        }
+        r
+    })
+}
 
+impl Db {
     /// The value columns of an `append_rows` call, in table order.
     fn columns_arg<'py>(&self, table: &str, cols: &Bound<'py, PyAny>) -> PyResult<Vec<Values<'py>>> {
         let py = cols.py();
@@ -274,7 +290,7 @@ impl Db {
             opts.auto_maintenance = Some(AutoMaintenanceOptions::default());
         }
         let db = engine(py, || NanoTsDbShared::open(&path, opts))?;
-        Ok(Db { db: Handle::new(db), closed: AtomicBool::new(false), last_table: Mutex::new(None) })
+        Ok(Db { db: Handle::new(db), closed: AtomicBool::new(false) })
     }
 
     /// The database file's path.
@@ -322,11 +338,10 @@ impl Db {
         ts_ms: &Bound<'_, PyAny>,
         value: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        let series = self.table_name(series)?;
         let ts = scalar_ms(ts_ms, "ts_ms", Rounding::Exact)?;
         let v = values::scalar_f64(value, "value")?;
         let db = &self.db;
-        engine(py, || db.append(&series, ts, v))
+        with_table_name(series, |series| engine(py, || db.append(series, ts, v)))
     }
 
     /// Appends one row: `values` (a list, tuple or 1-D array of numbers,
@@ -344,12 +359,18 @@ impl Db {
         ts_ms: &Bound<'_, PyAny>,
         values: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        let table = self.table_name(table)?;
         let ts = scalar_ms(ts_ms, "ts_ms", Rounding::Exact)?;
-        let row = values::row(values, "values")?;
-        let row = row.as_slice()?;
+        let mut buf = [0.0; values::INLINE_VALUES];
+        let other;
+        let row = match values::float_tuple(values, &mut buf) {
+            Some(n) => &buf[..n],
+            None => {
+                other = values::row(values, "values")?;
+                other.as_slice()?
+            }
+        };
         let db = &self.db;
-        engine(py, || db.append_row(&table, ts, row))
+        with_table_name(table, |table| engine(py, || db.append_row(table, ts, row)))
     }
 
     /// Appends many rows at once, column by column: `cols[c][i]` is the

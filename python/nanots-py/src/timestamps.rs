@@ -36,6 +36,13 @@ fn type_name(obj: &Bound<'_, PyAny>) -> String {
 /// One timestamp in milliseconds. `what` names the argument in messages.
 pub(crate) fn scalar_ms(obj: &Bound<'_, PyAny>, what: &str, rounding: Rounding) -> PyResult<i64> {
     let py = obj.py();
+    // The common case first, by type identity (a pointer comparison; a
+    // bool is an int subclass, never exactly an int).
+    if obj.is_exact_instance_of::<PyInt>()
+        && let Ok(ms) = obj.extract::<i64>()
+    {
+        return Ok(ms);
+    }
     if obj.is_instance_of::<PyBool>() {
         return Err(PyTypeError::new_err(format!("{what}: a bool is not a timestamp")));
     }

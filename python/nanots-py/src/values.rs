@@ -6,7 +6,7 @@ use numpy::{
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyList, PyString, PyTuple};
 
 use crate::pymods;
 
@@ -19,7 +19,7 @@ pub(crate) enum Values<'py> {
 }
 
 /// Rows of up to this many values are read into a stack buffer.
-const INLINE_VALUES: usize = 16;
+pub(crate) const INLINE_VALUES: usize = 16;
 
 impl Values<'_> {
     pub(crate) fn as_slice(&self) -> PyResult<&[f64]> {
@@ -79,8 +79,8 @@ fn scalar_f64_at(obj: &Bound<'_, PyAny>, what: impl FnOnce() -> String) -> PyRes
     })
 }
 
-/// The values of one row: a list or tuple of numbers (read directly, the
-/// fast path of `append_row`), or a 1-D array.
+/// The values of one row: a list or tuple of numbers (read directly), or a
+/// 1-D array. `append_row` tries [`float_tuple`] first.
 pub(crate) fn row<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Values<'py>> {
     if let Ok(tuple) = obj.cast::<PyTuple>() {
         return read_row(tuple.len(), tuple.iter(), what);
@@ -89,6 +89,26 @@ pub(crate) fn row<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Values<'
         return read_row(list.len(), list.iter(), what);
     }
     array(obj, what)
+}
+
+/// The fast path of `append_row`: a tuple of at most `buf.len()` `float`
+/// objects (what `zip` over lists of floats yields) is read into `buf`,
+/// with borrowed items and exact-type checks, and its length returned.
+/// `None` for anything else, which [`row`] then reads (and reports). On
+/// abi3 every C-API step is a function call, so this saves a reference
+/// count pair and a subclass check per value, and the row is not moved
+/// around in a [`Values`].
+pub(crate) fn float_tuple(obj: &Bound<'_, PyAny>, buf: &mut [f64; INLINE_VALUES]) -> Option<usize> {
+    let tuple = obj.cast_exact::<PyTuple>().ok()?;
+    let n = tuple.len();
+    if n > INLINE_VALUES {
+        return None;
+    }
+    for (i, slot) in buf[..n].iter_mut().enumerate() {
+        let item = tuple.get_borrowed_item(i).ok()?;
+        *slot = item.cast_exact::<PyFloat>().ok()?.value();
+    }
+    Some(n)
 }
 
 /// A column from a 1-D array: float64 is borrowed without a copy; other

@@ -100,7 +100,21 @@ def test_append_row_inputs_and_errors(db):
     db.append_row("t", 2, (np.float32(0.5), np.int64(3)))
     db.append_row("t", 3, np.array([4.0, 5.0]))
     db.append_row("t", 4, [float("nan"), float("-inf")])
+
+    class F(float):
+        pass
+
+    # Tuples of floats take a fast path; anything else in a tuple falls
+    # back to the general one, with the same results and errors.
+    db.append_row("t", 5, (6.0, -0.0))
+    db.append_row("t", 6, (7.0, 8))
+    db.append_row("t", 7, (F(9.0), np.float64(10.0)))
     for bad, exc in [
+        ((1.0, "x"), TypeError),
+        ((1.0, True), TypeError),
+        ((None, 1.0), TypeError),
+        ((1.0,), nanots.SchemaMismatchError),
+        ((1.0, 2.0, 3.0), nanots.SchemaMismatchError),
         ([1.0], nanots.SchemaMismatchError),
         ([1.0, 2.0, 3.0], nanots.SchemaMismatchError),
         ([1.0, "x"], TypeError),
@@ -117,9 +131,10 @@ def test_append_row_inputs_and_errors(db):
     with pytest.raises(nanots.NotFoundError):
         db.append_row("u", 9, [1.0, 2.0])
     ts, (a, b) = rows(db)
-    assert ts == [1, 2, 3, 4]
-    assert a[:3] == [1.0, 0.5, 4.0] and np.isnan(a[3])
-    assert b == [2.5, 3.0, 5.0, float("-inf")]
+    assert ts == [1, 2, 3, 4, 5, 6, 7]
+    assert a[:3] == [1.0, 0.5, 4.0] and np.isnan(a[3]) and a[4:] == [6.0, 7.0, 9.0]
+    assert b == [2.5, 3.0, 5.0, float("-inf"), -0.0, 8.0, 10.0]
+    assert np.signbit(b[4])
 
 
 def test_append_row_many_columns(db):
@@ -155,6 +170,35 @@ def test_table_name_cache_follows_the_name(db):
         db.append_row(n, i, [float(i)])
     assert rows(db, "a")[0] == [0, 2, 4, 6, 8, 10]
     assert rows(db, "b")[0] == [1, 3, 5, 7, 9, 11]
+
+
+def test_table_name_cache_per_thread(db):
+    # The name cache is per thread: threads appending to their own tables,
+    # with names built afresh in each thread, never mix them up.
+    import threading
+
+    tables = [f"t{i}" for i in range(4)]
+    for t in tables:
+        db.create_table(t, ["v"])
+
+    def work(k):
+        name = "".join(["t", str(k)])
+        for i in range(2000):
+            db.append_row(name, i, (float(k),))
+            if i % 500 == 0:
+                j = (k + 1) % 4
+                db.append_row(tables[j], 10_000 + k * 10 + i // 500, (float(j),))
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for k, t in enumerate(tables):
+        ts, (v,) = rows(db, t)
+        other = (k - 1) % 4
+        assert ts == list(range(2000)) + [10_000 + other * 10 + m for m in range(4)]
+        assert v == [float(k)] * 2004
 
 
 def test_out_of_order_and_duplicate_timestamps(db):
