@@ -10,7 +10,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nanots::codec::{Level, decode_timestamps, decode_values, encode_timestamps, encode_values};
+use nanots::codec::{
+    Level, decode_shared_dict, decode_timestamps, decode_values, decode_values_shared, encode_timestamps,
+    encode_values,
+};
 
 fuzz_target!(|data: &[u8]| {
     if data.len() < 4 {
@@ -35,6 +38,15 @@ fuzz_target!(|data: &[u8]| {
                     .all(|(a, b)| a.to_bits() == b.to_bits())
             );
         }
+    }
+
+    // A blocked segment's shared dictionary (a prelude) and its indices.
+    if let Ok(dict) = decode_shared_dict(payload, n.max(1)) {
+        assert!(!dict.is_empty() && dict.len() <= n.max(1));
+    }
+    let mut shared = Vec::new();
+    if decode_values_shared(codec, payload, n, Some(&[1.5, -0.0, f64::NAN]), &mut shared).is_ok() {
+        assert_eq!(shared.len(), n);
     }
 
     let mut ts = Vec::new();

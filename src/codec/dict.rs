@@ -215,6 +215,23 @@ pub fn encode_shared(
     Some(idx)
 }
 
+/// A rough size of [`encode_shared`]'s output for `values`: the
+/// dictionary as 8 bytes a value plus indices of `ceil(log2 d)` bits, `d`
+/// the distinct values counted approximately ([`distinct_count`]); None if
+/// `d` clearly exceeds the limit. One pass, no hashing into a table: for
+/// deciding whether to try.
+pub fn estimate_shared(values: &[f64], level: Level) -> Option<usize> {
+    let n = values.len();
+    let limit = limit(n, level);
+    let d = distinct_count(values);
+    if n == 0 || d > limit as f64 * 1.05 {
+        return None;
+    }
+    let d = (d.round() as usize).max(1);
+    let bits = usize::BITS - (d - 1).leading_zeros();
+    Some(d * 8 + n * bits as usize / 8)
+}
+
 /// Encodes indices into a shared dictionary as one block's chunk (codec
 /// `dict-shared`, 4.17): one integer stream.
 pub fn encode_shared_indices(idx: &[i64], out: &mut Vec<u8>) {

@@ -189,6 +189,40 @@ pub fn encode_values_as(codec: u8, values: &[f64], out: &mut Vec<u8>) -> bool {
     true
 }
 
+/// What a codec picks from the values before encoding them (a decimal
+/// exponent, a split point), picked once from a sample by [`tune`] and
+/// reused for many chunks of the same column by [`encode_values_tuned`]:
+/// the blocks of a segment (picking per block would cost more than the
+/// encoding).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tuning {
+    codec: u8,
+    param: Option<u32>,
+}
+
+/// Picks codec `codec`'s parameters from `sample`.
+pub fn tune(codec: u8, sample: &[f64]) -> Tuning {
+    let param = match codec {
+        id::DECIMAL | id::AFFINE => decimal::choose_exponent(sample).map(u32::from),
+        id::SPLIT => split::choose(&sample[..sample.len().min(1024)]).map(|(p, _)| p),
+        _ => None,
+    };
+    Tuning { codec, param }
+}
+
+/// Encodes `values` with the codec and parameters of `tuning`; like
+/// [`encode_values_as`], false (nothing appended) if they cannot be
+/// represented that way.
+pub fn encode_values_tuned(tuning: &Tuning, values: &[f64], out: &mut Vec<u8>) -> bool {
+    match (tuning.codec, tuning.param) {
+        (id::DECIMAL, Some(e)) => decimal::encode_with(values, e as u8, out),
+        (id::AFFINE, Some(e)) => affine::encode_with(values, e as u8, out),
+        (id::SPLIT, Some(p)) => split::encode_with(values, p, out),
+        (id::DECIMAL | id::AFFINE | id::SPLIT, None) => false,
+        (codec, _) => encode_values_as(codec, values, out),
+    }
+}
+
 /// Frees the scratch buffers the encoders keep per thread to avoid
 /// re-allocating on every flush (at most 48 MiB per thread; call this from a
 /// thread that is done encoding for a while).
@@ -202,6 +236,13 @@ pub fn release_scratch_buffers() {
 /// values for a dictionary (then nothing is written).
 pub fn encode_shared_dict(values: &[f64], level: Level, prelude: &mut Vec<u8>) -> Option<Vec<i64>> {
     dict::encode_shared(values, level, choose::encode_values_no_dict, prelude)
+}
+
+/// A rough size in bytes of [`encode_shared_dict`]'s prelude and indices,
+/// from one pass over `values`, or None when they clearly have too many
+/// distinct values: tells whether trying it may pay.
+pub fn estimate_shared_dict(values: &[f64], level: Level) -> Option<usize> {
+    dict::estimate_shared(values, level)
 }
 
 /// Encodes one block's indices into its column's shared dictionary;

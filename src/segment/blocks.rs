@@ -44,18 +44,21 @@ pub fn cut(ts: &[i64]) -> Vec<usize> {
     let Some(period) = period(ts) else { return vec![n] };
     let mut ends = Vec::with_capacity(n / (TARGET_ROWS / 4) + 2);
     let mut start = 0;
-    let mut period_of_start = ts[0].div_euclid(period);
-    for (i, t) in ts.iter().enumerate().skip(1) {
-        let p = t.div_euclid(period);
+    // The end of the current period (i128: the last period may end past
+    // i64::MAX); a division only when a row crosses it.
+    let next_edge = |t: i64| (i128::from(t.div_euclid(period)) + 1) * i128::from(period);
+    let mut edge = next_edge(ts[0]);
+    for (i, &t) in ts.iter().enumerate().skip(1) {
+        let crossed = i128::from(t) >= edge;
         let rows = i - start;
-        if (p != period_of_start && rows >= MIN_ROWS) || rows >= MAX_ROWS {
+        if (crossed && rows >= MIN_ROWS) || rows >= MAX_ROWS {
             ends.push(i);
             start = i;
-            period_of_start = p;
-        } else if p != period_of_start && rows < MIN_ROWS {
+        }
+        if crossed {
             // A short block runs on into the next period; it straddles
             // the boundary and is decoded when a bucket edge cuts it.
-            period_of_start = p;
+            edge = next_edge(t);
         }
     }
     ends.push(n);

@@ -139,8 +139,9 @@ fn encode_column_blocks(col: &[f64], bounds: &[(usize, usize)], level: Level) ->
     }
     let mut scratch = Vec::new();
     let chosen = codec::encode_values(&sample, level, &mut scratch);
-    let mut prelude = Vec::new();
-    let shared = codec::encode_shared_dict(col, level, &mut prelude).map(|idx| {
+    let shared = |col: &[f64]| {
+        let mut prelude = Vec::new();
+        let idx = codec::encode_shared_dict(col, level, &mut prelude)?;
         let mut c = ColumnBlocks { prelude, bytes: Vec::new(), chunks: Vec::new(), stats: Vec::new() };
         for &(lo, hi) in bounds {
             let start = c.bytes.len();
@@ -148,13 +149,14 @@ fn encode_column_blocks(col: &[f64], bounds: &[(usize, usize)], level: Level) ->
             c.chunks.push(start..c.bytes.len());
             c.stats.push(column_stats(&col[lo..hi], id, (c.bytes.len() - start) as u32));
         }
-        c
-    });
+        Some(c)
+    };
     if chosen == codec::id::DICT
-        && let Some(c) = shared
+        && let Some(c) = shared(col)
     {
         return c;
     }
+    let tuning = codec::tune(chosen, &sample);
     let mut own =
         ColumnBlocks { prelude: Vec::new(), bytes: Vec::new(), chunks: Vec::new(), stats: Vec::new() };
     for &(lo, hi) in bounds {
@@ -162,7 +164,7 @@ fn encode_column_blocks(col: &[f64], bounds: &[(usize, usize)], level: Level) ->
         let start = own.bytes.len();
         let c = if codec::encode_values_as(codec::id::CONSTANT, block, &mut own.bytes) {
             codec::id::CONSTANT
-        } else if chosen != codec::id::DICT && codec::encode_values_as(chosen, block, &mut own.bytes) {
+        } else if chosen != codec::id::DICT && codec::encode_values_tuned(&tuning, block, &mut own.bytes) {
             chosen
         } else {
             own.bytes.truncate(start);
@@ -171,7 +173,11 @@ fn encode_column_blocks(col: &[f64], bounds: &[(usize, usize)], level: Level) ->
         own.chunks.push(start..own.bytes.len());
         own.stats.push(column_stats(block, c, (own.bytes.len() - start) as u32));
     }
-    match shared {
+    // A dictionary the sample did not pick is tried only when a one-pass
+    // estimate says it may be smaller (it costs a hash per value).
+    let promising = chosen != codec::id::DICT
+        && codec::estimate_shared_dict(col, level).is_some_and(|est| est < own.bytes.len() + own.bytes.len() / 4);
+    match promising.then(|| shared(col)).flatten() {
         Some(c) if c.prelude.len() + c.bytes.len() < own.bytes.len() => c,
         _ => own,
     }
