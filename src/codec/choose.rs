@@ -26,7 +26,10 @@
 //! of encoding every candidate.
 
 use super::bits::pool;
-use super::{Level, affine, constant, decimal, dict, floatint, gorilla, id, integer, plain, rle, split};
+use super::{
+    Level, affine, constant, decimal, decimal_entropy, dict, floatint, gorilla, id, integer, plain, rle,
+    split,
+};
 
 struct Best {
     codec: u8,
@@ -73,20 +76,32 @@ fn encode_inner(values: &[f64], level: Level, allow_dict: bool, out: &mut Vec<u8
         let mut b = pool::take_u8();
         integer::encode_ints(&ints, &mut b);
         best.offer(id::INTEGER, b);
+        let mut b = pool::take_u8();
+        decimal_entropy::encode_scaled(values, 0, &ints, &[], &mut b);
+        best.offer(id::DECIMAL_ENTROPY, b);
     } else {
         dec_exponent = decimal::choose_exponent(values);
-        let mut b = pool::take_u8();
-        if dec_exponent.is_some_and(|e| decimal::encode_with(values, e, &mut b)) {
-            best.offer(id::DECIMAL, b);
-        } else {
-            pool::give_u8(b);
+        if let Some(e) = dec_exponent {
+            let mut b = pool::take_u8();
+            if decimal::encode_with(values, e, &mut b) {
+                best.offer(id::DECIMAL, b);
+            } else {
+                pool::give_u8(b);
+            }
+            let mut b = pool::take_u8();
+            if decimal::encode_entropy_with(values, e, &mut b) {
+                best.offer(id::DECIMAL_ENTROPY, b);
+            } else {
+                pool::give_u8(b);
+            }
         }
     }
     offer_affine(values, dec_exponent, &mut best);
     if allow_dict && n >= 64 {
         let mut b = pool::take_u8();
-        if dict::encode(values, level, encode_values_no_dict, &mut b) {
-            best.offer(id::DICT, b);
+        match dict::encode(values, level, encode_values_no_dict, &mut b) {
+            Some(codec) => best.offer(codec, b),
+            None => pool::give_u8(b),
         }
     }
     {
@@ -118,8 +133,15 @@ fn encode_inner(values: &[f64], level: Level, allow_dict: bool, out: &mut Vec<u8
         let mut b = pool::take_u8();
         if super::pco::encode(values, &mut b) {
             best.offer(id::PCO, b);
+        } else {
+            pool::give_u8(b);
         }
     }
+    // Hot picks some parameters (decimal's exponent, split's) on its own
+    // sample: its pick is a candidate too, so Cold is never larger than Hot
+    let mut b = pool::take_u8();
+    let codec = encode_hot(values, allow_dict, &mut b);
+    best.offer(codec, b);
     best.finish(values, out)
 }
 
@@ -150,13 +172,21 @@ fn encode_hot(values: &[f64], allow_dict: bool, out: &mut Vec<u8>) -> u8 {
     let guess = |best: &Best, guesses: &[(u64, u8)]| {
         guesses.iter().map(|g| g.0 as usize).min().unwrap_or(usize::MAX).min(best.len)
     };
+    let mut integers = None;
     if let Some(ints) = integer::as_integers(values) {
         let mut b = pool::take_u8();
         integer::encode_ints(&ints, &mut b);
         best.offer(id::INTEGER, b);
-    } else if let Some((e, est)) = decimal::estimate(values) {
+        // the entropy-coded integers (decimal-entropy with e = 0), estimated
+        // on up to 8 blocks of 1024
+        let s = int_sample(&ints);
+        let est = decimal_entropy::estimate_ints_bits(&s) / 8 * n as u64 / s.len() as u64 + 4;
+        guesses.push((est, id::DECIMAL_ENTROPY));
+        integers = Some(ints);
+    } else if let Some((e, est, est_entropy)) = decimal::estimate(values) {
         dec_exponent = Some(e);
         guesses.push((est, id::DECIMAL));
+        guesses.push((est_entropy, id::DECIMAL_ENTROPY));
     }
     offer_affine(values, dec_exponent, &mut best);
     let s = block_sample(values);
@@ -200,7 +230,7 @@ fn encode_hot(values: &[f64], allow_dict: bool, out: &mut Vec<u8>) -> u8 {
         guesses.push((est, id::DICT));
     }
     guesses.sort_unstable();
-    for (est, codec) in guesses {
+    for (est, mut codec) in guesses {
         // decimal's estimate (from the cost model on up to 8 blocks) errs
         // by some percent either way: it is encoded unless 5% above the
         // best; the others when below it
@@ -212,7 +242,21 @@ fn encode_hot(values: &[f64], allow_dict: bool, out: &mut Vec<u8>) -> u8 {
         let mut b = pool::take_u8();
         let ok = match codec {
             id::DECIMAL => dec_exponent.is_some_and(|e| decimal::encode_with(values, e, &mut b)),
-            id::DICT => dict::encode(values, Level::Hot, encode_values_no_dict, &mut b),
+            id::DECIMAL_ENTROPY => match (&integers, dec_exponent) {
+                (Some(ints), _) => {
+                    decimal_entropy::encode_scaled(values, 0, ints, &[], &mut b);
+                    true
+                }
+                (None, Some(e)) => decimal::encode_entropy_with(values, e, &mut b),
+                (None, None) => false,
+            },
+            id::DICT => match dict::encode(values, Level::Hot, encode_values_no_dict, &mut b) {
+                Some(c) => {
+                    codec = c;
+                    true
+                }
+                None => false,
+            },
             id::GORILLA => {
                 gorilla::encode(values, &mut b);
                 true
@@ -250,6 +294,17 @@ fn offer_affine(values: &[f64], dec_exponent: Option<u8>, best: &mut Best) {
             pool::give_u8(b);
         }
     }
+}
+
+/// Up to 8 blocks of 1024 consecutive integers, evenly spread (all of
+/// them if there are at most 8192).
+fn int_sample(ints: &[i64]) -> Vec<i64> {
+    const B: usize = 1024;
+    let n = ints.len();
+    if n <= 8 * B {
+        return ints.to_vec();
+    }
+    (0..8).flat_map(|k| &ints[k * (n - B) / 7..][..B]).copied().collect()
 }
 
 /// Up to 8 blocks of 1024 consecutive values, evenly spread (all values if

@@ -30,20 +30,25 @@
 //! | 10 | `float-int`    | `floatint.rs`  | §4.13   |
 //! | 11 | `split`        | `split.rs`     | §4.14   |
 //! | 12 | `affine`       | `affine.rs`    | §4.16   |
+//! | 13 | `ts-period`    | `ts_period.rs` | §4.17   |
+//! | 14 | `dict-entropy` | `dict_entropy.rs` (built by `dict.rs`) | §4.18 |
+//! | 15 | `decimal-entropy` | `decimal_entropy.rs` | §4.19 |
 //!
-//! `encode_timestamps` writes 8, or 1 when that is smaller (e.g. random
-//! order; and for n = 0, which is 0 bytes). `encode_values` writes 1 for
+//! `encode_timestamps` writes the smaller of 8 and 13, or 1 when that is
+//! smaller still (e.g. random order; and for n = 0, which is 0 bytes). `encode_values` writes 1 for
 //! n = 0 (0 bytes) and otherwise the smallest candidate (see `choose.rs`,
 //! SPEC.md §4.15). The shared building blocks (LSB-first bit streams,
-//! varints, the FOR block with exceptions and the *integer stream*,
-//! SPEC.md §4.1 to §4.3) are in `bits/`.
+//! varints, the FOR block with exceptions, the *integer stream* and the
+//! *entropy stream*, SPEC.md §4.1 to §4.3a) are in `bits/`.
 
 mod affine;
 mod bits;
 mod choose;
 mod constant;
 mod decimal;
+mod decimal_entropy;
 mod dict;
+mod dict_entropy;
 mod floatint;
 mod gorilla;
 mod integer;
@@ -52,6 +57,7 @@ mod plain;
 mod rle;
 mod split;
 mod timestamp;
+mod ts_period;
 
 use std::fmt;
 
@@ -89,6 +95,15 @@ pub mod id {
     /// Affine decimal: `base + k * 10^-e` evaluated in floating point, the
     /// counters as an integer stream (`affine.rs`).
     pub const AFFINE: u8 = 12;
+    /// Timestamps: differences in units of their GCD, as residuals from
+    /// the dominant period in an entropy stream (`ts_period.rs`).
+    pub const TS_PERIOD: u8 = 13;
+    /// Dictionary as in `DICT`, the indices (or their differences) in an
+    /// entropy stream (`dict_entropy.rs`).
+    pub const DICT_ENTROPY: u8 = 14;
+    /// Decimal-scaled (or integral) values as in `DECIMAL`, the integers
+    /// in an entropy stream (`decimal_entropy.rs`).
+    pub const DECIMAL_ENTROPY: u8 = 15;
 }
 
 /// A decoder found bytes it cannot interpret. The segment reader turns this
@@ -123,13 +138,26 @@ pub enum Level {
 /// appending the encoded bytes to `out`. Returns the codec id used.
 pub fn encode_timestamps(ts: &[i64], out: &mut Vec<u8>) -> u8 {
     let start = out.len();
-    timestamp::encode(ts, out);
-    if out.len() - start > ts.len() * 8 {
-        out.truncate(start);
-        plain::encode_i64(ts, out);
+    if ts.is_empty() {
         return id::PLAIN;
     }
-    id::TS_DELTA_FOR
+    timestamp::encode(ts, out);
+    let for_len = out.len() - start;
+    let mut periodic = bits::pool::take_u8();
+    ts_period::encode(ts, &mut periodic);
+    let codec = if periodic.len() < for_len.min(ts.len() * 8) {
+        out.truncate(start);
+        out.extend_from_slice(&periodic);
+        id::TS_PERIOD
+    } else if for_len > ts.len() * 8 {
+        out.truncate(start);
+        plain::encode_i64(ts, out);
+        id::PLAIN
+    } else {
+        id::TS_DELTA_FOR
+    };
+    bits::pool::give_u8(periodic);
+    codec
 }
 
 /// Decodes `n` timestamps written by `encode_timestamps` with codec `codec`,
@@ -138,6 +166,7 @@ pub fn decode_timestamps(codec: u8, data: &[u8], n: usize, out: &mut Vec<i64>) -
     match codec {
         id::PLAIN => plain::decode_i64(data, n, out),
         id::TS_DELTA_FOR => timestamp::decode(data, n, out),
+        id::TS_PERIOD => ts_period::decode(data, n, out),
         other => Err(codec_err(format!("unknown timestamp codec id {other}"))),
     }
 }
@@ -160,12 +189,22 @@ pub fn encode_values_as(codec: u8, values: &[f64], out: &mut Vec<u8>) -> bool {
             None => return false,
         },
         id::DECIMAL => return decimal::encode(values, out),
+        id::DECIMAL_ENTROPY => match integer::as_integers(values) {
+            Some(ints) => decimal_entropy::encode_scaled(values, 0, &ints, &[], out),
+            None => {
+                let Some(e) = decimal::choose_exponent(values) else { return false };
+                return decimal::encode_entropy_with(values, e, out);
+            }
+        },
         id::CONSTANT => match constant::common_bits(values) {
             Some(b) => constant::encode(b, out),
             None => return false,
         },
         id::RLE => rle::encode(values, out),
-        id::DICT => return dict::encode(values, Level::Hot, choose::encode_values_no_dict, out),
+        id::DICT | id::DICT_ENTROPY => {
+            return dict::encode_only(values, Level::Hot, choose::encode_values_no_dict, Some(codec), out)
+                .is_some();
+        }
         id::FLOAT_INT => floatint::encode(values, out),
         id::SPLIT => {
             let Some((p, _)) = split::choose(&values[..values.len().min(1024)]) else {
@@ -199,9 +238,11 @@ pub fn decode_values(codec: u8, data: &[u8], n: usize, out: &mut Vec<f64>) -> Re
         id::GORILLA => gorilla::decode(data, n, out),
         id::INTEGER => integer::decode(data, n, out),
         id::DECIMAL => decimal::decode(data, n, out),
+        id::DECIMAL_ENTROPY => decimal_entropy::decode(data, n, out),
         id::CONSTANT => constant::decode(data, n, out),
         id::RLE => rle::decode(data, n, out),
         id::DICT => dict::decode(data, n, out),
+        id::DICT_ENTROPY => dict_entropy::decode(data, n, out),
         id::FLOAT_INT => floatint::decode(data, n, out),
         id::SPLIT => split::decode(data, n, out),
         id::PCO => pco::decode(data, n, out),
@@ -217,14 +258,17 @@ pub fn codec_name(codec: u8) -> &'static str {
         id::GORILLA => "gorilla",
         id::INTEGER => "integer",
         id::DECIMAL => "decimal",
+        id::DECIMAL_ENTROPY => "decimal-entropy",
         id::CONSTANT => "constant",
         id::RLE => "rle",
         id::DICT => "dict",
+        id::DICT_ENTROPY => "dict-entropy",
         id::FLOAT_INT => "float-int",
         id::SPLIT => "split",
         id::AFFINE => "affine",
         id::PCO => "pco",
         id::TS_DELTA_FOR => "ts-delta-for",
+        id::TS_PERIOD => "ts-period",
         _ => "unknown",
     }
 }

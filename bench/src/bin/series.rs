@@ -289,6 +289,38 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             codec::encode_values(&s.values, Level::Cold, &mut b);
         }
     });
+    if std::env::args().any(|a| a == "--per-series-speeds") {
+        println!();
+        println!(
+            "{:<52} {:>16} {:>9} {:>16} {:>9}",
+            "decode M values/s", "values codec", "M/s", "ts codec", "M/s"
+        );
+        for (s, ((c, b), (tc, tb))) in series.iter().zip(enc.iter().zip(&tenc)) {
+            let n = s.values.len();
+            let mut o = Vec::new();
+            let v = time(&mut || {
+                for _ in 0..20 {
+                    o.clear();
+                    codec::decode_values(*c, b, n, &mut o).expect("decode");
+                }
+            });
+            let mut to = Vec::new();
+            let t = time(&mut || {
+                for _ in 0..20 {
+                    to.clear();
+                    codec::decode_timestamps(*tc, tb, n, &mut to).expect("decode");
+                }
+            });
+            println!(
+                "{:<52} {:>16} {:>9.1} {:>16} {:>9.1}",
+                s.name,
+                codec::codec_name(*c),
+                mps(20.0 * n as f64, v),
+                codec::codec_name(*tc),
+                mps(20.0 * n as f64, t)
+            );
+        }
+    }
     println!();
     println!("speeds over all {values} values, median of {runs} runs (M values/s):");
     println!("  encode_values Hot  {:>8.1}", mps(values as f64, enc_s));

@@ -1,0 +1,108 @@
+//! Codec 14, `dict-entropy`: the dictionary of codec 9 (`dict.rs`, which
+//! builds both) with the indices in an entropy stream, either the indices
+//! themselves or their differences: few distinct values, and small counts
+//! and percentages, then cost about their order-0 entropy instead of a
+//! fixed bit width.
+//!
+//! Bytes: SPEC.md §4.18 "dict-entropy (id 14)".
+
+use super::bits::{Cursor, entropy};
+use super::dict::decode_dictionary;
+use super::{CodecError, codec_err};
+
+/// The indices themselves.
+const MODE_INDEX: u8 = 0;
+/// Differences of consecutive indices (the first from 0), zigzag.
+const MODE_DELTA: u8 = 1;
+
+#[inline]
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+#[inline]
+fn unzigzag(u: u64) -> i64 {
+    ((u >> 1) as i64) ^ -((u & 1) as i64)
+}
+
+fn deltas(idx: &[i64]) -> Vec<u64> {
+    let mut prev = 0i64;
+    idx.iter()
+        .map(|&i| {
+            let d = i.wrapping_sub(prev);
+            prev = i;
+            zigzag(d)
+        })
+        .collect()
+}
+
+/// The cheaper mode by the estimate: (mode, estimated bits, direct
+/// symbols, the stream's values).
+fn plan(idx: &[i64], d: usize) -> (u8, u64, u64, Vec<u64>) {
+    let direct = (d as u64).min(entropy::MAX_DIRECT);
+    let plain: Vec<u64> = idx.iter().map(|&i| i as u64).collect();
+    let by_index = entropy::Summary::new(plain.iter().copied()).estimate_bits(direct);
+    let del = deltas(idx);
+    let sd = entropy::Summary::new(del.iter().copied());
+    let dd = sd.choose_direct(2 * d as u64);
+    let by_delta = sd.estimate_bits(dd);
+    if by_delta < by_index { (MODE_DELTA, by_delta, dd, del) } else { (MODE_INDEX, by_index, direct, plain) }
+}
+
+/// Estimated bits of the index part for indices `idx` into `d` values.
+pub fn estimate_bits(idx: &[i64], d: usize) -> u64 {
+    plan(idx, d).1
+}
+
+/// Appends the index part (mode byte and entropy stream) for indices `idx`
+/// (each in `0..d`).
+pub fn encode_indices(idx: &[i64], d: usize, out: &mut Vec<u8>) {
+    let (mode, _, direct, vals) = plan(idx, d);
+    out.push(mode);
+    entropy::encode(&vals, direct, out);
+}
+
+pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecError> {
+    let mut cur = Cursor::new(data);
+    let dict = decode_dictionary(&mut cur, n)?;
+    let mode = cur.u8()?;
+    if mode > MODE_DELTA {
+        return Err(codec_err(format!("dict-entropy: unknown index mode {mode}")));
+    }
+    out.reserve(n);
+    let lookup = |i: u64| usize::try_from(i).ok().and_then(|i| dict.get(i)).copied();
+    let mut bad = false;
+    let mut prev = 0i64;
+    let run = entropy::decode(&mut cur, n, |chunk| {
+        if mode == MODE_DELTA {
+            out.extend(chunk.iter().map(|&u| {
+                prev = prev.wrapping_add(unzigzag(u));
+                lookup(prev as u64).unwrap_or_else(|| {
+                    bad = true;
+                    0.0
+                })
+            }));
+        } else {
+            out.extend(chunk.iter().map(|&u| {
+                lookup(u).unwrap_or_else(|| {
+                    bad = true;
+                    0.0
+                })
+            }));
+        }
+    })?;
+    if let Some(u) = run {
+        for k in 0..n {
+            let i = if mode == MODE_DELTA { unzigzag(u).wrapping_mul(k as i64 + 1) as u64 } else { u };
+            let Some(v) = lookup(i) else {
+                bad = true;
+                break;
+            };
+            out.push(v);
+        }
+    }
+    if bad {
+        return Err(codec_err("dict-entropy: index out of range"));
+    }
+    cur.finish()
+}
