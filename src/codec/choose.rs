@@ -89,7 +89,7 @@ fn encode_inner(values: &[f64], level: Level, allow_dict: bool, out: &mut Vec<u8
                 pool::give_u8(b);
             }
             let mut b = pool::take_u8();
-            if decimal::encode_entropy_with(values, e, &mut b) {
+            if decimal_entropy::encode_with(values, e, &mut b) {
                 best.offer(id::DECIMAL_ENTROPY, b);
             } else {
                 pool::give_u8(b);
@@ -178,15 +178,14 @@ fn encode_hot(values: &[f64], allow_dict: bool, out: &mut Vec<u8>) -> u8 {
         integer::encode_ints(&ints, &mut b);
         best.offer(id::INTEGER, b);
         // the entropy-coded integers (decimal-entropy with e = 0), estimated
-        // on up to 8 blocks of 1024
-        let s = int_sample(&ints);
-        let est = decimal_entropy::estimate_ints_bits(&s) / 8 * n as u64 / s.len() as u64 + 4;
+        // on up to 8 runs of 1024
+        let est = decimal_entropy::estimate_ints_bits(&ints) / 8 + 4;
         guesses.push((est, id::DECIMAL_ENTROPY));
         integers = Some(ints);
-    } else if let Some((e, est, est_entropy)) = decimal::estimate(values) {
-        dec_exponent = Some(e);
-        guesses.push((est, id::DECIMAL));
-        guesses.push((est_entropy, id::DECIMAL_ENTROPY));
+    } else if let Some(est) = decimal::estimate(values) {
+        dec_exponent = Some(est.e);
+        guesses.push((est.bytes, id::DECIMAL));
+        guesses.push((decimal_entropy::estimate_bytes(values, &est), id::DECIMAL_ENTROPY));
     }
     offer_affine(values, dec_exponent, &mut best);
     let s = block_sample(values);
@@ -247,7 +246,7 @@ fn encode_hot(values: &[f64], allow_dict: bool, out: &mut Vec<u8>) -> u8 {
                     decimal_entropy::encode_scaled(values, 0, ints, &[], &mut b);
                     true
                 }
-                (None, Some(e)) => decimal::encode_entropy_with(values, e, &mut b),
+                (None, Some(e)) => decimal_entropy::encode_with(values, e, &mut b),
                 (None, None) => false,
             },
             id::DICT => match dict::encode(values, Level::Hot, encode_values_no_dict, &mut b) {
@@ -294,17 +293,6 @@ fn offer_affine(values: &[f64], dec_exponent: Option<u8>, best: &mut Best) {
             pool::give_u8(b);
         }
     }
-}
-
-/// Up to 8 blocks of 1024 consecutive integers, evenly spread (all of
-/// them if there are at most 8192).
-fn int_sample(ints: &[i64]) -> Vec<i64> {
-    const B: usize = 1024;
-    let n = ints.len();
-    if n <= 8 * B {
-        return ints.to_vec();
-    }
-    (0..8).flat_map(|k| &ints[k * (n - B) / 7..][..B]).copied().collect()
 }
 
 /// Up to 8 blocks of 1024 consecutive values, evenly spread (all values if

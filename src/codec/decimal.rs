@@ -9,7 +9,7 @@
 
 use super::bits::{BLOCK, Cursor, pool, put_varint, stream};
 use super::integer::ints_div_to_f64;
-use super::{CodecError, codec_err, decimal_entropy};
+use super::{CodecError, codec_err};
 
 pub const MAX_E: u8 = 18;
 
@@ -91,10 +91,23 @@ pub fn choose_exponent(values: &[f64]) -> Option<u8> {
     best.map(|(_, e)| e)
 }
 
+/// What [`estimate`] found.
+pub struct Estimate {
+    /// The exponent chosen.
+    pub e: u8,
+    /// Estimated bytes of the chunk.
+    pub bytes: u64,
+    /// The integers of the blocks estimated on (the previous one at an
+    /// exception), for other estimates (`decimal_entropy`).
+    pub sample_ints: Vec<i64>,
+    /// Exceptions among them.
+    pub sample_exceptions: u64,
+}
+
 /// Picks the exponent and estimates the encoded size in bytes from up to 8
 /// evenly spread blocks of 1024 values, without encoding. None if the data
 /// is not decimal enough.
-pub fn estimate(values: &[f64]) -> Option<(u8, u64, u64)> {
+pub fn estimate(values: &[f64]) -> Option<Estimate> {
     let e = choose_exponent(values)?;
     let n = values.len();
     let nb = n.div_ceil(BLOCK);
@@ -126,15 +139,14 @@ pub fn estimate(values: &[f64]) -> Option<(u8, u64, u64)> {
         .map(|&mode| stream::estimate(&ints, mode, 8))
         .min()
         .unwrap_or(u64::MAX / 2);
-    let entropy_bits = decimal_entropy::estimate_ints_bits(&ints);
     let n = n as u64;
-    Some((e, (bits / 8 + exc * 10) * n / m + 4, (entropy_bits / 8 + exc * 10) * n / m + 4))
+    Some(Estimate { e, bytes: (bits / 8 + exc * 10) * n / m + 4, sample_ints: ints, sample_exceptions: exc })
 }
 
 /// The integers of `values` at exponent `e` (the previous integer at an
 /// exception) and the exception positions; None if more than half the
 /// values would be exceptions.
-fn scale_all(values: &[f64], e: u8) -> Option<(Vec<i64>, Vec<u32>)> {
+pub(super) fn scale_all(values: &[f64], e: u8) -> Option<(Vec<i64>, Vec<u32>)> {
     let n = values.len();
     let mut ints = pool::take_i64();
     ints.reserve(n);
@@ -166,15 +178,6 @@ pub fn encode_with(values: &[f64], e: u8, out: &mut Vec<u8>) -> bool {
     out.push(e);
     write_exceptions(values, &exc_pos, out);
     stream::encode(&ints, stream::choose_mode(&ints), out);
-    pool::give_i64(ints);
-    true
-}
-
-/// Encodes as codec 15 (`decimal_entropy.rs`) with exponent `e`; false
-/// (nothing written) if more than half the values would be exceptions.
-pub fn encode_entropy_with(values: &[f64], e: u8, out: &mut Vec<u8>) -> bool {
-    let Some((ints, exc_pos)) = scale_all(values, e) else { return false };
-    decimal_entropy::encode_scaled(values, e, &ints, &exc_pos, out);
     pool::give_i64(ints);
     true
 }

@@ -7,8 +7,8 @@
 //!
 //! Bytes: SPEC.md §4.19 "decimal-entropy (id 15)".
 
-use super::bits::{BLOCK, Cursor, entropy, put_varint};
-use super::decimal::{MAX_E, POW10, patch_exceptions, read_exceptions, write_exceptions};
+use super::bits::{BLOCK, Cursor, entropy, pool, put_varint};
+use super::decimal::{self, MAX_E, POW10, patch_exceptions, read_exceptions, write_exceptions};
 use super::integer::ints_div_to_f64;
 use super::{CodecError, codec_err};
 
@@ -36,8 +36,11 @@ fn deltas(ints: &[i64]) -> impl Iterator<Item = u64> + '_ {
     ints.windows(2).map(|w| zigzag(w[1].wrapping_sub(w[0])))
 }
 
-/// The cheaper mode for `ints` by the entropy estimate: (mode, bits, `D`).
+/// The cheaper mode for `ints` by the entropy estimate on a sample
+/// ([`entropy::sample`]): (mode, bits of the sample, `D`).
 fn plan(ints: &[i64]) -> (u8, u64, u64) {
+    let sampled = entropy::sample(ints);
+    let ints = &sampled[..];
     let so = entropy::Summary::new(offsets(ints).1);
     let od = so.choose_direct(entropy::MAX_DIRECT);
     let ob = so.estimate_bits(od);
@@ -47,9 +50,28 @@ fn plan(ints: &[i64]) -> (u8, u64, u64) {
     if db < ob { (MODE_DELTA, db, dd) } else { (MODE_OFFSET, ob, od) }
 }
 
-/// Estimated bits of the integer part of `ints` (a sample scales).
+/// Estimated bits of the integer part of `ints` (from a sample if there
+/// are more than 16384).
 pub fn estimate_ints_bits(ints: &[i64]) -> u64 {
-    plan(ints).1
+    let sampled = entropy::sample(ints).len().max(1) as u64;
+    plan(ints).1 * ints.len() as u64 / sampled
+}
+
+/// Encodes with decimal's exponent `e`; false (nothing written) if more
+/// than half the values would be exceptions.
+pub fn encode_with(values: &[f64], e: u8, out: &mut Vec<u8>) -> bool {
+    let Some((ints, exc_pos)) = decimal::scale_all(values, e) else { return false };
+    encode_scaled(values, e, &ints, &exc_pos, out);
+    pool::give_i64(ints);
+    true
+}
+
+/// Estimated bytes of the chunk from decimal's estimate (its exponent and
+/// the integers of its sample).
+pub fn estimate_bytes(values: &[f64], est: &decimal::Estimate) -> u64 {
+    let m = est.sample_ints.len().max(1) as u64;
+    let bits = estimate_ints_bits(&est.sample_ints);
+    (bits / 8 + est.sample_exceptions * 10) * values.len() as u64 / m + 4
 }
 
 /// Appends the chunk for exponent `e`, the integers `ints` (one per value;
@@ -57,11 +79,14 @@ pub fn estimate_ints_bits(ints: &[i64]) -> u64 {
 pub fn encode_scaled(values: &[f64], e: u8, ints: &[i64], exc_pos: &[u32], out: &mut Vec<u8>) {
     out.push(e);
     write_exceptions(values, exc_pos, out);
+    if ints.is_empty() {
+        out.push(MODE_OFFSET);
+        return;
+    }
     let (mode, _, d) = plan(ints);
     out.push(mode);
     if mode == MODE_DELTA {
-        let Some(&first) = ints.first() else { return };
-        put_varint(out, zigzag(first));
+        put_varint(out, zigzag(ints[0]));
         let u: Vec<u64> = deltas(ints).collect();
         entropy::encode(&u, d, out);
     } else {

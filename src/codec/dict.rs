@@ -10,7 +10,8 @@
 //! encoder writes whichever of the two is smaller.
 
 use super::bits::{Cursor, pool, put_varint, stream};
-use super::{CodecError, Level, codec_err, decode_values, dict_entropy, id};
+use super::dict_entropy::decode_dictionary;
+use super::{CodecError, Level, codec_err, dict_entropy, id};
 
 /// Sort key giving `f64::total_cmp` order on bit patterns.
 #[inline]
@@ -245,28 +246,6 @@ pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecErro
         return Err(codec_err("dict: index out of range"));
     }
     cur.finish()
-}
-
-/// Reads the dictionary part shared by ids 9 and 14 (`d`, its codec, its
-/// length and bytes) and decodes the `d` values.
-pub fn decode_dictionary(cur: &mut Cursor<'_>, n: usize) -> Result<Vec<f64>, CodecError> {
-    let d = cur.varint()?;
-    if d == 0 || d > n as u64 {
-        return Err(codec_err(format!("dict: bad dictionary length {d} for {n} values")));
-    }
-    let d = d as usize;
-    let dc = cur.u8()?;
-    if dc == id::DICT || dc == id::DICT_ENTROPY {
-        return Err(codec_err("dict: nested dictionary"));
-    }
-    let len = cur.varint()?;
-    if len > cur.remaining() as u64 {
-        return Err(codec_err("dict: dictionary longer than the data"));
-    }
-    let dbytes = cur.bytes(len as usize)?;
-    let mut dict = Vec::with_capacity(d);
-    decode_values(dc, dbytes, d, &mut dict)?;
-    Ok(dict)
 }
 
 #[cfg(test)]

@@ -7,8 +7,7 @@
 //! Bytes: SPEC.md §4.18 "dict-entropy (id 14)".
 
 use super::bits::{Cursor, entropy};
-use super::dict::decode_dictionary;
-use super::{CodecError, codec_err};
+use super::{CodecError, codec_err, decode_values, id};
 
 /// The indices themselves.
 const MODE_INDEX: u8 = 0;
@@ -38,15 +37,17 @@ fn deltas(idx: &[i64]) -> Vec<u64> {
 
 /// The cheaper mode by the estimate: (mode, estimated bits, direct
 /// symbols, the stream's values).
-fn plan(idx: &[i64], d: usize) -> (u8, u64, u64, Vec<u64>) {
+/// (mode, estimated bits, direct symbols), estimated on a sample
+/// ([`entropy::sample`]; the bits are the whole column's).
+fn plan(idx: &[i64], d: usize) -> (u8, u64, u64) {
+    let s = entropy::sample(idx);
+    let scale = |bits: u64| bits * idx.len() as u64 / s.len().max(1) as u64;
     let direct = (d as u64).min(entropy::MAX_DIRECT);
-    let plain: Vec<u64> = idx.iter().map(|&i| i as u64).collect();
-    let by_index = entropy::Summary::new(plain.iter().copied()).estimate_bits(direct);
-    let del = deltas(idx);
-    let sd = entropy::Summary::new(del.iter().copied());
+    let by_index = scale(entropy::Summary::new(s.iter().map(|&i| i as u64)).estimate_bits(direct));
+    let sd = entropy::Summary::new(deltas(&s).into_iter());
     let dd = sd.choose_direct(2 * d as u64);
-    let by_delta = sd.estimate_bits(dd);
-    if by_delta < by_index { (MODE_DELTA, by_delta, dd, del) } else { (MODE_INDEX, by_index, direct, plain) }
+    let by_delta = scale(sd.estimate_bits(dd));
+    if by_delta < by_index { (MODE_DELTA, by_delta, dd) } else { (MODE_INDEX, by_index, direct) }
 }
 
 /// Estimated bits of the index part for indices `idx` into `d` values.
@@ -57,9 +58,33 @@ pub fn estimate_bits(idx: &[i64], d: usize) -> u64 {
 /// Appends the index part (mode byte and entropy stream) for indices `idx`
 /// (each in `0..d`).
 pub fn encode_indices(idx: &[i64], d: usize, out: &mut Vec<u8>) {
-    let (mode, _, direct, vals) = plan(idx, d);
+    let (mode, _, direct) = plan(idx, d);
     out.push(mode);
+    let vals = if mode == MODE_DELTA { deltas(idx) } else { idx.iter().map(|&i| i as u64).collect() };
     entropy::encode(&vals, direct, out);
+}
+
+/// Reads the dictionary part shared by ids 9 and 14 (`d`, its codec, its
+/// length and bytes) and decodes the `d` values. (Here rather than in
+/// `dict.rs`, which builds both, so that the two files depend one way.)
+pub fn decode_dictionary(cur: &mut Cursor<'_>, n: usize) -> Result<Vec<f64>, CodecError> {
+    let d = cur.varint()?;
+    if d == 0 || d > n as u64 {
+        return Err(codec_err(format!("dict: bad dictionary length {d} for {n} values")));
+    }
+    let d = d as usize;
+    let dc = cur.u8()?;
+    if dc == id::DICT || dc == id::DICT_ENTROPY {
+        return Err(codec_err("dict: nested dictionary"));
+    }
+    let len = cur.varint()?;
+    if len > cur.remaining() as u64 {
+        return Err(codec_err("dict: dictionary longer than the data"));
+    }
+    let dbytes = cur.bytes(len as usize)?;
+    let mut dict = Vec::with_capacity(d);
+    decode_values(dc, dbytes, d, &mut dict)?;
+    Ok(dict)
 }
 
 pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecError> {

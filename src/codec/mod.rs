@@ -193,7 +193,7 @@ pub fn encode_values_as(codec: u8, values: &[f64], out: &mut Vec<u8>) -> bool {
             Some(ints) => decimal_entropy::encode_scaled(values, 0, &ints, &[], out),
             None => {
                 let Some(e) = decimal::choose_exponent(values) else { return false };
-                return decimal::encode_entropy_with(values, e, out);
+                return decimal_entropy::encode_with(values, e, out);
             }
         },
         id::CONSTANT => match constant::common_bits(values) {

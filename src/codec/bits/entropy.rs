@@ -230,6 +230,17 @@ impl Summary {
     }
 }
 
+/// Up to 8 runs of 1024 consecutive values of `vals`, evenly spread (all
+/// of them if there are at most 16384): what the encoders estimate on.
+pub fn sample<T: Copy>(vals: &[T]) -> Vec<T> {
+    const B: usize = 1024;
+    let n = vals.len();
+    if n <= 16 * B {
+        return vals.to_vec();
+    }
+    (0..8).flat_map(|k| &vals[k * (n - B) / 7..][..B]).copied().collect()
+}
+
 /// The number of direct symbols, among a few up to `max_direct`, that
 /// gives about the smallest stream.
 pub fn choose_direct(vals: &[u64], max_direct: u64) -> u64 {
@@ -268,12 +279,16 @@ pub fn encode(vals: &[u64], d: u64, out: &mut Vec<u8>) {
     for (j, bits) in streams.iter_mut().enumerate() {
         bits.reserve(vals.len() / 16);
         let mut w = super::BitWriter::new(bits);
+        let multi = used.len() > 1;
         for &u in vals.iter().skip(j).step_by(STREAMS) {
             let (s, extra, k) = symbol_of(u, d);
-            if used.len() > 1 {
-                w.write(u64::from(codes[s]), u32::from(lens[s]));
+            let l = if multi { u32::from(lens[s]) } else { 0 };
+            if l + k <= 64 {
+                w.write(u64::from(codes[s]) | (extra << l), l + k);
+            } else {
+                w.write(u64::from(codes[s]), l);
+                w.write(extra, k);
             }
-            w.write(extra, k);
         }
         w.finish();
     }
@@ -285,62 +300,53 @@ pub fn encode(vals: &[u64], d: u64, out: &mut Vec<u8>) {
     }
 }
 
-/// Table entries: symbol << 8 | code length; this flag marks "no code
-/// here" (an incomplete code reached it).
-const NO_CODE: u32 = 0x80;
+/// Table entries: bits 0..4 the code length, 4..10 the number of extra
+/// bits, 11.. the symbol; this flag marks "no code here" (an incomplete
+/// code reached it).
+const NO_CODE: u32 = 1 << 10;
 
 /// Most values per call of a decoder's sink.
 const CHUNK: usize = 1024;
 
-/// One of the four bit streams being decoded.
-struct Lane<'a> {
-    data: &'a [u8],
-    pos: usize,
-}
-
-/// What the decoder of one stream needs: the code table and the alphabet.
+/// What the decoder of one stream needs: the code table and each symbol's
+/// smallest value (its value, for a direct symbol).
 struct Code {
     table: [u32; 1 << MAX_CODE_LEN],
+    base: Vec<u64>,
     mask: u64,
-    d: u64,
 }
 
 impl Code {
-    /// The value of escape class `k` with these extra bits.
-    #[inline(always)]
-    fn escape(&self, k: u64, extra: u64) -> u64 {
-        if k == 0 { self.d } else { self.d.wrapping_add((1u64 << (k - 1)) | extra) }
+    fn entry(s: usize, len: u32, d: u64) -> u32 {
+        let kb = (s as u64).checked_sub(d).map_or(0, |k| k.saturating_sub(1)) as u32;
+        ((s as u32) << 11) | (kb << 4) | len
     }
 
-    /// Decodes the next value of `lane`; ORs `NO_CODE` into `bad` on an
-    /// invalid code. Reads past the end see zeros (checked at the end).
+    /// Decodes the next value of `lane`, without branches but for the
+    /// rare value whose code and extra bits exceed 57 bits; ORs `NO_CODE`
+    /// into `bad` on an invalid code. Reads past the end see zeros (the
+    /// caller checks the position).
     #[inline(always)]
-    fn next(&self, lane: &mut Lane<'_>, bad: &mut u32) -> u64 {
-        // 8 bytes from pos / 8 hold at least 57 bits from pos: a code
-        // (<= 12 bits) and most extra bits
-        let byte = lane.pos / 8;
-        let window = match lane.data.get(byte..byte + 8) {
-            Some(b) => u64::from_le_bytes(b.try_into().expect("8 bytes")) >> (lane.pos % 8),
-            None => peek_bits(lane.data, lane.pos.min(lane.data.len() * 8), 57),
+    fn next(&self, data: &[u8], pos: &mut usize, bad: &mut u32) -> u64 {
+        // 8 bytes from pos / 8 hold at least 57 bits from pos (past the end
+        // of this lane's stream: the next one's bits, ignored)
+        let byte = *pos / 8;
+        let window = match data.get(byte..byte + 8) {
+            Some(b) => u64::from_le_bytes(b.try_into().expect("8 bytes")) >> (*pos % 8),
+            None => peek_bits(data, *pos, 57),
         };
         let e = self.table[(window & self.mask) as usize & ((1 << MAX_CODE_LEN) - 1)];
         *bad |= e;
-        let l = e & 0x7f;
-        lane.pos += l as usize;
-        let s = u64::from(e >> 8);
-        if s < self.d {
-            s
+        let l = e & 15;
+        let kb = (e >> 4) & 63;
+        let base = self.base.get((e >> 11) as usize).copied().unwrap_or(0);
+        let extra = if l + kb <= 57 {
+            (window >> l) & ((1u64 << kb) - 1)
         } else {
-            let k = s - self.d;
-            let kb = k.saturating_sub(1) as u32;
-            let extra = if l + kb <= 57 {
-                (window >> l) & ((1u64 << kb) - 1)
-            } else {
-                peek_bits(lane.data, lane.pos, kb)
-            };
-            lane.pos += kb as usize;
-            self.escape(k, extra)
-        }
+            peek_bits(data, *pos + l as usize, kb)
+        };
+        *pos += (l + kb) as usize;
+        base.wrapping_add(extra)
     }
 }
 
@@ -377,10 +383,18 @@ pub fn decode(
     if max_len > MAX_CODE_LEN {
         return Err(codec_err(format!("entropy stream: code length {max_len} above {MAX_CODE_LEN}")));
     }
-    let mut code = Code { table: [NO_CODE; 1 << MAX_CODE_LEN], mask: 0, d };
+    // smallest value of each symbol: escape class k stands for
+    // D + 2^(k-1) (k >= 1) plus its extra bits, class 0 for D itself
+    let base: Vec<u64> = (0..m as u64)
+        .map(|s| match s.checked_sub(d) {
+            None | Some(0) => s,
+            Some(k) => d.wrapping_add(1u64 << (k - 1)),
+        })
+        .collect();
+    let mut code = Code { table: [NO_CODE; 1 << MAX_CODE_LEN], base, mask: 0 };
     if used.len() == 1 {
         // one escape class: its code is empty, only the extra bits remain
-        code.table[0] = (used[0] as u32) << 8;
+        code.table[0] = Code::entry(used[0], 0, d);
     } else {
         // the lengths must form a complete prefix code (Kraft sum 1)
         let kraft: u64 = used.iter().map(|&s| 1u64 << (MAX_CODE_LEN - u32::from(lens[s]))).sum();
@@ -391,7 +405,7 @@ pub fn decode(
         let size = 1usize << max_len;
         for &s in &used {
             let l = u32::from(lens[s]);
-            let entry = ((s as u32) << 8) | l;
+            let entry = Code::entry(s, l, d);
             let mut j = codes[s] as usize;
             while j < size {
                 code.table[j] = entry;
@@ -400,49 +414,54 @@ pub fn decode(
         }
         code.mask = (size - 1) as u64;
     }
-    let mut sizes = [0usize; STREAMS];
-    for s in sizes.iter_mut() {
+    // the lanes' bit streams, one after another: lane j's bits are
+    // start[j] * 8 .. end[j] * 8 of `data`
+    let mut start = [0usize; STREAMS];
+    let mut end = [0usize; STREAMS];
+    let mut total = 0usize;
+    for j in 0..STREAMS {
         let len = cur.varint()?;
-        if len > cur.remaining() as u64 {
+        if len > cur.remaining().saturating_sub(total) as u64 {
             return Err(codec_err("entropy stream: bit stream runs past the chunk"));
         }
-        *s = len as usize;
+        start[j] = total;
+        total += len as usize;
+        end[j] = total;
     }
-    let mut lanes: [Lane<'_>; STREAMS] = [(); STREAMS].map(|()| Lane { data: &[], pos: 0 });
-    for (lane, &len) in lanes.iter_mut().zip(&sizes) {
-        lane.data = cur.bytes(len)?;
-    }
+    let data = cur.bytes(total)?;
+    let mut pos = start.map(|s| s * 8);
     let mut buf = [0u64; CHUNK];
     let mut bad = 0u32;
     let mut left = n;
     while left > 0 {
         let len = left.min(CHUNK);
-        let [l0, l1, l2, l3] = &mut lanes;
+        let [mut p0, mut p1, mut p2, mut p3] = pos;
         let mut quads = buf[..len].chunks_exact_mut(STREAMS);
         for q in &mut quads {
-            q[0] = code.next(l0, &mut bad);
-            q[1] = code.next(l1, &mut bad);
-            q[2] = code.next(l2, &mut bad);
-            q[3] = code.next(l3, &mut bad);
+            q[0] = code.next(data, &mut p0, &mut bad);
+            q[1] = code.next(data, &mut p1, &mut bad);
+            q[2] = code.next(data, &mut p2, &mut bad);
+            q[3] = code.next(data, &mut p3, &mut bad);
         }
-        for (o, lane) in quads.into_remainder().iter_mut().zip([l0, l1, l2, l3]) {
-            *o = code.next(lane, &mut bad);
+        pos = [p0, p1, p2, p3];
+        for (o, p) in quads.into_remainder().iter_mut().zip(pos.iter_mut()) {
+            *o = code.next(data, p, &mut bad);
         }
         if bad & NO_CODE != 0 {
             return Err(codec_err("entropy stream: invalid code"));
         }
-        if lanes.iter().any(|l| l.pos > l.data.len() * 8) {
+        if (0..STREAMS).any(|j| pos[j] > end[j] * 8) {
             return Err(codec_err("entropy stream: bit stream truncated"));
         }
         sink(&buf[..len]);
         left -= len;
     }
-    for lane in &lanes {
-        if lane.pos.div_ceil(8) != lane.data.len() {
+    for j in 0..STREAMS {
+        if pos[j].div_ceil(8) != end[j] {
             return Err(codec_err(format!(
-                "entropy stream: {} bits used of a {}-byte bit stream",
-                lane.pos,
-                lane.data.len()
+                "entropy stream: lane {j} used {} bits of its {} bytes",
+                pos[j] - start[j] * 8,
+                end[j] - start[j]
             )));
         }
     }
