@@ -98,23 +98,23 @@ pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecErro
     let lookup = |i: u64| usize::try_from(i).ok().and_then(|i| dict.get(i)).copied();
     let mut bad = false;
     let mut prev = 0i64;
+    let mut idx = [0u64; 1024];
     let run = entropy::decode(&mut cur, n, |chunk| {
+        let idx = &mut idx[..chunk.len()];
         if mode == MODE_DELTA {
-            out.extend(chunk.iter().map(|&u| {
+            for (o, &u) in idx.iter_mut().zip(chunk) {
                 prev = prev.wrapping_add(unzigzag(u));
-                lookup(prev as u64).unwrap_or_else(|| {
-                    bad = true;
-                    0.0
-                })
-            }));
+                *o = prev as u64;
+            }
         } else {
-            out.extend(chunk.iter().map(|&u| {
-                lookup(u).unwrap_or_else(|| {
-                    bad = true;
-                    0.0
-                })
-            }));
+            idx.copy_from_slice(chunk);
         }
+        // one range check per chunk, then plain lookups
+        if idx.iter().copied().max().unwrap_or(0) >= dict.len() as u64 {
+            bad = true;
+            return;
+        }
+        out.extend(idx.iter().map(|&i| dict[i as usize]));
     })?;
     if let Some(u) = run {
         for k in 0..n {

@@ -141,6 +141,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("bench/ has a parent");
     let data_dir = arg_str("--data").map_or_else(|| repo.join("../shared/data"), PathBuf::from);
     let series = load(&data_dir)?;
+    if let Some(loops) = arg_str("--decode-loops").and_then(|s| s.parse::<usize>().ok()) {
+        // for `perf stat`: encode (Hot), then only decode, `loops` times
+        // over all series
+        let enc: Vec<(u8, Vec<u8>)> = series
+            .iter()
+            .map(|s| {
+                let mut b = Vec::new();
+                (codec::encode_values(&s.values, Level::Hot, &mut b), b)
+            })
+            .collect();
+        let mut out = Vec::new();
+        for _ in 0..loops {
+            for (s, (c, b)) in series.iter().zip(&enc) {
+                out.clear();
+                codec::decode_values(*c, b, s.values.len(), &mut out).expect("decode");
+            }
+        }
+        return Ok(());
+    }
     let scratch = Scratch::new("series");
     println!("NanoTS per-series benchmark: {} series from {}; bits/row", series.len(), data_dir.display());
     println!(

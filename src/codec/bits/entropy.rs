@@ -189,9 +189,9 @@ impl Summary {
         }
         if d < self.small_end {
             classes[0] += self.count(d, d + 1);
-            for k in 1..=12usize {
+            for (k, class) in classes.iter_mut().enumerate().take(13).skip(1) {
                 let c = self.count(d + (1 << (k - 1)), d + (1 << k));
-                classes[k] += c;
+                *class += c;
                 extra += c * (k as u64 - 1);
             }
         }
@@ -312,7 +312,7 @@ const CHUNK: usize = 1024;
 /// smallest value (its value, for a direct symbol).
 struct Code {
     table: [u32; 1 << MAX_CODE_LEN],
-    base: Vec<u64>,
+    base: [u64; 1 << MAX_CODE_LEN],
     mask: u64,
 }
 
@@ -328,25 +328,75 @@ impl Code {
     /// caller checks the position).
     #[inline(always)]
     fn next(&self, data: &[u8], pos: &mut usize, bad: &mut u32) -> u64 {
-        // 8 bytes from pos / 8 hold at least 57 bits from pos (past the end
-        // of this lane's stream: the next one's bits, ignored)
-        let byte = *pos / 8;
-        let window = match data.get(byte..byte + 8) {
-            Some(b) => u64::from_le_bytes(b.try_into().expect("8 bytes")) >> (*pos % 8),
-            None => peek_bits(data, *pos, 57),
-        };
+        let window = Self::window(data, *pos);
         let e = self.table[(window & self.mask) as usize & ((1 << MAX_CODE_LEN) - 1)];
         *bad |= e;
         let l = e & 15;
         let kb = (e >> 4) & 63;
-        let base = self.base.get((e >> 11) as usize).copied().unwrap_or(0);
+        let base = self.base[(e >> 11) as usize & ((1 << MAX_CODE_LEN) - 1)];
         let extra = if l + kb <= 57 {
             (window >> l) & ((1u64 << kb) - 1)
         } else {
+            // the padding reads as zeros past the end
             peek_bits(data, *pos + l as usize, kb)
         };
         *pos += (l + kb) as usize;
         base.wrapping_add(extra)
+    }
+
+    /// [`Code::next`] for a code whose symbols are all direct (no extra
+    /// bits): the symbol is the value.
+    #[inline(always)]
+    fn next_direct(&self, data: &[u8], pos: &mut usize, bad: &mut u32) -> u64 {
+        let window = Self::window(data, *pos);
+        let e = self.table[(window & self.mask) as usize & ((1 << MAX_CODE_LEN) - 1)];
+        *bad |= e;
+        *pos += (e & 15) as usize;
+        u64::from(e >> 11)
+    }
+
+    /// [`Code::next`], or [`Code::next_direct`] if `DIRECT`.
+    #[inline(always)]
+    fn step<const DIRECT: bool>(&self, data: &[u8], pos: &mut usize, bad: &mut u32) -> u64 {
+        if DIRECT { self.next_direct(data, pos, bad) } else { self.next(data, pos, bad) }
+    }
+
+    /// Fills `out` (a multiple of 4 values but at the end) taking value `i`
+    /// from lane `i % 4`, whose bit position is `pos[i % 4]`.
+    #[inline(never)]
+    fn lanes<const DIRECT: bool>(
+        &self,
+        data: &[u8],
+        out: &mut [u64],
+        pos: &mut [usize; STREAMS],
+        bad: &mut u32,
+    ) {
+        let [mut p0, mut p1, mut p2, mut p3] = *pos;
+        let mut b = 0u32;
+        let mut quads = out.chunks_exact_mut(STREAMS);
+        for q in &mut quads {
+            q[0] = self.step::<DIRECT>(data, &mut p0, &mut b);
+            q[1] = self.step::<DIRECT>(data, &mut p1, &mut b);
+            q[2] = self.step::<DIRECT>(data, &mut p2, &mut b);
+            q[3] = self.step::<DIRECT>(data, &mut p3, &mut b);
+        }
+        *pos = [p0, p1, p2, p3];
+        for (o, p) in quads.into_remainder().iter_mut().zip(pos.iter_mut()) {
+            *o = self.step::<DIRECT>(data, p, &mut b);
+        }
+        *bad |= b;
+    }
+
+    /// At least 57 bits from bit `pos` of `data`, which ends in 8 bytes
+    /// of padding (past the end of a lane's stream: the next one's bits,
+    /// ignored; past the data: the padding or, for a position a corrupt
+    /// stream ran far past, the last 8 bytes: the caller checks positions).
+    #[inline(always)]
+    fn window(data: &[u8], pos: usize) -> u64 {
+        let byte = (pos / 8).min(data.len() - 8);
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&data[byte..byte + 8]);
+        u64::from_le_bytes(w) >> (pos % 8)
     }
 }
 
@@ -385,12 +435,15 @@ pub fn decode(
     }
     // smallest value of each symbol: escape class k stands for
     // D + 2^(k-1) (k >= 1) plus its extra bits, class 0 for D itself
-    let base: Vec<u64> = (0..m as u64)
-        .map(|s| match s.checked_sub(d) {
+    let mut base = [0u64; 1 << MAX_CODE_LEN];
+    for (s, b) in base.iter_mut().enumerate().take(m) {
+        let s = s as u64;
+        *b = match s.checked_sub(d) {
             None | Some(0) => s,
             Some(k) => d.wrapping_add(1u64 << (k - 1)),
-        })
-        .collect();
+        };
+    }
+    let direct_only = used.iter().all(|&s| (s as u64) < d);
     let mut code = Code { table: [NO_CODE; 1 << MAX_CODE_LEN], base, mask: 0 };
     if used.len() == 1 {
         // one escape class: its code is empty, only the extra bits remain
@@ -428,24 +481,22 @@ pub fn decode(
         total += len as usize;
         end[j] = total;
     }
-    let data = cur.bytes(total)?;
+    // the bit streams and 8 bytes of zeros, so that every window read is
+    // one unaligned load
+    let mut data = Vec::with_capacity(total + 8);
+    data.extend_from_slice(cur.bytes(total)?);
+    data.extend_from_slice(&[0; 8]);
+    let data = &data[..];
     let mut pos = start.map(|s| s * 8);
     let mut buf = [0u64; CHUNK];
     let mut bad = 0u32;
     let mut left = n;
     while left > 0 {
         let len = left.min(CHUNK);
-        let [mut p0, mut p1, mut p2, mut p3] = pos;
-        let mut quads = buf[..len].chunks_exact_mut(STREAMS);
-        for q in &mut quads {
-            q[0] = code.next(data, &mut p0, &mut bad);
-            q[1] = code.next(data, &mut p1, &mut bad);
-            q[2] = code.next(data, &mut p2, &mut bad);
-            q[3] = code.next(data, &mut p3, &mut bad);
-        }
-        pos = [p0, p1, p2, p3];
-        for (o, p) in quads.into_remainder().iter_mut().zip(pos.iter_mut()) {
-            *o = code.next(data, p, &mut bad);
+        if direct_only {
+            code.lanes::<true>(data, &mut buf[..len], &mut pos, &mut bad);
+        } else {
+            code.lanes::<false>(data, &mut buf[..len], &mut pos, &mut bad);
         }
         if bad & NO_CODE != 0 {
             return Err(codec_err("entropy stream: invalid code"));
