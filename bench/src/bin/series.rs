@@ -13,6 +13,9 @@
 //! - `gorilla`: `encode_timestamps` plus Gorilla (id 2) on the values;
 //! - `c.hot`, `c.cold`: codec bytes only, `encode_timestamps` plus
 //!   `encode_values` at `Level::Hot` / `Level::Cold` on the whole series;
+//! - `blk4k`: codec bytes of the series cut in blocks of 4096 rows, each
+//!   block's timestamps and values (Hot) encoded on their own (what a
+//!   segment of blocks spends);
 //! - `ts`: `encode_timestamps` alone.
 //!
 //! Then encode and decode speeds (median of `--runs` runs, over all series)
@@ -104,6 +107,21 @@ fn pco_bytes(s: &Series) -> u64 {
     (t.len() + v.len()) as u64
 }
 
+/// Rows per block of the `blk` column: what a segment of blocks (issue 17)
+/// encodes at a time.
+const BLOCK_ROWS: usize = 4096;
+
+/// Codec bytes (timestamps + values, Hot) of the series encoded in blocks
+/// of [`BLOCK_ROWS`].
+fn block_bytes(s: &Series) -> u64 {
+    let mut b = Vec::new();
+    for (ts, v) in s.ts.chunks(BLOCK_ROWS).zip(s.values.chunks(BLOCK_ROWS)) {
+        codec::encode_timestamps(ts, &mut b);
+        codec::encode_values(v, Level::Hot, &mut b);
+    }
+    b.len() as u64
+}
+
 fn codec_bytes(s: &Series) -> (u64, u64, u64, u64) {
     let mut b = Vec::new();
     codec::encode_timestamps(&s.ts, &mut b);
@@ -127,6 +145,7 @@ struct Row {
     gorilla: u64,
     c_hot: u64,
     c_cold: u64,
+    blk: u64,
     ts: u64,
     v_codec: u8,
     ts_codec: u8,
@@ -163,8 +182,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let scratch = Scratch::new("series");
     println!("NanoTS per-series benchmark: {} series from {}; bits/row", series.len(), data_dir.display());
     println!(
-        "{:<52} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>6} {:>6}  codecs (ts, values hot)",
-        "series", "rows", "flush", "pack", "pco", "gorilla", "c.hot", "c.cold", "ts", "fl/pco", "pk/pco"
+        "{:<52} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>6} {:>6}  codecs (ts, values hot)",
+        "series",
+        "rows",
+        "flush",
+        "pack",
+        "pco",
+        "gorilla",
+        "c.hot",
+        "c.cold",
+        "blk4k",
+        "ts",
+        "fl/pco",
+        "pk/pco"
     );
     let mut table = Vec::new();
     for s in &series {
@@ -182,13 +212,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             gorilla: ts + gor,
             c_hot: ts + c_hot,
             c_cold: ts + c_cold,
+            blk: block_bytes(s),
             ts,
             v_codec,
             ts_codec,
         };
         let n = r.rows;
         println!(
-            "{:<52} {:>7} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>6.2} {:>6.2}  {}, {}{}",
+            "{:<52} {:>7} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>6.2} {:>6.2}  {}, {}{}",
             s.name,
             n,
             bits(r.flush, n),
@@ -197,6 +228,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             bits(r.gorilla, n),
             bits(r.c_hot, n),
             bits(r.c_cold, n),
+            bits(r.blk, n),
             bits(r.ts, n),
             r.flush as f64 / r.pco as f64,
             r.pack as f64 / r.pco as f64,
@@ -212,7 +244,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mean_ratio =
         |f: &dyn Fn(&Row) -> u64| table.iter().map(|r| f(r) as f64 / r.pco as f64).sum::<f64>() / k;
     println!(
-        "{:<52} {:>7} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2}",
+        "{:<52} {:>7} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2}",
         "MEAN bits/row",
         "",
         mean(&|r| r.flush),
@@ -221,11 +253,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         mean(&|r| r.gorilla),
         mean(&|r| r.c_hot),
         mean(&|r| r.c_cold),
+        mean(&|r| r.blk),
         mean(&|r| r.ts)
     );
     let rows_total = total(&|r| r.rows);
     println!(
-        "{:<52} {:>7} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2}",
+        "{:<52} {:>7} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2}",
         "ALL ROWS bits/row",
         rows_total,
         total(&|r| r.flush) * 8.0 / rows_total,
@@ -234,6 +267,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         total(&|r| r.gorilla) * 8.0 / rows_total,
         total(&|r| r.c_hot) * 8.0 / rows_total,
         total(&|r| r.c_cold) * 8.0 / rows_total,
+        total(&|r| r.blk) * 8.0 / rows_total,
         total(&|r| r.ts) * 8.0 / rows_total
     );
     println!();
@@ -243,6 +277,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("gorilla", &|r: &Row| r.gorilla),
         ("codec hot", &|r: &Row| r.c_hot),
         ("codec cold", &|r: &Row| r.c_cold),
+        ("blocks 4k", &|r: &Row| r.blk),
     ] {
         println!(
             "{label:<10} / pco: mean of per-series ratios {:.3}, ratio of totals {:.3}",
