@@ -27,8 +27,8 @@
 
 use super::bits::pool;
 use super::{
-    Level, affine, constant, decimal, decimal_entropy, dict, floatint, gorilla, id, integer, plain, rle,
-    split,
+    Level, affine, constant, decimal, decimal_entropy, decimal_ulp, dict, floatint, gorilla, id, integer,
+    plain, rle, split,
 };
 
 struct Best {
@@ -95,6 +95,7 @@ fn encode_inner(values: &[f64], level: Level, allow_dict: bool, out: &mut Vec<u8
                 pool::give_u8(b);
             }
         }
+        offer_decimal_ulp(values, &mut best);
     }
     offer_affine(values, dec_exponent, &mut best);
     if allow_dict && n >= 64 {
@@ -182,10 +183,18 @@ fn encode_hot(values: &[f64], allow_dict: bool, out: &mut Vec<u8>) -> u8 {
         let est = decimal_entropy::estimate_ints_bits(&ints) / 8 + 4;
         guesses.push((est, id::DECIMAL_ENTROPY));
         integers = Some(ints);
-    } else if let Some(est) = decimal::estimate(values) {
-        dec_exponent = Some(est.e);
-        guesses.push((est.bytes, id::DECIMAL));
-        guesses.push((decimal_entropy::estimate_bytes(values, &est), id::DECIMAL_ENTROPY));
+    } else {
+        let est = decimal::estimate(values);
+        // decimals a few ulps off: decimal makes those exceptions (or gives
+        // up); decimal-ulp is tried when one sampled value in 16 is one
+        if est.as_ref().is_none_or(|e| e.sample_exceptions * 16 > e.sample_ints.len() as u64) {
+            offer_decimal_ulp(values, &mut best);
+        }
+        if let Some(est) = est {
+            dec_exponent = Some(est.e);
+            guesses.push((est.bytes, id::DECIMAL));
+            guesses.push((decimal_entropy::estimate_bytes(values, &est), id::DECIMAL_ENTROPY));
+        }
     }
     offer_affine(values, dec_exponent, &mut best);
     let s = block_sample(values);
@@ -278,6 +287,19 @@ fn encode_hot(values: &[f64], allow_dict: bool, out: &mut Vec<u8>) -> u8 {
         }
     }
     best.finish(values, out)
+}
+
+/// Decimals a few ulps off (both choosers): encoded when an exponent fits
+/// (see `decimal_ulp::choose_exponent`).
+fn offer_decimal_ulp(values: &[f64], best: &mut Best) {
+    if let Some(e) = decimal_ulp::choose_exponent(values) {
+        let mut b = pool::take_u8();
+        if decimal_ulp::encode_with(values, e, &mut b) {
+            best.offer(id::DECIMAL_ULP, b);
+        } else {
+            pool::give_u8(b);
+        }
+    }
 }
 
 /// Decimal-looking data generated as `start + i * step` (both choosers):

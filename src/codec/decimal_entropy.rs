@@ -99,16 +99,30 @@ pub fn encode_scaled(values: &[f64], e: u8, ints: &[i64], exc_pos: &[u32], out: 
 
 pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecError> {
     let mut cur = Cursor::new(data);
+    let start = out.len();
+    let (pos, exc) = decode_body(&mut cur, n, out)?;
+    cur.finish()?;
+    patch_exceptions(&mut out[start..], &pos, exc);
+    Ok(())
+}
+
+/// Decodes the fields of a chunk, appending the `n` values but for the
+/// exceptions, which it returns (positions and value bytes) unapplied: the
+/// chunk of codec 16 (`decimal_ulp.rs`) continues after them.
+pub(super) fn decode_body<'a>(
+    cur: &mut Cursor<'a>,
+    n: usize,
+    out: &mut Vec<f64>,
+) -> Result<(Vec<usize>, &'a [u8]), CodecError> {
     let e = cur.u8()?;
     if e > MAX_E {
         return Err(codec_err(format!("decimal-entropy: exponent {e} > {MAX_E}")));
     }
-    let (pos, exc) = read_exceptions(&mut cur, n, "decimal-entropy")?;
+    let (pos, exc) = read_exceptions(cur, n, "decimal-entropy")?;
     let mode = cur.u8()?;
     if mode > MODE_DELTA {
         return Err(codec_err(format!("decimal-entropy: unknown mode {mode}")));
     }
-    let start = out.len();
     out.reserve(n);
     let div = POW10[e as usize];
     if n > 0 {
@@ -121,7 +135,7 @@ pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecErro
         } else {
             n
         };
-        let run = entropy::decode(&mut cur, count, |chunk| {
+        let run = entropy::decode(cur, count, |chunk| {
             let ints = &mut buf[..chunk.len()];
             if mode == MODE_DELTA {
                 for (o, &u) in ints.iter_mut().zip(chunk) {
@@ -153,7 +167,5 @@ pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecErro
             }
         }
     }
-    cur.finish()?;
-    patch_exceptions(&mut out[start..], &pos, exc);
-    Ok(())
+    Ok((pos, exc))
 }

@@ -33,6 +33,7 @@
 //! | 13 | `ts-period`    | `ts_period.rs` | §4.17   |
 //! | 14 | `dict-entropy` | `dict_entropy.rs` (built by `dict.rs`) | §4.18 |
 //! | 15 | `decimal-entropy` | `decimal_entropy.rs` | §4.19 |
+//! | 16 | `decimal-ulp`  | `decimal_ulp.rs` | §4.20 |
 //!
 //! `encode_timestamps` writes the smaller of 8 and 13, or 1 when that is
 //! smaller still (e.g. random order; and for n = 0, which is 0 bytes). `encode_values` writes 1 for
@@ -47,6 +48,7 @@ mod choose;
 mod constant;
 mod decimal;
 mod decimal_entropy;
+mod decimal_ulp;
 mod dict;
 mod dict_entropy;
 mod floatint;
@@ -104,6 +106,9 @@ pub mod id {
     /// Decimal-scaled (or integral) values as in `DECIMAL`, the integers
     /// in an entropy stream (`decimal_entropy.rs`).
     pub const DECIMAL_ENTROPY: u8 = 15;
+    /// Decimals a few ulps off (arithmetic noise): as `DECIMAL_ENTROPY`
+    /// plus an entropy stream of bit-pattern differences (`decimal_ulp.rs`).
+    pub const DECIMAL_ULP: u8 = 16;
 }
 
 /// A decoder found bytes it cannot interpret. The segment reader turns this
@@ -189,6 +194,7 @@ pub fn encode_values_as(codec: u8, values: &[f64], out: &mut Vec<u8>) -> bool {
             None => return false,
         },
         id::DECIMAL => return decimal::encode(values, out),
+        id::DECIMAL_ULP => return decimal_ulp::encode(values, out),
         id::DECIMAL_ENTROPY => match integer::as_integers(values) {
             Some(ints) => decimal_entropy::encode_scaled(values, 0, &ints, &[], out),
             None => {
@@ -239,6 +245,7 @@ pub fn decode_values(codec: u8, data: &[u8], n: usize, out: &mut Vec<f64>) -> Re
         id::INTEGER => integer::decode(data, n, out),
         id::DECIMAL => decimal::decode(data, n, out),
         id::DECIMAL_ENTROPY => decimal_entropy::decode(data, n, out),
+        id::DECIMAL_ULP => decimal_ulp::decode(data, n, out),
         id::CONSTANT => constant::decode(data, n, out),
         id::RLE => rle::decode(data, n, out),
         id::DICT => dict::decode(data, n, out),
@@ -259,6 +266,7 @@ pub fn codec_name(codec: u8) -> &'static str {
         id::INTEGER => "integer",
         id::DECIMAL => "decimal",
         id::DECIMAL_ENTROPY => "decimal-entropy",
+        id::DECIMAL_ULP => "decimal-ulp",
         id::CONSTANT => "constant",
         id::RLE => "rle",
         id::DICT => "dict",

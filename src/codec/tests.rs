@@ -143,7 +143,7 @@ fn entropy_codecs_round_trip() {
             with_specials[k * 97 + 3] = s;
         }
         for v in [base, with_specials] {
-            for c in [id::DICT_ENTROPY, id::DECIMAL_ENTROPY] {
+            for c in [id::DICT_ENTROPY, id::DECIMAL_ENTROPY, id::DECIMAL_ULP] {
                 let mut b = Vec::new();
                 if !encode_values_as(c, &v, &mut b) {
                     continue;
@@ -231,7 +231,7 @@ fn scratch_release_keeps_encoding_correct() {
 
 #[test]
 fn unknown_ids_error() {
-    for c in [0u8, 16, 200, 255] {
+    for c in [0u8, 17, 200, 255] {
         assert!(decode_values(c, &[], 0, &mut Vec::new()).is_err());
         assert!(decode_timestamps(c, &[], 0, &mut Vec::new()).is_err());
         assert_eq!(codec_name(c), "unknown");
@@ -261,6 +261,7 @@ fn random_bytes_never_panic() {
         id::AFFINE,
         id::DICT_ENTROPY,
         id::DECIMAL_ENTROPY,
+        id::DECIMAL_ULP,
     ];
     let mut valid: Vec<(u8, Vec<u8>, usize)> = Vec::new();
     for level in [Level::Hot, Level::Cold] {
@@ -270,6 +271,7 @@ fn random_bytes_never_panic() {
             (0..3000).map(|i| (f64::from(i) * 0.01).sin()).collect(),
             (0..3000).map(|i| if i < 1000 { 0.1 } else { 2.0 }).collect(),
             (0..3000).map(|i| 25.0 + f64::from(i) * 0.001).collect(),
+            (0..3000).map(|i| f64::from(i % 1700) / 100.0 + 0.001 + 0.002).collect(),
         ];
         for v in sets {
             let mut b = Vec::new();
