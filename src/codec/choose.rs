@@ -4,26 +4,31 @@
 //! a scratch buffer; the smallest wins, plain if nothing beats 8 bytes per
 //! value:
 //! 1. n = 0: plain (0 bytes). All bit patterns identical: constant, done.
-//! 2. All values integral: integer; otherwise decimal (exponent chosen on a
-//!    sample; given up if more than half the values would be exceptions).
+//! 2. All values integral: integer and decimal-entropy (e = 0); otherwise
+//!    decimal and decimal-entropy (exponent chosen on a sample; given up if
+//!    more than half the values would be exceptions), and decimal-ulp
+//!    (decimals a few ulps off) when its exponent choice finds one.
 //! 3. n >= 64: dictionary (given up past n/4 distinct values, and past
-//!    2^14 at Hot / 2^20 at Cold).
+//!    2^14 at Hot / 2^20 at Cold), its indices as an integer stream (dict)
+//!    or an entropy stream (dict-entropy), whichever is smaller.
 //! 4. Gorilla, float-int and split, all three.
 //! 5. RLE, when the run count says it can win.
 //! 6. With feature `pco`: pco.
+//! 7. Hot's pick, so that Cold is never larger than Hot (Hot picks some
+//!    parameters on its own sample).
 //!
 //! Hot (flush) takes the same candidates but encodes, in the common case,
 //! only one (`encode_hot`): integer, affine and RLE, cheap or rare, are
-//! encoded outright as above; decimal, the dictionary, and (only when
-//! nothing so far looks below 32 bits/value) Gorilla, float-int and split
-//! are estimated, and then encoded in the order of their estimates while
-//! an estimate is below the best real size so far (decimal's, a cost model
-//! on up to 8 blocks, while below 105% of it). The dictionary's estimate
-//! is a low one (its indices on a sample); when that is low enough for it
-//! to be encoded, an approximate count of the column's distinct values
-//! first rules out a dictionary that would exceed its limit.
-//! On the real series of `shared/data` this picks within 0.1% of the bytes
-//! of encoding every candidate.
+//! encoded outright as above, and decimal-ulp when decimal gives up or
+//! makes more than 1 in 16 sampled values exceptions; decimal,
+//! decimal-entropy, the dictionary, and (only when nothing so far looks
+//! below 32 bits/value) Gorilla, float-int and split are estimated, and
+//! then encoded in the order of their estimates while an estimate is below
+//! the best real size so far (decimal's, a cost model on up to 8 blocks,
+//! while below 105% of it). The dictionary's estimate is a low one (its
+//! indices on a sample); when that is low enough for it to be encoded, an
+//! approximate count of the column's distinct values first rules out a
+//! dictionary that would exceed its limit.
 
 use super::bits::pool;
 use super::{

@@ -149,7 +149,7 @@ mod tests {
                 x ^= x >> 7;
                 x ^= x << 17;
                 let a = 40.0 + (x % 8000) as f64 / 1000.0;
-                if x % 3 == 0 { a + 0.001 + 0.002 } else { a }
+                if x.is_multiple_of(3) { a + 0.001 + 0.002 } else { a }
             })
             .collect()
     }
