@@ -406,6 +406,25 @@ proptest! {
         dispatch_round_trip(&v, Level::Hot);
     }
 
+    /// Cold (pack) is never larger than Hot (flush) for the same values.
+    #[test]
+    fn prop_cold_never_larger_than_hot(ints in proptest::collection::vec(-5000i64..5000, 1..3000), e in 0i32..4, noisy in any::<bool>(), runs in any::<bool>()) {
+        let v: Vec<f64> = ints
+            .iter()
+            .enumerate()
+            .map(|(k, &i)| {
+                let i = if runs { ints[k / 50 * 50 % ints.len()] } else { i };
+                let b = i as f64 / 10f64.powi(e);
+                if noisy && i % 3 == 0 { b + 0.1 + 0.2 } else { b }
+            })
+            .collect();
+        let mut hot = Vec::new();
+        encode_values(&v, Level::Hot, &mut hot);
+        let mut cold = Vec::new();
+        encode_values(&v, Level::Cold, &mut cold);
+        prop_assert!(cold.len() <= hot.len(), "cold {} > hot {}", cold.len(), hot.len());
+    }
+
     #[test]
     fn prop_timestamps_any(ts in proptest::collection::vec(any::<i64>(), 0..3000)) {
         dispatch_round_trip_ts(&ts);

@@ -311,8 +311,9 @@ const CHUNK: usize = 1024;
 /// What the decoder of one stream needs: the code table and each symbol's
 /// smallest value (its value, for a direct symbol).
 struct Code {
-    table: [u32; 1 << MAX_CODE_LEN],
-    base: [u64; 1 << MAX_CODE_LEN],
+    // on the heap (48 KiB): decoders may run on small thread stacks
+    table: Box<[u32; 1 << MAX_CODE_LEN]>,
+    base: Box<[u64; 1 << MAX_CODE_LEN]>,
     mask: u64,
 }
 
@@ -400,6 +401,12 @@ impl Code {
     }
 }
 
+/// A heap array of 2^12 copies of `v`, built on the heap (never on the
+/// stack).
+fn boxed_array<T: Copy>(v: T) -> Box<[T; 1 << MAX_CODE_LEN]> {
+    vec![v; 1 << MAX_CODE_LEN].into_boxed_slice().try_into().unwrap_or_else(|_| unreachable!("2^12 elements"))
+}
+
 /// Decodes `n` values of an entropy stream, handing them to `sink` in
 /// order, in chunks of at most 1024; except when the stream is one symbol
 /// without extra bits (every value the same): then `sink` is not called
@@ -435,7 +442,7 @@ pub fn decode(
     }
     // smallest value of each symbol: escape class k stands for
     // D + 2^(k-1) (k >= 1) plus its extra bits, class 0 for D itself
-    let mut base = [0u64; 1 << MAX_CODE_LEN];
+    let mut base = boxed_array(0u64);
     for (s, b) in base.iter_mut().enumerate().take(m) {
         let s = s as u64;
         *b = match s.checked_sub(d) {
@@ -444,7 +451,7 @@ pub fn decode(
         };
     }
     let direct_only = used.iter().all(|&s| (s as u64) < d);
-    let mut code = Code { table: [NO_CODE; 1 << MAX_CODE_LEN], base, mask: 0 };
+    let mut code = Code { table: boxed_array(NO_CODE), base, mask: 0 };
     if used.len() == 1 {
         // one escape class: its code is empty, only the extra bits remain
         code.table[0] = Code::entry(used[0], 0, d);
