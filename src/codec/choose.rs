@@ -39,13 +39,29 @@ use super::{
 struct Best {
     codec: u8,
     bytes: Vec<u8>,
+    /// The winner's size as compared: its bytes, plus [`SLOW_DECODE_PENALTY`]
+    /// for an entropy-coded value codec when `penalize`.
     len: usize,
+    penalize: bool,
 }
 
+/// Hot (flush) takes an entropy-coded value codec (dict-entropy,
+/// decimal-entropy, decimal-ulp: about 4x slower to decode than the FOR
+/// codecs) only when it is smaller by more than 1/25 (4%). Cold compares
+/// bytes alone (and offers Hot's pick, so it is never larger).
+const SLOW_DECODE_PENALTY: usize = 25;
+
 impl Best {
+    fn new(n: usize, penalize: bool) -> Best {
+        Best { codec: id::PLAIN, bytes: Vec::new(), len: n * 8, penalize }
+    }
+
     fn offer(&mut self, codec: u8, bytes: Vec<u8>) {
-        if bytes.len() < self.len {
-            self.len = bytes.len();
+        let slow = matches!(codec, id::DICT_ENTROPY | id::DECIMAL_ENTROPY | id::DECIMAL_ULP);
+        let len =
+            if self.penalize && slow { bytes.len() + bytes.len() / SLOW_DECODE_PENALTY } else { bytes.len() };
+        if len < self.len {
+            self.len = len;
             pool::give_u8(std::mem::replace(&mut self.bytes, bytes));
             self.codec = codec;
         } else {
@@ -75,7 +91,7 @@ fn encode_inner(values: &[f64], level: Level, allow_dict: bool, out: &mut Vec<u8
     if level == Level::Hot {
         return encode_hot(values, allow_dict, out);
     }
-    let mut best = Best { codec: id::PLAIN, bytes: Vec::new(), len: n * 8 };
+    let mut best = Best::new(n, false);
     let mut dec_exponent = None;
     if let Some(ints) = integer::as_integers(values) {
         let mut b = pool::take_u8();
@@ -171,7 +187,7 @@ impl Best {
 /// that misleads costs time, not bytes.
 fn encode_hot(values: &[f64], allow_dict: bool, out: &mut Vec<u8>) -> u8 {
     let n = values.len();
-    let mut best = Best { codec: id::PLAIN, bytes: Vec::new(), len: n * 8 };
+    let mut best = Best::new(n, true);
     // (estimated bytes, codec) of the candidates not encoded yet
     let mut guesses: Vec<(u64, u8)> = Vec::with_capacity(5);
     let mut dec_exponent = None;
