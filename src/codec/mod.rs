@@ -146,10 +146,23 @@ pub fn encode_timestamps(ts: &[i64], out: &mut Vec<u8>) -> u8 {
     if ts.is_empty() {
         return id::PLAIN;
     }
+    let mut periodic = bits::pool::take_u8();
+    // ts-delta-for of n >= 1024 strictly increasing timestamps takes at
+    // least 9 bytes plus 3 per block of differences (about 1000 bytes per
+    // block in FOR mode): a regular series whose ts-period chunk is smaller
+    // than that skips encoding it
+    if ts.len() >= 1024
+        && ts_period::encode_regular(ts, &mut periodic)
+        && periodic.len() < 9 + 3 * (ts.len() - 1).div_ceil(1024)
+    {
+        out.extend_from_slice(&periodic);
+        bits::pool::give_u8(periodic);
+        return id::TS_PERIOD;
+    }
+    periodic.clear();
+    ts_period::encode(ts, &mut periodic);
     timestamp::encode(ts, out);
     let for_len = out.len() - start;
-    let mut periodic = bits::pool::take_u8();
-    ts_period::encode(ts, &mut periodic);
     let codec = if periodic.len() < for_len.min(ts.len() * 8) {
         out.truncate(start);
         out.extend_from_slice(&periodic);

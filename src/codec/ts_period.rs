@@ -50,19 +50,30 @@ fn dominant(q: &[i64]) -> i64 {
     best.1
 }
 
+/// Encodes `ts` if it is regular (at least 2 timestamps, all differences
+/// equal and positive) and returns true; else writes nothing.
+pub fn encode_regular(ts: &[i64], out: &mut Vec<u8>) -> bool {
+    let (Some(&first), Some(&second)) = (ts.first(), ts.get(1)) else { return false };
+    let d0 = second.wrapping_sub(first);
+    if d0 <= 0 || !ts.windows(2).all(|w| w[1].wrapping_sub(w[0]) == d0) {
+        return false;
+    }
+    // g = the step, p = 1, every residual 0 (one symbol; the stream of one
+    // value 0 has the same bytes as of n - 1 of them)
+    put_varint(out, zigzag(first));
+    put_varint(out, d0 as u64);
+    put_varint(out, zigzag(1));
+    entropy::encode(&[0], 1, out);
+    true
+}
+
 pub fn encode(ts: &[i64], out: &mut Vec<u8>) {
+    if encode_regular(ts, out) {
+        return;
+    }
     let Some(&first) = ts.first() else { return };
     put_varint(out, zigzag(first));
     if ts.len() == 1 {
-        return;
-    }
-    let d0 = ts[1].wrapping_sub(ts[0]);
-    if d0 > 0 && ts.windows(2).all(|w| w[1].wrapping_sub(w[0]) == d0) {
-        // regular: g = the step, p = 1, every residual 0 (one symbol)
-        put_varint(out, d0 as u64);
-        put_varint(out, zigzag(1));
-        // (the stream of one value 0 has the same bytes as of n - 1 of them)
-        entropy::encode(&[0], 1, out);
         return;
     }
     let deltas: Vec<i64> = ts.windows(2).map(|w| w[1].wrapping_sub(w[0])).collect();
