@@ -160,6 +160,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("bench/ has a parent");
     let data_dir = arg_str("--data").map_or_else(|| repo.join("../shared/data"), PathBuf::from);
     let series = load(&data_dir)?;
+    if let Some(loops) = arg_str("--encode-loops").and_then(|s| s.parse::<usize>().ok()) {
+        // for `perf`: only encode_values Hot, `loops` times over all series
+        let mut b = Vec::new();
+        for _ in 0..loops {
+            for s in &series {
+                b.clear();
+                codec::encode_values(&s.values, Level::Hot, &mut b);
+            }
+        }
+        return Ok(());
+    }
     if let Some(loops) = arg_str("--decode-loops").and_then(|s| s.parse::<usize>().ok()) {
         // for `perf stat`: encode (Hot), then only decode, `loops` times
         // over all series

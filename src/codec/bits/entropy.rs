@@ -106,11 +106,21 @@ fn canonical_codes(lens: &[u8]) -> Vec<u32> {
 
 /// Symbol frequencies of `vals` with `d` direct symbols.
 fn histogram(vals: &[u64], d: u64) -> Vec<u64> {
-    let mut freq = vec![0u64; d as usize + ESCAPES];
-    for &u in vals {
-        freq[symbol_of(u, d).0] += 1;
+    let m = d as usize + ESCAPES;
+    // four interleaved histograms: a run of one symbol would otherwise
+    // wait on its own previous increment every value
+    let mut h = vec![0u64; 4 * m];
+    let quads = vals.chunks_exact(4);
+    let rest = quads.remainder();
+    for q in quads {
+        for (j, &u) in q.iter().enumerate() {
+            h[j * m + symbol_of(u, d).0] += 1;
+        }
     }
-    freq
+    for &u in rest {
+        h[symbol_of(u, d).0] += 1;
+    }
+    (0..m).map(|s| h[s] + h[m + s] + h[2 * m + s] + h[3 * m + s]).collect()
 }
 
 /// Values below this are counted one by one when choosing `D`.
@@ -140,17 +150,21 @@ pub struct Summary {
 
 impl Summary {
     pub fn new(vals: impl Iterator<Item = u64>) -> Summary {
-        let mut small = vec![0u32; SMALL];
+        // two interleaved counts: a run of one value would otherwise wait
+        // on its own previous increment every value
+        let mut two = vec![0u32; 2 * SMALL];
         let mut big = [0u64; 65];
-        let mut n = 0;
+        let mut n = 0usize;
         for u in vals {
-            n += 1;
             if u < SMALL as u64 {
-                small[u as usize] += 1;
+                two[(n & 1) * SMALL + u as usize] += 1;
             } else {
                 big[bit_len(u) as usize] += 1;
             }
+            n += 1;
         }
+        let n = n as u64;
+        let small: Vec<u32> = two[..SMALL].iter().zip(&two[SMALL..]).map(|(a, b)| a + b).collect();
         let small_end = small.iter().rposition(|&c| c > 0).map_or(0, |p| p + 1);
         let mut count_prefix = Vec::with_capacity(small_end + 1);
         let mut clogc_prefix = Vec::with_capacity(small_end + 1);
