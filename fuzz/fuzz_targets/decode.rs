@@ -1,8 +1,9 @@
 //! Feeds arbitrary bytes, codec id and row count to both decoders.
 //! Run with `cargo +nightly fuzz run decode` from the crate root.
 //!
-//! Input layout: byte 0 = codec id, bytes 1..4 = n (u24 LE, taken modulo
-//! 100_000), the rest = the encoded column.
+//! Input layout: byte 0 = codec id (any byte, so every id is reached:
+//! ts-period 13, dict-entropy 14 and decimal-entropy 15 included), bytes
+//! 1..4 = n (u24 LE, taken modulo 100_000), the rest = the encoded column.
 //! Properties: no panic, no hang, and on success exactly `n` values; a
 //! successfully decoded value column also survives a re-encode round trip
 //! bit-exactly.

@@ -4,40 +4,64 @@
 //! a scratch buffer; the smallest wins, plain if nothing beats 8 bytes per
 //! value:
 //! 1. n = 0: plain (0 bytes). All bit patterns identical: constant, done.
-//! 2. All values integral: integer; otherwise decimal (exponent chosen on a
-//!    sample; given up if more than half the values would be exceptions).
+//! 2. All values integral: integer and decimal-entropy (e = 0); otherwise
+//!    decimal and decimal-entropy (exponent chosen on a sample; given up if
+//!    more than half the values would be exceptions), and decimal-ulp
+//!    (decimals a few ulps off) when its exponent choice finds one.
 //! 3. n >= 64: dictionary (given up past n/4 distinct values, and past
-//!    2^14 at Hot / 2^20 at Cold).
+//!    2^14 at Hot / 2^20 at Cold), its indices as an integer stream (dict)
+//!    or an entropy stream (dict-entropy), whichever is smaller.
 //! 4. Gorilla, float-int and split, all three.
 //! 5. RLE, when the run count says it can win.
 //! 6. With feature `pco`: pco.
+//! 7. Hot's pick, so that Cold is never larger than Hot (Hot picks some
+//!    parameters on its own sample).
 //!
 //! Hot (flush) takes the same candidates but encodes, in the common case,
 //! only one (`encode_hot`): integer, affine and RLE, cheap or rare, are
-//! encoded outright as above; decimal, the dictionary, and (only when
-//! nothing so far looks below 32 bits/value) Gorilla, float-int and split
-//! are estimated, and then encoded in the order of their estimates while
-//! an estimate is below the best real size so far (decimal's, a cost model
-//! on up to 8 blocks, while below 105% of it). The dictionary's estimate
-//! is a low one (its indices on a sample); when that is low enough for it
-//! to be encoded, an approximate count of the column's distinct values
-//! first rules out a dictionary that would exceed its limit.
-//! On the real series of `shared/data` this picks within 0.1% of the bytes
-//! of encoding every candidate.
+//! encoded outright as above, and decimal-ulp when decimal gives up or
+//! makes more than 1 in 16 sampled values exceptions; decimal,
+//! decimal-entropy, the dictionary, and (only when nothing so far looks
+//! below 32 bits/value) Gorilla, float-int and split are estimated, and
+//! then encoded in the order of their estimates while an estimate is below
+//! the best real size so far (decimal's, a cost model on up to 8 blocks,
+//! while below 105% of it). The dictionary's estimate is a low one (its
+//! indices on a sample); when that is low enough for it to be encoded, an
+//! approximate count of the column's distinct values first rules out a
+//! dictionary that would exceed its limit.
 
 use super::bits::pool;
-use super::{Level, affine, constant, decimal, dict, floatint, gorilla, id, integer, plain, rle, split};
+use super::{
+    Level, affine, constant, decimal, decimal_entropy, decimal_ulp, dict, floatint, gorilla, id, integer,
+    plain, rle, split,
+};
 
 struct Best {
     codec: u8,
     bytes: Vec<u8>,
+    /// The winner's size as compared: its bytes, plus [`SLOW_DECODE_PENALTY`]
+    /// for an entropy-coded value codec when `penalize`.
     len: usize,
+    penalize: bool,
 }
 
+/// Hot (flush) takes an entropy-coded value codec (dict-entropy,
+/// decimal-entropy, decimal-ulp: about 4x slower to decode than the FOR
+/// codecs) only when it is smaller by more than 1/25 (4%). Cold compares
+/// bytes alone (and offers Hot's pick, so it is never larger).
+const SLOW_DECODE_PENALTY: usize = 25;
+
 impl Best {
+    fn new(n: usize, penalize: bool) -> Best {
+        Best { codec: id::PLAIN, bytes: Vec::new(), len: n * 8, penalize }
+    }
+
     fn offer(&mut self, codec: u8, bytes: Vec<u8>) {
-        if bytes.len() < self.len {
-            self.len = bytes.len();
+        let slow = matches!(codec, id::DICT_ENTROPY | id::DECIMAL_ENTROPY | id::DECIMAL_ULP);
+        let len =
+            if self.penalize && slow { bytes.len() + bytes.len() / SLOW_DECODE_PENALTY } else { bytes.len() };
+        if len < self.len {
+            self.len = len;
             pool::give_u8(std::mem::replace(&mut self.bytes, bytes));
             self.codec = codec;
         } else {
@@ -67,26 +91,39 @@ fn encode_inner(values: &[f64], level: Level, allow_dict: bool, out: &mut Vec<u8
     if level == Level::Hot {
         return encode_hot(values, allow_dict, out);
     }
-    let mut best = Best { codec: id::PLAIN, bytes: Vec::new(), len: n * 8 };
+    let mut best = Best::new(n, false);
     let mut dec_exponent = None;
     if let Some(ints) = integer::as_integers(values) {
         let mut b = pool::take_u8();
         integer::encode_ints(&ints, &mut b);
         best.offer(id::INTEGER, b);
+        let mut b = pool::take_u8();
+        decimal_entropy::encode_scaled(values, 0, &ints, &[], &mut b);
+        best.offer(id::DECIMAL_ENTROPY, b);
     } else {
         dec_exponent = decimal::choose_exponent(values);
-        let mut b = pool::take_u8();
-        if dec_exponent.is_some_and(|e| decimal::encode_with(values, e, &mut b)) {
-            best.offer(id::DECIMAL, b);
-        } else {
-            pool::give_u8(b);
+        if let Some(e) = dec_exponent {
+            let mut b = pool::take_u8();
+            if decimal::encode_with(values, e, &mut b) {
+                best.offer(id::DECIMAL, b);
+            } else {
+                pool::give_u8(b);
+            }
+            let mut b = pool::take_u8();
+            if decimal_entropy::encode_with(values, e, &mut b) {
+                best.offer(id::DECIMAL_ENTROPY, b);
+            } else {
+                pool::give_u8(b);
+            }
         }
+        offer_decimal_ulp(values, &mut best);
     }
     offer_affine(values, dec_exponent, &mut best);
     if allow_dict && n >= 64 {
         let mut b = pool::take_u8();
-        if dict::encode(values, level, encode_values_no_dict, &mut b) {
-            best.offer(id::DICT, b);
+        match dict::encode(values, level, encode_values_no_dict, &mut b) {
+            Some(codec) => best.offer(codec, b),
+            None => pool::give_u8(b),
         }
     }
     {
@@ -118,8 +155,15 @@ fn encode_inner(values: &[f64], level: Level, allow_dict: bool, out: &mut Vec<u8
         let mut b = pool::take_u8();
         if super::pco::encode(values, &mut b) {
             best.offer(id::PCO, b);
+        } else {
+            pool::give_u8(b);
         }
     }
+    // Hot picks some parameters (decimal's exponent, split's) on its own
+    // sample: its pick is a candidate too, so Cold is never larger than Hot
+    let mut b = pool::take_u8();
+    let codec = encode_hot(values, allow_dict, &mut b);
+    best.offer(codec, b);
     best.finish(values, out)
 }
 
@@ -143,20 +187,35 @@ impl Best {
 /// that misleads costs time, not bytes.
 fn encode_hot(values: &[f64], allow_dict: bool, out: &mut Vec<u8>) -> u8 {
     let n = values.len();
-    let mut best = Best { codec: id::PLAIN, bytes: Vec::new(), len: n * 8 };
+    let mut best = Best::new(n, true);
     // (estimated bytes, codec) of the candidates not encoded yet
     let mut guesses: Vec<(u64, u8)> = Vec::with_capacity(5);
     let mut dec_exponent = None;
     let guess = |best: &Best, guesses: &[(u64, u8)]| {
         guesses.iter().map(|g| g.0 as usize).min().unwrap_or(usize::MAX).min(best.len)
     };
+    let mut integers = None;
     if let Some(ints) = integer::as_integers(values) {
         let mut b = pool::take_u8();
         integer::encode_ints(&ints, &mut b);
         best.offer(id::INTEGER, b);
-    } else if let Some((e, est)) = decimal::estimate(values) {
-        dec_exponent = Some(e);
-        guesses.push((est, id::DECIMAL));
+        // the entropy-coded integers (decimal-entropy with e = 0), estimated
+        // on up to 8 runs of 1024
+        let est = decimal_entropy::estimate_ints_bits(&ints) / 8 + 4;
+        guesses.push((est, id::DECIMAL_ENTROPY));
+        integers = Some(ints);
+    } else {
+        let est = decimal::estimate(values);
+        // decimals a few ulps off: decimal makes those exceptions (or gives
+        // up); decimal-ulp is tried when one sampled value in 16 is one
+        if est.as_ref().is_none_or(|e| e.sample_exceptions * 16 > e.sample_ints.len() as u64) {
+            offer_decimal_ulp(values, &mut best);
+        }
+        if let Some(est) = est {
+            dec_exponent = Some(est.e);
+            guesses.push((est.bytes, id::DECIMAL));
+            guesses.push((decimal_entropy::estimate_bytes(values, &est), id::DECIMAL_ENTROPY));
+        }
     }
     offer_affine(values, dec_exponent, &mut best);
     let s = block_sample(values);
@@ -200,7 +259,7 @@ fn encode_hot(values: &[f64], allow_dict: bool, out: &mut Vec<u8>) -> u8 {
         guesses.push((est, id::DICT));
     }
     guesses.sort_unstable();
-    for (est, codec) in guesses {
+    for (est, mut codec) in guesses {
         // decimal's estimate (from the cost model on up to 8 blocks) errs
         // by some percent either way: it is encoded unless 5% above the
         // best; the others when below it
@@ -212,7 +271,21 @@ fn encode_hot(values: &[f64], allow_dict: bool, out: &mut Vec<u8>) -> u8 {
         let mut b = pool::take_u8();
         let ok = match codec {
             id::DECIMAL => dec_exponent.is_some_and(|e| decimal::encode_with(values, e, &mut b)),
-            id::DICT => dict::encode(values, Level::Hot, encode_values_no_dict, &mut b),
+            id::DECIMAL_ENTROPY => match (&integers, dec_exponent) {
+                (Some(ints), _) => {
+                    decimal_entropy::encode_scaled(values, 0, ints, &[], &mut b);
+                    true
+                }
+                (None, Some(e)) => decimal_entropy::encode_with(values, e, &mut b),
+                (None, None) => false,
+            },
+            id::DICT => match dict::encode(values, Level::Hot, encode_values_no_dict, &mut b) {
+                Some(c) => {
+                    codec = c;
+                    true
+                }
+                None => false,
+            },
             id::GORILLA => {
                 gorilla::encode(values, &mut b);
                 true
@@ -235,6 +308,19 @@ fn encode_hot(values: &[f64], allow_dict: bool, out: &mut Vec<u8>) -> u8 {
         }
     }
     best.finish(values, out)
+}
+
+/// Decimals a few ulps off (both choosers): encoded when an exponent fits
+/// (see `decimal_ulp::choose_exponent`).
+fn offer_decimal_ulp(values: &[f64], best: &mut Best) {
+    if let Some(e) = decimal_ulp::choose_exponent(values) {
+        let mut b = pool::take_u8();
+        if decimal_ulp::encode_with(values, e, &mut b) {
+            best.offer(id::DECIMAL_ULP, b);
+        } else {
+            pool::give_u8(b);
+        }
+    }
 }
 
 /// Decimal-looking data generated as `start + i * step` (both choosers):

@@ -91,10 +91,23 @@ pub fn choose_exponent(values: &[f64]) -> Option<u8> {
     best.map(|(_, e)| e)
 }
 
+/// What [`estimate`] found.
+pub struct Estimate {
+    /// The exponent chosen.
+    pub e: u8,
+    /// Estimated bytes of the chunk.
+    pub bytes: u64,
+    /// The integers of the blocks estimated on (the previous one at an
+    /// exception), for other estimates (`decimal_entropy`).
+    pub sample_ints: Vec<i64>,
+    /// Exceptions among them.
+    pub sample_exceptions: u64,
+}
+
 /// Picks the exponent and estimates the encoded size in bytes from up to 8
 /// evenly spread blocks of 1024 values, without encoding. None if the data
 /// is not decimal enough.
-pub fn estimate(values: &[f64]) -> Option<(u8, u64)> {
+pub fn estimate(values: &[f64]) -> Option<Estimate> {
     let e = choose_exponent(values)?;
     let n = values.len();
     let nb = n.div_ceil(BLOCK);
@@ -127,12 +140,13 @@ pub fn estimate(values: &[f64]) -> Option<(u8, u64)> {
         .min()
         .unwrap_or(u64::MAX / 2);
     let n = n as u64;
-    Some((e, (bits / 8 + exc * 10) * n / m + 4))
+    Some(Estimate { e, bytes: (bits / 8 + exc * 10) * n / m + 4, sample_ints: ints, sample_exceptions: exc })
 }
 
-/// Encodes with exponent `e`; returns false (writing nothing) if more than
-/// half the values would be exceptions.
-pub fn encode_with(values: &[f64], e: u8, out: &mut Vec<u8>) -> bool {
+/// The integers of `values` at exponent `e` (the previous integer at an
+/// exception) and the exception positions; None if more than half the
+/// values would be exceptions.
+pub(super) fn scale_all(values: &[f64], e: u8) -> Option<(Vec<i64>, Vec<u32>)> {
     let n = values.len();
     let mut ints = pool::take_i64();
     ints.reserve(n);
@@ -152,8 +166,15 @@ pub fn encode_with(values: &[f64], e: u8, out: &mut Vec<u8>) -> bool {
     }
     if exc_pos.len() * 2 > n {
         pool::give_i64(ints);
-        return false;
+        return None;
     }
+    Some((ints, exc_pos))
+}
+
+/// Encodes with exponent `e`; returns false (writing nothing) if more than
+/// half the values would be exceptions.
+pub fn encode_with(values: &[f64], e: u8, out: &mut Vec<u8>) -> bool {
+    let Some((ints, exc_pos)) = scale_all(values, e) else { return false };
     out.push(e);
     write_exceptions(values, &exc_pos, out);
     stream::encode(&ints, stream::choose_mode(&ints), out);

@@ -5,10 +5,13 @@
 //! `f64::total_cmp` (so nearby values get nearby indices), itself encoded by
 //! another value codec; each value is then its index, as an integer stream.
 //!
-//! Bytes: SPEC.md §4.12 "dict (id 9)".
+//! Bytes: SPEC.md §4.12 "dict (id 9)". The same dictionary with its
+//! indices in an entropy stream is codec 14 (`dict_entropy.rs`); the
+//! encoder writes whichever of the two is smaller.
 
 use super::bits::{Cursor, pool, put_varint, stream};
-use super::{CodecError, Level, codec_err, decode_values, id};
+use super::dict_entropy::decode_dictionary;
+use super::{CodecError, Level, codec_err, dict_entropy, id};
 
 /// Sort key giving `f64::total_cmp` order on bit patterns.
 #[inline]
@@ -28,19 +31,32 @@ fn hash(b: u64, shift: u32) -> usize {
 /// codec never imports the chooser.
 pub type NestedEncoder = fn(&[f64], Level, &mut Vec<u8>) -> u8;
 
-/// Encodes with a dictionary whose values `nested` encodes; false (nothing
-/// written) if there are more than `n / 4` distinct values, or more than
-/// 2^14 (Hot) / 2^20 (Cold).
-pub fn encode(values: &[f64], level: Level, nested: NestedEncoder, out: &mut Vec<u8>) -> bool {
+/// Encodes with a dictionary whose values `nested` encodes, its indices
+/// as an integer stream (id 9) or, when smaller, an entropy stream (id 14);
+/// returns the id, or None (nothing written) if there are more than `n / 4`
+/// distinct values, or more than 2^14 (Hot) / 2^20 (Cold).
+pub fn encode(values: &[f64], level: Level, nested: NestedEncoder, out: &mut Vec<u8>) -> Option<u8> {
+    encode_only(values, level, nested, None, out)
+}
+
+/// [`encode`] restricted to one of the two index layouts (`Some(id)`), or
+/// either (`None`).
+pub fn encode_only(
+    values: &[f64],
+    level: Level,
+    nested: NestedEncoder,
+    only: Option<u8>,
+    out: &mut Vec<u8>,
+) -> Option<u8> {
     let n = values.len();
     let limit = limit(n, level);
     if n == 0 || limit == 0 {
-        return false;
+        return None;
     }
     let mut idx = pool::take_i64();
     let Some(distinct) = insertion_ids(values, limit, &mut idx) else {
         pool::give_i64(idx);
-        return false;
+        return None;
     };
     let dict = to_ranks(&distinct, &mut idx);
     let mut dbytes = Vec::new();
@@ -49,9 +65,31 @@ pub fn encode(values: &[f64], level: Level, nested: NestedEncoder, out: &mut Vec
     out.push(dc);
     put_varint(out, dbytes.len() as u64);
     out.extend_from_slice(&dbytes);
-    stream::encode(&idx, stream::choose_mode(&idx), out);
+    let start = out.len();
+    let codec = if only == Some(id::DICT_ENTROPY) {
+        dict_entropy::encode_indices(&idx, dict.len(), out);
+        id::DICT_ENTROPY
+    } else {
+        stream::encode(&idx, stream::choose_mode(&idx), out);
+        // the entropy stream, when its estimate says it may be smaller
+        if only.is_none() && dict_entropy::estimate_bits(&idx, dict.len()) / 8 < (out.len() - start) as u64 {
+            let mut e = pool::take_u8();
+            dict_entropy::encode_indices(&idx, dict.len(), &mut e);
+            let better = e.len() < out.len() - start;
+            if better {
+                out.truncate(start);
+                out.extend_from_slice(&e);
+            }
+            pool::give_u8(e);
+            if better {
+                pool::give_i64(idx);
+                return Some(id::DICT_ENTROPY);
+            }
+        }
+        id::DICT
+    };
     pool::give_i64(idx);
-    true
+    Some(codec)
 }
 
 /// Most distinct values a dictionary of `n` values may hold at `level`.
@@ -82,7 +120,8 @@ pub fn estimate_low(values: &[f64], sample: &[f64], level: Level, worth: u64) ->
     let mut idx = pool::take_i64();
     let est = insertion_ids(sample, limit, &mut idx).map(|distinct| {
         to_ranks(&distinct, &mut idx);
-        let bits = stream::estimate(&idx, stream::choose_mode(&idx), 8);
+        let bits = stream::estimate(&idx, stream::choose_mode(&idx), 8)
+            .min(dict_entropy::estimate_bits(&idx, distinct.len()));
         bits / 8 * n as u64 / s as u64
     });
     pool::give_i64(idx);
@@ -243,7 +282,7 @@ pub fn encode_shared_indices(idx: &[i64], out: &mut Vec<u8>) {
 /// exactly.
 pub fn decode_shared(prelude: &[u8], max: usize) -> Result<Vec<f64>, CodecError> {
     let mut cur = Cursor::new(prelude);
-    let dict = read_dictionary(&mut cur, max)?;
+    let dict = decode_dictionary(&mut cur, max)?;
     cur.finish()?;
     Ok(dict)
 }
@@ -259,28 +298,6 @@ pub fn decode_shared_indices(
     let mut cur = Cursor::new(data);
     decode_indices(&mut cur, n, dict, out)?;
     cur.finish()
-}
-
-/// Reads a dictionary (`d`, `dc`, `len`, the values) of at most `max`
-/// values.
-fn read_dictionary(cur: &mut Cursor<'_>, max: usize) -> Result<Vec<f64>, CodecError> {
-    let d = cur.varint()?;
-    if d == 0 || d > max as u64 {
-        return Err(codec_err(format!("dict: bad dictionary length {d} for {max} values")));
-    }
-    let d = d as usize;
-    let dc = cur.u8()?;
-    if dc == id::DICT || dc == id::DICT_SHARED {
-        return Err(codec_err("dict: nested dictionary"));
-    }
-    let len = cur.varint()?;
-    if len > cur.remaining() as u64 {
-        return Err(codec_err("dict: dictionary longer than the data"));
-    }
-    let dbytes = cur.bytes(len as usize)?;
-    let mut dict = Vec::with_capacity(d);
-    decode_values(dc, dbytes, d, &mut dict)?;
-    Ok(dict)
 }
 
 /// Decodes an integer stream of `n` indices into `dict`, appending the
@@ -310,7 +327,7 @@ fn decode_indices(
 
 pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecError> {
     let mut cur = Cursor::new(data);
-    let dict = read_dictionary(&mut cur, n)?;
+    let dict = decode_dictionary(&mut cur, n)?;
     decode_indices(&mut cur, n, &dict, out)?;
     cur.finish()
 }
@@ -340,16 +357,43 @@ mod tests {
     #[test]
     fn round_trips_and_limits() {
         for nested in NESTED {
-            assert_eq!(round_trip(&[], |v, b| encode(v, Level::Hot, nested, b), decode), None);
-            assert_eq!(round_trip(&[1.0, 2.0, 3.0], |v, b| encode(v, Level::Hot, nested, b), decode), None);
+            assert_eq!(
+                round_trip(
+                    &[],
+                    |v, b| encode_only(v, Level::Hot, nested, Some(id::DICT), b).is_some(),
+                    decode
+                ),
+                None
+            );
+            assert_eq!(
+                round_trip(
+                    &[1.0, 2.0, 3.0],
+                    |v, b| encode_only(v, Level::Hot, nested, Some(id::DICT), b).is_some(),
+                    decode
+                ),
+                None
+            );
             let specials = [f64::NAN, -0.0, 0.0, f64::INFINITY, f64::NEG_INFINITY, 5e-324, 0.7, -2.5];
             let v: Vec<f64> = (0..5000).map(|i| specials[(i * 7 + i / 3) % specials.len()]).collect();
-            let size = round_trip(&v, |v, b| encode(v, Level::Hot, nested, b), decode).unwrap();
+            let size = round_trip(
+                &v,
+                |v, b| encode_only(v, Level::Hot, nested, Some(id::DICT), b).is_some(),
+                decode,
+            )
+            .unwrap();
             assert!(size < 5000 * 3 / 8 + 200, "{size}");
             let v: Vec<f64> = (0..5000).map(|i| f64::from(i % 2000)).collect();
-            assert_eq!(round_trip(&v, |v, b| encode(v, Level::Hot, nested, b), decode), None);
+            assert_eq!(
+                round_trip(
+                    &v,
+                    |v, b| encode_only(v, Level::Hot, nested, Some(id::DICT), b).is_some(),
+                    decode
+                ),
+                None
+            );
             let v: Vec<f64> = (0..5000).map(|i| f64::from(i % 1000) * 0.123_456_789).collect();
-            round_trip(&v, |v, b| encode(v, Level::Hot, nested, b), decode).unwrap();
+            round_trip(&v, |v, b| encode_only(v, Level::Hot, nested, Some(id::DICT), b).is_some(), decode)
+                .unwrap();
         }
     }
 
@@ -362,9 +406,10 @@ mod tests {
             id::AFFINE
         }
         let v: Vec<f64> = (0..4000).map(|i| 0.33 + f64::from((i * 37) % 64) * 0.003).collect();
-        round_trip(&v, |v, b| encode(v, Level::Hot, nested_affine, b), decode).unwrap();
+        round_trip(&v, |v, b| encode_only(v, Level::Hot, nested_affine, Some(id::DICT), b).is_some(), decode)
+            .unwrap();
         let mut buf = Vec::new();
-        assert!(encode(&v, Level::Hot, nested_affine, &mut buf));
+        assert!(encode(&v, Level::Hot, nested_affine, &mut buf).is_some());
         assert_eq!(buf[..2], [64, id::AFFINE]);
     }
 
@@ -395,13 +440,13 @@ mod tests {
         for d in [10u64, 700, 12_000] {
             let v: Vec<f64> = (0..131_072u64).map(|_| (rnd() % d) as f64 * 0.5).collect();
             let mut buf = Vec::new();
-            assert!(encode(&v, Level::Hot, nested_plain, &mut buf));
+            assert!(encode(&v, Level::Hot, nested_plain, &mut buf).is_some());
             let est = estimate_low(&v, &sample(&v), Level::Hot, u64::MAX).unwrap();
             assert!(est as usize <= buf.len(), "{d}: estimate {est}, real {}", buf.len());
         }
         let v: Vec<f64> = (0..131_072u64).map(|i| i as f64 * 0.5).collect();
         assert_eq!(estimate_low(&v, &sample(&v), Level::Hot, u64::MAX), None);
-        assert!(!encode(&v, Level::Hot, nested_plain, &mut Vec::new()));
+        assert!(encode(&v, Level::Hot, nested_plain, &mut Vec::new()).is_none());
     }
 
     #[test]
@@ -409,7 +454,7 @@ mod tests {
         let v: Vec<f64> = (0..3000).map(|i| f64::from(i % 50) * 0.37).collect();
         for nested in NESTED {
             let mut buf = Vec::new();
-            assert!(encode(&v, Level::Hot, nested, &mut buf));
+            assert_eq!(encode_only(&v, Level::Hot, nested, Some(id::DICT), &mut buf), Some(id::DICT));
             for cut in 0..buf.len() {
                 assert!(decode(&buf[..cut], v.len(), &mut Vec::new()).is_err());
             }
@@ -425,7 +470,7 @@ mod tests {
         fn prop_dict(pool in proptest::collection::vec(any::<u64>(), 1..20), picks in proptest::collection::vec(any::<usize>(), 0..3000)) {
             let v: Vec<f64> = picks.iter().map(|&p| f64::from_bits(pool[p % pool.len()])).collect();
             for nested in NESTED {
-                let _ = round_trip(&v, |v, b| encode(v, Level::Hot, nested, b), decode);
+                let _ = round_trip(&v, |v, b| encode_only(v, Level::Hot, nested, Some(id::DICT), b).is_some(), decode);
             }
         }
     }

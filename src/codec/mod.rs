@@ -30,21 +30,29 @@
 //! | 10 | `float-int`    | `floatint.rs`  | §4.13   |
 //! | 11 | `split`        | `split.rs`     | §4.14   |
 //! | 12 | `affine`       | `affine.rs`    | §4.16   |
-//! | 32 | `dict-shared`  | `dict.rs`      | §4.17   |
+//! | 13 | `ts-period`    | `ts_period.rs` | §4.17   |
+//! | 14 | `dict-entropy` | `dict_entropy.rs` (built by `dict.rs`) | §4.18 |
+//! | 15 | `decimal-entropy` | `decimal_entropy.rs` | §4.19 |
+//! | 16 | `decimal-ulp`  | `decimal_ulp.rs` | §4.20 |
+//! | 32 | `dict-shared`  | `dict.rs`      | §4.21   |
+//! | 33 | `dict-shared-entropy` | `dict_entropy.rs` | §4.21 |
 //!
-//! `encode_timestamps` writes 8, or 1 when that is smaller (e.g. random
-//! order; and for n = 0, which is 0 bytes). `encode_values` writes 1 for
+//! `encode_timestamps` writes the smaller of 8 and 13, or 1 when that is
+//! smaller still (e.g. random order; and for n = 0, which is 0 bytes). `encode_values` writes 1 for
 //! n = 0 (0 bytes) and otherwise the smallest candidate (see `choose.rs`,
 //! SPEC.md §4.15). The shared building blocks (LSB-first bit streams,
-//! varints, the FOR block with exceptions and the *integer stream*,
-//! SPEC.md §4.1 to §4.3) are in `bits/`.
+//! varints, the FOR block with exceptions, the *integer stream* and the
+//! *entropy stream*, SPEC.md §4.1 to §4.3a) are in `bits/`.
 
 mod affine;
 mod bits;
 mod choose;
 mod constant;
 mod decimal;
+mod decimal_entropy;
+mod decimal_ulp;
 mod dict;
+mod dict_entropy;
 mod floatint;
 mod gorilla;
 mod integer;
@@ -53,6 +61,7 @@ mod plain;
 mod rle;
 mod split;
 mod timestamp;
+mod ts_period;
 
 use std::fmt;
 
@@ -90,10 +99,25 @@ pub mod id {
     /// Affine decimal: `base + k * 10^-e` evaluated in floating point, the
     /// counters as an integer stream (`affine.rs`).
     pub const AFFINE: u8 = 12;
+    /// Timestamps: differences in units of their GCD, as residuals from
+    /// the dominant period in an entropy stream (`ts_period.rs`).
+    pub const TS_PERIOD: u8 = 13;
+    /// Dictionary as in `DICT`, the indices (or their differences) in an
+    /// entropy stream (`dict_entropy.rs`).
+    pub const DICT_ENTROPY: u8 = 14;
+    /// Decimal-scaled (or integral) values as in `DECIMAL`, the integers
+    /// in an entropy stream (`decimal_entropy.rs`).
+    pub const DECIMAL_ENTROPY: u8 = 15;
+    /// Decimals a few ulps off (arithmetic noise): as `DECIMAL_ENTROPY`
+    /// plus an entropy stream of bit-pattern differences (`decimal_ulp.rs`).
+    pub const DECIMAL_ULP: u8 = 16;
     /// Indices into a dictionary shared by the blocks of one segment column
     /// (blocked layout, SPEC.md §3.2.1), as an integer stream (`dict.rs`);
     /// decodable only with that dictionary.
     pub const DICT_SHARED: u8 = 32;
+    /// As `DICT_SHARED`, the indices (or their differences) in an entropy
+    /// stream as in `DICT_ENTROPY` (`dict_entropy.rs`).
+    pub const DICT_SHARED_ENTROPY: u8 = 33;
 }
 
 /// A decoder found bytes it cannot interpret. The segment reader turns this
@@ -128,13 +152,39 @@ pub enum Level {
 /// appending the encoded bytes to `out`. Returns the codec id used.
 pub fn encode_timestamps(ts: &[i64], out: &mut Vec<u8>) -> u8 {
     let start = out.len();
-    timestamp::encode(ts, out);
-    if out.len() - start > ts.len() * 8 {
-        out.truncate(start);
-        plain::encode_i64(ts, out);
+    if ts.is_empty() {
         return id::PLAIN;
     }
-    id::TS_DELTA_FOR
+    let mut periodic = bits::pool::take_u8();
+    // ts-delta-for of n >= 1024 strictly increasing timestamps takes at
+    // least 9 bytes plus 3 per block of differences (about 1000 bytes per
+    // block in FOR mode): a regular series whose ts-period chunk is smaller
+    // than that skips encoding it
+    if ts.len() >= 1024
+        && ts_period::encode_regular(ts, &mut periodic)
+        && periodic.len() < 9 + 3 * (ts.len() - 1).div_ceil(1024)
+    {
+        out.extend_from_slice(&periodic);
+        bits::pool::give_u8(periodic);
+        return id::TS_PERIOD;
+    }
+    periodic.clear();
+    ts_period::encode(ts, &mut periodic);
+    timestamp::encode(ts, out);
+    let for_len = out.len() - start;
+    let codec = if periodic.len() < for_len.min(ts.len() * 8) {
+        out.truncate(start);
+        out.extend_from_slice(&periodic);
+        id::TS_PERIOD
+    } else if for_len > ts.len() * 8 {
+        out.truncate(start);
+        plain::encode_i64(ts, out);
+        id::PLAIN
+    } else {
+        id::TS_DELTA_FOR
+    };
+    bits::pool::give_u8(periodic);
+    codec
 }
 
 /// Decodes `n` timestamps written by `encode_timestamps` with codec `codec`,
@@ -143,6 +193,7 @@ pub fn decode_timestamps(codec: u8, data: &[u8], n: usize, out: &mut Vec<i64>) -
     match codec {
         id::PLAIN => plain::decode_i64(data, n, out),
         id::TS_DELTA_FOR => timestamp::decode(data, n, out),
+        id::TS_PERIOD => ts_period::decode(data, n, out),
         other => Err(codec_err(format!("unknown timestamp codec id {other}"))),
     }
 }
@@ -165,12 +216,23 @@ pub fn encode_values_as(codec: u8, values: &[f64], out: &mut Vec<u8>) -> bool {
             None => return false,
         },
         id::DECIMAL => return decimal::encode(values, out),
+        id::DECIMAL_ULP => return decimal_ulp::encode(values, out),
+        id::DECIMAL_ENTROPY => match integer::as_integers(values) {
+            Some(ints) => decimal_entropy::encode_scaled(values, 0, &ints, &[], out),
+            None => {
+                let Some(e) = decimal::choose_exponent(values) else { return false };
+                return decimal_entropy::encode_with(values, e, out);
+            }
+        },
         id::CONSTANT => match constant::common_bits(values) {
             Some(b) => constant::encode(b, out),
             None => return false,
         },
         id::RLE => rle::encode(values, out),
-        id::DICT => return dict::encode(values, Level::Hot, choose::encode_values_no_dict, out),
+        id::DICT | id::DICT_ENTROPY => {
+            return dict::encode_only(values, Level::Hot, choose::encode_values_no_dict, Some(codec), out)
+                .is_some();
+        }
         id::FLOAT_INT => floatint::encode(values, out),
         id::SPLIT => {
             let Some((p, _)) = split::choose(&values[..values.len().min(1024)]) else {
@@ -245,10 +307,20 @@ pub fn estimate_shared_dict(values: &[f64], level: Level) -> Option<usize> {
     dict::estimate_shared(values, level)
 }
 
-/// Encodes one block's indices into its column's shared dictionary;
-/// returns the codec id ([`id::DICT_SHARED`]).
-pub fn encode_shared_indices(idx: &[i64], out: &mut Vec<u8>) -> u8 {
+/// Encodes one block's indices into its column's shared dictionary of `d`
+/// values, as an integer stream or an entropy stream, whichever is smaller;
+/// returns the codec id ([`id::DICT_SHARED`] or
+/// [`id::DICT_SHARED_ENTROPY`]).
+pub fn encode_shared_indices(idx: &[i64], d: usize, out: &mut Vec<u8>) -> u8 {
+    let start = out.len();
     dict::encode_shared_indices(idx, out);
+    let mut alt = Vec::new();
+    dict_entropy::encode_indices(idx, d, &mut alt);
+    if alt.len() < out.len() - start {
+        out.truncate(start);
+        out.extend_from_slice(&alt);
+        return id::DICT_SHARED_ENTROPY;
+    }
     id::DICT_SHARED
 }
 
@@ -269,7 +341,8 @@ pub fn decode_values_shared(
 ) -> Result<(), CodecError> {
     match (codec, shared) {
         (id::DICT_SHARED, Some(dict)) => dict::decode_shared_indices(data, n, dict, out),
-        (id::DICT_SHARED, None) => {
+        (id::DICT_SHARED_ENTROPY, Some(dict)) => dict_entropy::decode_shared(data, n, dict, out),
+        (id::DICT_SHARED | id::DICT_SHARED_ENTROPY, None) => {
             Err(codec_err("dict-shared chunk in a column without a shared dictionary"))
         }
         _ => decode_values(codec, data, n, out),
@@ -284,9 +357,12 @@ pub fn decode_values(codec: u8, data: &[u8], n: usize, out: &mut Vec<f64>) -> Re
         id::GORILLA => gorilla::decode(data, n, out),
         id::INTEGER => integer::decode(data, n, out),
         id::DECIMAL => decimal::decode(data, n, out),
+        id::DECIMAL_ENTROPY => decimal_entropy::decode(data, n, out),
+        id::DECIMAL_ULP => decimal_ulp::decode(data, n, out),
         id::CONSTANT => constant::decode(data, n, out),
         id::RLE => rle::decode(data, n, out),
         id::DICT => dict::decode(data, n, out),
+        id::DICT_ENTROPY => dict_entropy::decode(data, n, out),
         id::FLOAT_INT => floatint::decode(data, n, out),
         id::SPLIT => split::decode(data, n, out),
         id::PCO => pco::decode(data, n, out),
@@ -302,15 +378,20 @@ pub fn codec_name(codec: u8) -> &'static str {
         id::GORILLA => "gorilla",
         id::INTEGER => "integer",
         id::DECIMAL => "decimal",
+        id::DECIMAL_ENTROPY => "decimal-entropy",
+        id::DECIMAL_ULP => "decimal-ulp",
         id::CONSTANT => "constant",
         id::RLE => "rle",
         id::DICT => "dict",
+        id::DICT_ENTROPY => "dict-entropy",
         id::FLOAT_INT => "float-int",
         id::SPLIT => "split",
         id::AFFINE => "affine",
         id::DICT_SHARED => "dict-shared",
+        id::DICT_SHARED_ENTROPY => "dict-shared-entropy",
         id::PCO => "pco",
         id::TS_DELTA_FOR => "ts-delta-for",
+        id::TS_PERIOD => "ts-period",
         _ => "unknown",
     }
 }

@@ -49,10 +49,10 @@ fn chooser_picks() {
         assert_eq!(dispatch_round_trip(&[f64::NAN; 100], level), (id::CONSTANT, 8));
         let v: Vec<f64> = (0..10_000).map(|i| f64::from(i % 17)).collect();
         let (c, _) = dispatch_round_trip(&v, level);
-        assert!(c == id::INTEGER || c == id::PCO, "{c}");
+        assert!([id::INTEGER, id::DECIMAL_ENTROPY, id::DICT_ENTROPY, id::PCO].contains(&c), "{c}");
         let v: Vec<f64> = (0..10_000).map(|i| f64::from(i % 9000) / 100.0).collect();
         let (c, _) = dispatch_round_trip(&v, level);
-        assert!(c == id::DECIMAL || c == id::PCO, "{c}");
+        assert!([id::DECIMAL, id::DECIMAL_ENTROPY, id::PCO].contains(&c), "{c}");
         let v: Vec<f64> = (0..10_000).map(|i| if i < 5000 { 0.1 } else { -3.7 }).collect();
         assert_eq!(dispatch_round_trip(&v, level).0, id::RLE);
         let mut r = Rng(99);
@@ -112,6 +112,60 @@ fn hot_chooser_near_the_smallest_candidate() {
     }
 }
 
+/// The entropy-coded value codecs, forced, on columns with NaN payloads,
+/// -0.0, infinities and subnormals (verbatim exceptions or dictionary
+/// entries), small integers and decimals.
+#[test]
+fn entropy_codecs_round_trip() {
+    let specials = [
+        f64::NAN,
+        f64::from_bits(0x7ff8_dead_beef_0001),
+        -0.0,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        5e-324,
+        f64::MAX,
+    ];
+    let mut r = Rng(11);
+    let counts: Vec<f64> = (0..5000).map(|_| (r.next() % 100).min(r.next() % 300) as f64).collect();
+    let pct: Vec<f64> = (0..5000).map(|_| (r.next() % 10_000) as f64 / 100.0).collect();
+    let walk: Vec<f64> = (0..5000)
+        .scan(0i64, |w, _| {
+            *w += (r.next() % 21) as i64 - 10;
+            Some(*w as f64 / 10.0)
+        })
+        .collect();
+    let huge: Vec<f64> =
+        (0..3000).map(|i| if i % 2 == 0 { 9.0e15 } else { -9.0e15 + f64::from(i) }).collect();
+    for base in [counts, pct, walk, huge] {
+        let mut with_specials = base.clone();
+        for (k, &s) in specials.iter().enumerate() {
+            with_specials[k * 97 + 3] = s;
+        }
+        for v in [base, with_specials] {
+            for c in [id::DICT_ENTROPY, id::DECIMAL_ENTROPY, id::DECIMAL_ULP] {
+                let mut b = Vec::new();
+                if !encode_values_as(c, &v, &mut b) {
+                    continue;
+                }
+                let mut out = vec![0.25];
+                decode_values(c, &b, v.len(), &mut out).unwrap();
+                let got: Vec<u64> = out[1..].iter().map(|x| x.to_bits()).collect();
+                let want: Vec<u64> = v.iter().map(|x| x.to_bits()).collect();
+                assert_eq!(got, want, "codec {c}");
+            }
+            for level in [Level::Hot, Level::Cold] {
+                dispatch_round_trip(&v, level);
+            }
+        }
+    }
+    // a small-count column costs about its entropy
+    let v: Vec<f64> =
+        (0..8000).map(|_| [0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 2.0, 7.0][(r.next() % 8) as usize]).collect();
+    let (_, size) = dispatch_round_trip(&v, Level::Hot);
+    assert!(size * 8 < 8000 * 19 / 10, "{size}");
+}
+
 #[test]
 fn mixed_specials_round_trip() {
     let mut v: Vec<f64> = (0..3000).map(|i| f64::from(i % 500) / 4.0).collect();
@@ -148,8 +202,22 @@ fn timestamps_edge_cases() {
     assert_eq!(dispatch_round_trip_ts(&ts), (id::PLAIN, 40_000));
     let ts: Vec<i64> = (0..100_000).map(|i| i * 1000).collect();
     let (c, size) = dispatch_round_trip_ts(&ts);
-    assert_eq!(c, id::TS_DELTA_FOR);
-    assert!(size * 8 <= 10_000, "{size}");
+    assert_eq!((c, size), (id::TS_PERIOD, 7));
+    // jitter around a line
+    let ts: Vec<i64> = (0..100_000).map(|i| i * 1000 + (r.next() % 101) as i64).collect();
+    let (_, size) = dispatch_round_trip_ts(&ts);
+    assert!(size * 8 < 100_000 * 8, "{size}");
+    // gaps of whole periods, repeats and a step back
+    let mut t = 0i64;
+    let ts: Vec<i64> = (0..10_000)
+        .map(|_| {
+            t += 60_000 * [1, 1, 2, 1, 5, 0, 1, 3, -1, 1][(r.next() % 10) as usize];
+            t
+        })
+        .collect();
+    let (c, size) = dispatch_round_trip_ts(&ts);
+    assert_eq!(c, id::TS_PERIOD);
+    assert!(size * 8 < 10_000 * 3, "{size}");
 }
 
 #[test]
@@ -163,12 +231,14 @@ fn scratch_release_keeps_encoding_correct() {
 
 #[test]
 fn unknown_ids_error() {
-    for c in [0u8, 13, 200, 255] {
+    for c in [0u8, 17, 200, 255] {
         assert!(decode_values(c, &[], 0, &mut Vec::new()).is_err());
         assert!(decode_timestamps(c, &[], 0, &mut Vec::new()).is_err());
         assert_eq!(codec_name(c), "unknown");
     }
     assert!(decode_timestamps(id::GORILLA, &[], 0, &mut Vec::new()).is_err());
+    assert!(decode_timestamps(id::DICT_ENTROPY, &[], 0, &mut Vec::new()).is_err());
+    assert!(decode_values(id::TS_PERIOD, &[], 0, &mut Vec::new()).is_err());
 }
 
 /// Thousands of random byte strings (pure garbage and mutated valid
@@ -189,6 +259,9 @@ fn random_bytes_never_panic() {
         id::FLOAT_INT,
         id::SPLIT,
         id::AFFINE,
+        id::DICT_ENTROPY,
+        id::DECIMAL_ENTROPY,
+        id::DECIMAL_ULP,
     ];
     let mut valid: Vec<(u8, Vec<u8>, usize)> = Vec::new();
     for level in [Level::Hot, Level::Cold] {
@@ -198,6 +271,7 @@ fn random_bytes_never_panic() {
             (0..3000).map(|i| (f64::from(i) * 0.01).sin()).collect(),
             (0..3000).map(|i| if i < 1000 { 0.1 } else { 2.0 }).collect(),
             (0..3000).map(|i| 25.0 + f64::from(i) * 0.001).collect(),
+            (0..3000).map(|i| f64::from(i % 1700) / 100.0 + 0.001 + 0.002).collect(),
         ];
         for v in sets {
             let mut b = Vec::new();
@@ -228,13 +302,28 @@ fn random_bytes_never_panic() {
         }
     }
     let covered: Vec<u8> = valid.iter().map(|v| v.0).collect();
-    for c in [id::PLAIN, id::GORILLA, id::DECIMAL, id::CONSTANT, id::RLE, id::DICT, id::FLOAT_INT, id::SPLIT]
-    {
+    for c in [
+        id::PLAIN,
+        id::GORILLA,
+        id::DECIMAL,
+        id::CONSTANT,
+        id::RLE,
+        id::DICT,
+        id::FLOAT_INT,
+        id::SPLIT,
+        id::DICT_ENTROPY,
+        id::DECIMAL_ENTROPY,
+    ] {
         assert!(covered.contains(&c), "no valid sample for codec {c}");
     }
     let ts: Vec<i64> = (0..3000).map(|i| i * 1000 + (i % 7)).collect();
     let mut tsb = Vec::new();
     encode_timestamps(&ts, &mut tsb);
+    // ts-period on gappy periodic timestamps, with repeats and steps back
+    let ts_p: Vec<i64> =
+        (0..3000).map(|i| i * 60_000 + [0, 60_000, -60_000, 240_000][(i % 4) as usize]).collect();
+    let mut tspb = Vec::new();
+    assert_eq!(encode_timestamps(&ts_p, &mut tspb), id::TS_PERIOD);
 
     // NANOTS_FUZZ_ITERS raises the iteration count for a longer local run
     let iters: u64 = std::env::var("NANOTS_FUZZ_ITERS").ok().and_then(|s| s.parse().ok()).unwrap_or(8000);
@@ -248,9 +337,11 @@ fn random_bytes_never_panic() {
                 assert_eq!(out.len(), n);
             }
         }
-        let mut out = Vec::new();
-        if decode_timestamps(id::TS_DELTA_FOR, &data, n, &mut out).is_ok() {
-            assert_eq!(out.len(), n);
+        for c in [id::TS_DELTA_FOR, id::TS_PERIOD] {
+            let mut out = Vec::new();
+            if decode_timestamps(c, &data, n, &mut out).is_ok() {
+                assert_eq!(out.len(), n);
+            }
         }
         // mutate a valid encoding
         let (c, good, gn) = &valid[(iter as usize) % valid.len()];
@@ -275,6 +366,13 @@ fn random_bytes_never_panic() {
         let mut out = Vec::new();
         if decode_timestamps(id::TS_DELTA_FOR, &t, ts.len(), &mut out).is_ok() {
             assert_eq!(out.len(), ts.len());
+        }
+        let mut t = tspb.clone();
+        let at = (r.next() as usize) % t.len();
+        t[at] ^= 1 << (r.next() % 8);
+        let mut out = Vec::new();
+        if decode_timestamps(id::TS_PERIOD, &t, ts_p.len(), &mut out).is_ok() {
+            assert_eq!(out.len(), ts_p.len());
         }
     }
 }
@@ -306,6 +404,25 @@ proptest! {
     fn prop_values_runs(runs in proptest::collection::vec((any::<u64>(), 1usize..200), 1..30)) {
         let v: Vec<f64> = runs.iter().flat_map(|&(b, k)| std::iter::repeat_n(f64::from_bits(b), k)).collect();
         dispatch_round_trip(&v, Level::Hot);
+    }
+
+    /// Cold (pack) is never larger than Hot (flush) for the same values.
+    #[test]
+    fn prop_cold_never_larger_than_hot(ints in proptest::collection::vec(-5000i64..5000, 1..3000), e in 0i32..4, noisy in any::<bool>(), runs in any::<bool>()) {
+        let v: Vec<f64> = ints
+            .iter()
+            .enumerate()
+            .map(|(k, &i)| {
+                let i = if runs { ints[k / 50 * 50 % ints.len()] } else { i };
+                let b = i as f64 / 10f64.powi(e);
+                if noisy && i % 3 == 0 { b + 0.1 + 0.2 } else { b }
+            })
+            .collect();
+        let mut hot = Vec::new();
+        encode_values(&v, Level::Hot, &mut hot);
+        let mut cold = Vec::new();
+        encode_values(&v, Level::Cold, &mut cold);
+        prop_assert!(cold.len() <= hot.len(), "cold {} > hot {}", cold.len(), hot.len());
     }
 
     #[test]

@@ -407,7 +407,11 @@ impl<'a> SegmentView<'a> {
         let from = at - block.start;
         let chunk = data.get(from..from + stats.byte_len as usize).ok_or_else(|| self.short_block(b))?;
         let before = out.len();
-        let shared = if stats.codec == codec::id::DICT_SHARED { self.shared_dict(col)? } else { None };
+        let shared = if matches!(stats.codec, codec::id::DICT_SHARED | codec::id::DICT_SHARED_ENTROPY) {
+            self.shared_dict(col)?
+        } else {
+            None
+        };
         codec::decode_values_shared(stats.codec, chunk, block.rows as usize, shared, out)
             .map_err(|e| self.codec_error("values", e))?;
         if out.len() != before + block.rows as usize {
@@ -646,7 +650,12 @@ mod tests {
         encode_segment(4, &ts, &[&a], Level::Hot, &mut payload);
         let v = SegmentView::parse(&payload, 0).unwrap();
         assert!(v.is_blocked() && v.prelude_len(0) > 0);
-        assert!((0..v.blocks().len()).all(|b| v.block_column_stats(b, 0).codec == codec::id::DICT_SHARED));
+        assert!((0..v.blocks().len()).all(|b| {
+            matches!(
+                v.block_column_stats(b, 0).codec,
+                codec::id::DICT_SHARED | codec::id::DICT_SHARED_ENTROPY
+            )
+        }));
         let mut col = Vec::new();
         v.decode_column(0, &mut col).unwrap();
         assert_eq!(col, a);

@@ -142,18 +142,18 @@ fn encode_column_blocks(col: &[f64], bounds: &[(usize, usize)], level: Level) ->
     let shared = |col: &[f64]| {
         let mut prelude = Vec::new();
         let idx = codec::encode_shared_dict(col, level, &mut prelude)?;
+        let d = idx.iter().copied().max().map_or(1, |m| m as usize + 1);
         let mut c = ColumnBlocks { prelude, bytes: Vec::new(), chunks: Vec::new(), stats: Vec::new() };
         for &(lo, hi) in bounds {
             let start = c.bytes.len();
-            let id = codec::encode_shared_indices(&idx[lo..hi], &mut c.bytes);
+            let id = codec::encode_shared_indices(&idx[lo..hi], d, &mut c.bytes);
             c.chunks.push(start..c.bytes.len());
             c.stats.push(column_stats(&col[lo..hi], id, (c.bytes.len() - start) as u32));
         }
         Some(c)
     };
-    if chosen == codec::id::DICT
-        && let Some(c) = shared(col)
-    {
+    let dict_like = matches!(chosen, codec::id::DICT | codec::id::DICT_ENTROPY);
+    if dict_like && let Some(c) = shared(col) {
         return c;
     }
     let tuning = codec::tune(chosen, &sample);
@@ -164,7 +164,7 @@ fn encode_column_blocks(col: &[f64], bounds: &[(usize, usize)], level: Level) ->
         let start = own.bytes.len();
         let c = if codec::encode_values_as(codec::id::CONSTANT, block, &mut own.bytes) {
             codec::id::CONSTANT
-        } else if chosen != codec::id::DICT && codec::encode_values_tuned(&tuning, block, &mut own.bytes) {
+        } else if !dict_like && codec::encode_values_tuned(&tuning, block, &mut own.bytes) {
             chosen
         } else {
             own.bytes.truncate(start);
@@ -175,8 +175,9 @@ fn encode_column_blocks(col: &[f64], bounds: &[(usize, usize)], level: Level) ->
     }
     // A dictionary the sample did not pick is tried only when a one-pass
     // estimate says it may be smaller (it costs a hash per value).
-    let promising = chosen != codec::id::DICT
-        && codec::estimate_shared_dict(col, level).is_some_and(|est| est < own.bytes.len() + own.bytes.len() / 4);
+    let promising = !dict_like
+        && codec::estimate_shared_dict(col, level)
+            .is_some_and(|est| est < own.bytes.len() + own.bytes.len() / 4);
     match promising.then(|| shared(col)).flatten() {
         Some(c) if c.prelude.len() + c.bytes.len() < own.bytes.len() => c,
         _ => own,

@@ -6,6 +6,7 @@
 
 mod bit_io;
 mod cursor;
+pub mod entropy;
 mod for_block;
 mod interleaved;
 pub mod pool;

@@ -1,0 +1,611 @@
+//! The entropy stream: `n` unsigned integers coded with a canonical,
+//! length-limited Huffman code over an alphabet of `D` *direct* symbols
+//! (the values `0..D` themselves) and 65 *escape* symbols (a bit-length
+//! class of `u - D`, followed by its bits below the top one). Small or few
+//! distinct values (timestamp residuals, dictionary indices) cost about
+//! their order-0 entropy; one repeated symbol costs nothing per value.
+//!
+//! Bytes: SPEC.md §4.3a "Entropy stream".
+
+use super::bit_io::peek_bits;
+use super::for_block::bit_len;
+use super::{Cursor, put_varint};
+use crate::codec::{CodecError, codec_err};
+
+/// Longest code, bits: the decoder's lookup table has at most 2^12 entries.
+pub const MAX_CODE_LEN: u32 = 12;
+/// Escape symbols: bit lengths 0..=64 of `u - D`.
+const ESCAPES: usize = 65;
+/// Largest `D`: the alphabet (`D + 65` symbols) fits a 12-bit code.
+pub const MAX_DIRECT: u64 = (1 << MAX_CODE_LEN) - ESCAPES as u64;
+
+/// Symbol of `u` with `d` direct symbols, and the extra bits that follow
+/// its code: `(symbol, extra value, extra bit count)`.
+#[inline]
+fn symbol_of(u: u64, d: u64) -> (usize, u64, u32) {
+    if u < d {
+        return (u as usize, 0, 0);
+    }
+    let x = u - d;
+    let k = bit_len(x);
+    let extra = if k <= 1 { 0 } else { x & ((1u64 << (k - 1)) - 1) };
+    (d as usize + k as usize, extra, k.saturating_sub(1))
+}
+
+/// Huffman code lengths (at most [`MAX_CODE_LEN`]) for these symbol
+/// frequencies; 0 for unused symbols. One used symbol gets length 1 here
+/// (the stream then stores it as the only one, coded in 0 bits).
+fn code_lengths(freq: &[u64]) -> Vec<u8> {
+    let mut f: Vec<u64> = freq.to_vec();
+    loop {
+        let lens = huffman(&f);
+        if lens.iter().all(|&l| u32::from(l) <= MAX_CODE_LEN) {
+            return lens;
+        }
+        // flatten the distribution until the code fits the limit
+        for x in f.iter_mut().filter(|x| **x > 0) {
+            *x = (*x >> 1).max(1);
+        }
+    }
+}
+
+/// Unlimited Huffman code lengths (a heap of subtrees).
+fn huffman(freq: &[u64]) -> Vec<u8> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let mut lens = vec![0u8; freq.len()];
+    let used: Vec<usize> = (0..freq.len()).filter(|&s| freq[s] > 0).collect();
+    if used.len() == 1 {
+        lens[used[0]] = 1;
+        return lens;
+    }
+    // nodes: leaves 0..used.len(), then internal ones; parent links
+    let mut parent: Vec<usize> = vec![usize::MAX; used.len()];
+    let mut heap: BinaryHeap<Reverse<(u64, usize)>> =
+        used.iter().enumerate().map(|(i, &s)| Reverse((freq[s], i))).collect();
+    while heap.len() > 1 {
+        let Reverse((fa, a)) = heap.pop().expect("two nodes");
+        let Reverse((fb, b)) = heap.pop().expect("two nodes");
+        let node = parent.len();
+        parent.push(usize::MAX);
+        parent[a] = node;
+        parent[b] = node;
+        heap.push(Reverse((fa + fb, node)));
+    }
+    // depth of each node, from the root down (parents come after children)
+    let mut depth = vec![0u32; parent.len()];
+    for i in (0..parent.len()).rev() {
+        if parent[i] != usize::MAX {
+            depth[i] = depth[parent[i]] + 1;
+        }
+    }
+    for (i, &s) in used.iter().enumerate() {
+        lens[s] = depth[i].min(255) as u8;
+    }
+    lens
+}
+
+/// Canonical codes for `lens`, bit-reversed for an LSB-first stream.
+fn canonical_codes(lens: &[u8]) -> Vec<u32> {
+    let mut codes = vec![0u32; lens.len()];
+    let mut order: Vec<usize> = (0..lens.len()).filter(|&s| lens[s] > 0).collect();
+    order.sort_by_key(|&s| (lens[s], s));
+    let mut code = 0u32;
+    let mut prev_len = 0u8;
+    for (i, &s) in order.iter().enumerate() {
+        if i > 0 {
+            code = (code + 1) << (lens[s] - prev_len);
+        } else {
+            code <<= lens[s];
+        }
+        prev_len = lens[s];
+        codes[s] = code.reverse_bits() >> (32 - u32::from(lens[s]));
+    }
+    codes
+}
+
+/// Symbol frequencies of `vals` with `d` direct symbols.
+fn histogram(vals: &[u64], d: u64) -> Vec<u64> {
+    let m = d as usize + ESCAPES;
+    // four interleaved histograms: a run of one symbol would otherwise
+    // wait on its own previous increment every value
+    let mut h = vec![0u64; 4 * m];
+    let quads = vals.chunks_exact(4);
+    let rest = quads.remainder();
+    for q in quads {
+        for (j, &u) in q.iter().enumerate() {
+            h[j * m + symbol_of(u, d).0] += 1;
+        }
+    }
+    for &u in rest {
+        h[symbol_of(u, d).0] += 1;
+    }
+    (0..m).map(|s| h[s] + h[m + s] + h[2 * m + s] + h[3 * m + s]).collect()
+}
+
+/// Values below this are counted one by one when choosing `D`.
+const SMALL: usize = 4096;
+
+/// `log2(x)` for `x >= 1`, within about 0.01 (estimates only).
+#[inline]
+fn approx_log2(x: u64) -> f64 {
+    let k = 63 - x.leading_zeros();
+    let m = x as f64 / (1u64 << k) as f64 - 1.0; // mantissa - 1, in [0, 1)
+    f64::from(k) + m * (1.3466 - 0.3466 * m)
+}
+
+/// A one-pass summary of values from which the stream's size for any `D`
+/// up to [`MAX_DIRECT`] is estimated in constant time.
+pub struct Summary {
+    /// Counts of the values below `u`, for `u` in `0..=small_end`.
+    count_prefix: Vec<u64>,
+    /// `c log2(c)` summed over the counts `c` of the values below `u`.
+    clogc_prefix: Vec<f64>,
+    /// Count of the values of [`SMALL`] or more by bit length.
+    big: [u64; 65],
+    /// Largest value below [`SMALL`] seen, plus 1.
+    small_end: usize,
+    n: u64,
+}
+
+impl Summary {
+    pub fn new(vals: impl Iterator<Item = u64>) -> Summary {
+        // two interleaved counts: a run of one value would otherwise wait
+        // on its own previous increment every value
+        let mut two = vec![0u32; 2 * SMALL];
+        let mut big = [0u64; 65];
+        let mut n = 0usize;
+        for u in vals {
+            if u < SMALL as u64 {
+                two[(n & 1) * SMALL + u as usize] += 1;
+            } else {
+                big[bit_len(u) as usize] += 1;
+            }
+            n += 1;
+        }
+        let n = n as u64;
+        let small: Vec<u32> = two[..SMALL].iter().zip(&two[SMALL..]).map(|(a, b)| a + b).collect();
+        let small_end = small.iter().rposition(|&c| c > 0).map_or(0, |p| p + 1);
+        let mut count_prefix = Vec::with_capacity(small_end + 1);
+        let mut clogc_prefix = Vec::with_capacity(small_end + 1);
+        let (mut c_acc, mut h_acc) = (0u64, 0f64);
+        count_prefix.push(0);
+        clogc_prefix.push(0.0);
+        for &c in &small[..small_end] {
+            c_acc += u64::from(c);
+            if c > 1 {
+                h_acc += f64::from(c) * approx_log2(u64::from(c));
+            }
+            count_prefix.push(c_acc);
+            clogc_prefix.push(h_acc);
+        }
+        Summary { count_prefix, clogc_prefix, big, small_end, n }
+    }
+
+    /// Number of values below [`SMALL`] in `lo..hi`.
+    #[inline]
+    fn count(&self, lo: usize, hi: usize) -> u64 {
+        let hi = hi.min(self.small_end);
+        if lo >= hi { 0 } else { self.count_prefix[hi] - self.count_prefix[lo] }
+    }
+
+    /// Estimated bits of the stream with `d` direct symbols: order-0
+    /// entropy of the symbols plus extra bits plus the header. (Values of
+    /// [`SMALL`] or more are put in the class of their own bit length, not
+    /// of `u - d`'s: close enough.)
+    pub fn estimate_bits(&self, d: u64) -> u64 {
+        let d = (d as usize).min(SMALL);
+        let n = self.n.max(1);
+        let mut classes = self.big;
+        let mut extra = 0u64;
+        for (k, &c) in self.big.iter().enumerate() {
+            extra += c * (k as u64).saturating_sub(1);
+        }
+        if d < self.small_end {
+            classes[0] += self.count(d, d + 1);
+            for (k, class) in classes.iter_mut().enumerate().take(13).skip(1) {
+                let c = self.count(d + (1 << (k - 1)), d + (1 << k));
+                *class += c;
+                extra += c * (k as u64 - 1);
+            }
+        }
+        // the sum over symbols of c log2(n / c) is n log2 n - sum c log2 c
+        let mut clogc = self.clogc_prefix[d.min(self.small_end)];
+        for &c in &classes {
+            if c > 1 {
+                clogc += c as f64 * approx_log2(c);
+            }
+        }
+        let h = (n as f64 * approx_log2(n) - clogc).max(0.0);
+        let m = if d < self.small_end { d + ESCAPES } else { self.small_end };
+        h as u64 + extra + 8 * (6 + m as u64 / 2)
+    }
+
+    /// The `D` among 0, the powers of two up to `max_direct` and
+    /// `max_direct` itself with the smallest estimate.
+    pub fn choose_direct(&self, max_direct: u64) -> u64 {
+        let max_direct = max_direct.min(MAX_DIRECT).min(self.small_end as u64);
+        let mut best = (self.estimate_bits(0), 0);
+        let mut d = 1;
+        while d <= max_direct {
+            let c = self.estimate_bits(d);
+            if c < best.0 {
+                best = (c, d);
+            }
+            d *= 2;
+        }
+        if max_direct > d / 2 {
+            let c = self.estimate_bits(max_direct);
+            if c < best.0 {
+                best = (c, max_direct);
+            }
+        }
+        best.1
+    }
+}
+
+/// Up to 8 runs of 1024 consecutive values of `vals`, evenly spread (all
+/// of them if there are at most 16384): what the encoders estimate on.
+pub fn sample<T: Copy>(vals: &[T]) -> Vec<T> {
+    const B: usize = 1024;
+    let n = vals.len();
+    if n <= 16 * B {
+        return vals.to_vec();
+    }
+    (0..8).flat_map(|k| &vals[k * (n - B) / 7..][..B]).copied().collect()
+}
+
+/// The number of direct symbols, among a few up to `max_direct`, that
+/// gives about the smallest stream.
+pub fn choose_direct(vals: &[u64], max_direct: u64) -> u64 {
+    Summary::new(vals.iter().copied()).choose_direct(max_direct)
+}
+
+/// Bit streams the values are dealt to (value `i` to stream `i % 4`), so
+/// that a decoder follows four independent chains of codes at once.
+pub const STREAMS: usize = 4;
+
+/// Appends the entropy stream of `vals` with `d` (<= [`MAX_DIRECT`])
+/// direct symbols.
+pub fn encode(vals: &[u64], d: u64, out: &mut Vec<u8>) {
+    debug_assert!(d <= MAX_DIRECT);
+    // a stream of one value without extra bits has the same bytes whatever
+    // the count, 0 included
+    let vals = if vals.is_empty() { &[0][..] } else { vals };
+    let freq = histogram(vals, d);
+    let mut lens = code_lengths(&freq);
+    let used: Vec<usize> = (0..lens.len()).filter(|&s| lens[s] > 0).collect();
+    if used.len() == 1 {
+        // the only symbol: stored with length 1, coded in 0 bits
+        lens[used[0]] = 1;
+    }
+    let m = lens.iter().rposition(|&l| l > 0).map_or(0, |p| p + 1);
+    put_varint(out, d);
+    put_varint(out, m as u64);
+    for pair in lens[..m].chunks(2) {
+        out.push(pair[0] | pair.get(1).map_or(0, |h| h << 4));
+    }
+    if used.len() == 1 && (used[0] as u64) < d + 2 {
+        return;
+    }
+    let codes = canonical_codes(&lens);
+    let mut streams: [Vec<u8>; STREAMS] = Default::default();
+    for (j, bits) in streams.iter_mut().enumerate() {
+        bits.reserve(vals.len() / 16);
+        let mut w = super::BitWriter::new(bits);
+        let multi = used.len() > 1;
+        for &u in vals.iter().skip(j).step_by(STREAMS) {
+            let (s, extra, k) = symbol_of(u, d);
+            let l = if multi { u32::from(lens[s]) } else { 0 };
+            if l + k <= 64 {
+                w.write(u64::from(codes[s]) | (extra << l), l + k);
+            } else {
+                w.write(u64::from(codes[s]), l);
+                w.write(extra, k);
+            }
+        }
+        w.finish();
+    }
+    for bits in &streams {
+        put_varint(out, bits.len() as u64);
+    }
+    for bits in &streams {
+        out.extend_from_slice(bits);
+    }
+}
+
+/// Table entries: bits 0..4 the code length, 4..10 the number of extra
+/// bits, 11.. the symbol; this flag marks "no code here" (an incomplete
+/// code reached it).
+const NO_CODE: u32 = 1 << 10;
+
+/// Most values per call of a decoder's sink.
+const CHUNK: usize = 1024;
+
+/// What the decoder of one stream needs: the code table and each symbol's
+/// smallest value (its value, for a direct symbol).
+struct Code {
+    // on the heap (48 KiB): decoders may run on small thread stacks
+    table: Box<[u32; 1 << MAX_CODE_LEN]>,
+    base: Box<[u64; 1 << MAX_CODE_LEN]>,
+    mask: u64,
+}
+
+impl Code {
+    fn entry(s: usize, len: u32, d: u64) -> u32 {
+        let kb = (s as u64).checked_sub(d).map_or(0, |k| k.saturating_sub(1)) as u32;
+        ((s as u32) << 11) | (kb << 4) | len
+    }
+
+    /// Decodes the next value of `lane`, without branches but for the
+    /// rare value whose code and extra bits exceed 57 bits; ORs `NO_CODE`
+    /// into `bad` on an invalid code. Reads past the end see zeros (the
+    /// caller checks the position).
+    #[inline(always)]
+    fn next(&self, data: &[u8], pos: &mut usize, bad: &mut u32) -> u64 {
+        let window = Self::window(data, *pos);
+        let e = self.table[(window & self.mask) as usize & ((1 << MAX_CODE_LEN) - 1)];
+        *bad |= e;
+        let l = e & 15;
+        let kb = (e >> 4) & 63;
+        let base = self.base[(e >> 11) as usize & ((1 << MAX_CODE_LEN) - 1)];
+        let extra = if l + kb <= 57 {
+            (window >> l) & ((1u64 << kb) - 1)
+        } else {
+            // the padding reads as zeros past the end
+            peek_bits(data, *pos + l as usize, kb)
+        };
+        *pos += (l + kb) as usize;
+        base.wrapping_add(extra)
+    }
+
+    /// [`Code::next`] for a code whose symbols are all direct (no extra
+    /// bits): the symbol is the value.
+    #[inline(always)]
+    fn next_direct(&self, data: &[u8], pos: &mut usize, bad: &mut u32) -> u64 {
+        let window = Self::window(data, *pos);
+        let e = self.table[(window & self.mask) as usize & ((1 << MAX_CODE_LEN) - 1)];
+        *bad |= e;
+        *pos += (e & 15) as usize;
+        u64::from(e >> 11)
+    }
+
+    /// [`Code::next`], or [`Code::next_direct`] if `DIRECT`.
+    #[inline(always)]
+    fn step<const DIRECT: bool>(&self, data: &[u8], pos: &mut usize, bad: &mut u32) -> u64 {
+        if DIRECT { self.next_direct(data, pos, bad) } else { self.next(data, pos, bad) }
+    }
+
+    /// Fills `out` (a multiple of 4 values but at the end) taking value `i`
+    /// from lane `i % 4`, whose bit position is `pos[i % 4]`.
+    #[inline(never)]
+    fn lanes<const DIRECT: bool>(
+        &self,
+        data: &[u8],
+        out: &mut [u64],
+        pos: &mut [usize; STREAMS],
+        bad: &mut u32,
+    ) {
+        let [mut p0, mut p1, mut p2, mut p3] = *pos;
+        let mut b = 0u32;
+        let mut quads = out.chunks_exact_mut(STREAMS);
+        for q in &mut quads {
+            q[0] = self.step::<DIRECT>(data, &mut p0, &mut b);
+            q[1] = self.step::<DIRECT>(data, &mut p1, &mut b);
+            q[2] = self.step::<DIRECT>(data, &mut p2, &mut b);
+            q[3] = self.step::<DIRECT>(data, &mut p3, &mut b);
+        }
+        *pos = [p0, p1, p2, p3];
+        for (o, p) in quads.into_remainder().iter_mut().zip(pos.iter_mut()) {
+            *o = self.step::<DIRECT>(data, p, &mut b);
+        }
+        *bad |= b;
+    }
+
+    /// At least 57 bits from bit `pos` of `data`, which ends in 8 bytes
+    /// of padding (past the end of a lane's stream: the next one's bits,
+    /// ignored; past the data: the padding or, for a position a corrupt
+    /// stream ran far past, the last 8 bytes: the caller checks positions).
+    #[inline(always)]
+    fn window(data: &[u8], pos: usize) -> u64 {
+        let byte = (pos / 8).min(data.len() - 8);
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&data[byte..byte + 8]);
+        u64::from_le_bytes(w) >> (pos % 8)
+    }
+}
+
+/// A heap array of 2^12 copies of `v`, built on the heap (never on the
+/// stack).
+fn boxed_array<T: Copy>(v: T) -> Box<[T; 1 << MAX_CODE_LEN]> {
+    vec![v; 1 << MAX_CODE_LEN].into_boxed_slice().try_into().unwrap_or_else(|_| unreachable!("2^12 elements"))
+}
+
+/// Decodes `n` values of an entropy stream, handing them to `sink` in
+/// order, in chunks of at most 1024; except when the stream is one symbol
+/// without extra bits (every value the same): then `sink` is not called
+/// and the value is returned.
+pub fn decode(
+    cur: &mut Cursor<'_>,
+    n: usize,
+    mut sink: impl FnMut(&[u64]),
+) -> Result<Option<u64>, CodecError> {
+    let d = cur.varint()?;
+    if d > MAX_DIRECT {
+        return Err(codec_err(format!("entropy stream: {d} direct symbols, at most {MAX_DIRECT}")));
+    }
+    let m = cur.varint()?;
+    if m == 0 || m > d + ESCAPES as u64 {
+        return Err(codec_err(format!("entropy stream: {m} code lengths for {d} direct symbols")));
+    }
+    let m = m as usize;
+    let packed = cur.bytes(m.div_ceil(2))?;
+    let lens: Vec<u8> = (0..m).map(|s| (packed[s / 2] >> (4 * (s % 2))) & 15).collect();
+    let used: Vec<usize> = (0..m).filter(|&s| lens[s] > 0).collect();
+    if used.is_empty() {
+        return Err(codec_err("entropy stream: no symbol has a code"));
+    }
+    if used.len() == 1 && (used[0] as u64) < d + 2 {
+        // one value throughout, no bit streams (an escape class 0 or 1
+        // stands for exactly its own symbol number)
+        return Ok(Some(used[0] as u64));
+    }
+    let max_len = used.iter().map(|&s| u32::from(lens[s])).max().unwrap_or(0);
+    if max_len > MAX_CODE_LEN {
+        return Err(codec_err(format!("entropy stream: code length {max_len} above {MAX_CODE_LEN}")));
+    }
+    // smallest value of each symbol: escape class k stands for
+    // D + 2^(k-1) (k >= 1) plus its extra bits, class 0 for D itself
+    let mut base = boxed_array(0u64);
+    for (s, b) in base.iter_mut().enumerate().take(m) {
+        let s = s as u64;
+        *b = match s.checked_sub(d) {
+            None | Some(0) => s,
+            Some(k) => d.wrapping_add(1u64 << (k - 1)),
+        };
+    }
+    let direct_only = used.iter().all(|&s| (s as u64) < d);
+    let mut code = Code { table: boxed_array(NO_CODE), base, mask: 0 };
+    if used.len() == 1 {
+        // one escape class: its code is empty, only the extra bits remain
+        code.table[0] = Code::entry(used[0], 0, d);
+    } else {
+        // the lengths must form a complete prefix code (Kraft sum 1)
+        let kraft: u64 = used.iter().map(|&s| 1u64 << (MAX_CODE_LEN - u32::from(lens[s]))).sum();
+        if kraft != 1 << MAX_CODE_LEN {
+            return Err(codec_err("entropy stream: code lengths do not form a complete prefix code"));
+        }
+        let codes = canonical_codes(&lens);
+        let size = 1usize << max_len;
+        for &s in &used {
+            let l = u32::from(lens[s]);
+            let entry = Code::entry(s, l, d);
+            let mut j = codes[s] as usize;
+            while j < size {
+                code.table[j] = entry;
+                j += 1 << l;
+            }
+        }
+        code.mask = (size - 1) as u64;
+    }
+    // the lanes' bit streams, one after another: lane j's bits are
+    // start[j] * 8 .. end[j] * 8 of `data`
+    let mut start = [0usize; STREAMS];
+    let mut end = [0usize; STREAMS];
+    let mut total = 0usize;
+    for j in 0..STREAMS {
+        let len = cur.varint()?;
+        if len > cur.remaining().saturating_sub(total) as u64 {
+            return Err(codec_err("entropy stream: bit stream runs past the chunk"));
+        }
+        start[j] = total;
+        total += len as usize;
+        end[j] = total;
+    }
+    // the bit streams and 8 bytes of zeros, so that every window read is
+    // one unaligned load
+    let mut data = Vec::with_capacity(total + 8);
+    data.extend_from_slice(cur.bytes(total)?);
+    data.extend_from_slice(&[0; 8]);
+    let data = &data[..];
+    let mut pos = start.map(|s| s * 8);
+    let mut buf = [0u64; CHUNK];
+    let mut bad = 0u32;
+    let mut left = n;
+    while left > 0 {
+        let len = left.min(CHUNK);
+        if direct_only {
+            code.lanes::<true>(data, &mut buf[..len], &mut pos, &mut bad);
+        } else {
+            code.lanes::<false>(data, &mut buf[..len], &mut pos, &mut bad);
+        }
+        if bad & NO_CODE != 0 {
+            return Err(codec_err("entropy stream: invalid code"));
+        }
+        if (0..STREAMS).any(|j| pos[j] > end[j] * 8) {
+            return Err(codec_err("entropy stream: bit stream truncated"));
+        }
+        sink(&buf[..len]);
+        left -= len;
+    }
+    for j in 0..STREAMS {
+        if pos[j].div_ceil(8) != end[j] {
+            return Err(codec_err(format!(
+                "entropy stream: lane {j} used {} bits of its {} bytes",
+                pos[j] - start[j] * 8,
+                end[j] - start[j]
+            )));
+        }
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+/// [`decode`] for a sink that takes every value the same way: a run of one
+/// value is handed over in chunks too.
+pub fn decode_chunks(cur: &mut Cursor<'_>, n: usize, mut sink: impl FnMut(&[u64])) -> Result<(), CodecError> {
+    if let Some(v) = decode(cur, n, &mut sink)? {
+        let same = vec![v; n.min(CHUNK)];
+        let mut left = n;
+        while left > 0 {
+            let len = left.min(CHUNK);
+            sink(&same[..len]);
+            left -= len;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(vals: &[u64], d: u64) -> usize {
+        let mut b = Vec::new();
+        encode(vals, d, &mut b);
+        let mut cur = Cursor::new(&b);
+        let mut got = Vec::new();
+        decode_chunks(&mut cur, vals.len(), |c| got.extend_from_slice(c)).unwrap();
+        cur.finish().unwrap();
+        assert_eq!(got, vals);
+        b.len()
+    }
+
+    #[test]
+    fn round_trips_and_sizes() {
+        assert!(round_trip(&[0; 4000], 1) <= 6);
+        assert!(round_trip(&[7; 4000], 8) <= 8);
+        // an escape class with extra bits: 2 bits each
+        assert!(round_trip(&[7; 4000], 0) <= 1016);
+        round_trip(&[u64::MAX, 0, 1, u64::MAX - 1, 1 << 63], 0);
+        round_trip(&[u64::MAX, 0, 1, u64::MAX - 1, 1 << 63], MAX_DIRECT);
+        let skewed: Vec<u64> = (0..10_000u64).map(|i| if i % 10 == 0 { i % 7 } else { 0 }).collect();
+        let b = round_trip(&skewed, 8);
+        assert!(b * 8 < 10_000 * 3 / 2, "{b}");
+        // a geometric-like distribution over many symbols hits the length limit
+        let geo: Vec<u64> = (0..100_000u64)
+            .map(|i| u64::from((i * 2_654_435_761 % 1_000_003).trailing_zeros() * 97 % 4000))
+            .collect();
+        round_trip(&geo, MAX_DIRECT);
+        let wide: Vec<u64> = (0..5000u64).map(|i| i * i * 977).collect();
+        for d in [0, 1, 16, 1000] {
+            round_trip(&wide, d);
+        }
+    }
+
+    #[test]
+    fn arbitrary_bytes_do_not_panic() {
+        let mut x = 0x1234_5678_9abc_def0u64;
+        for len in 0..400 {
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as u8
+                })
+                .collect();
+            let _ = decode(&mut Cursor::new(&bytes), 1000, |_| {});
+        }
+    }
+}

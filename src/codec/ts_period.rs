@@ -1,0 +1,220 @@
+//! Codec 13, `ts-period`: timestamps as devices produce them. The
+//! differences between consecutive timestamps are all multiples of their
+//! greatest common divisor `g` (e.g. 60,000 ms); in units of `g` most equal
+//! one period `p`. Each difference is stored as its residual from the
+//! period, `d / g - p`, in an entropy stream: a regular run costs nothing
+//! per timestamp, and gaps of whole periods, jitter, repeats (residual
+//! `-p`) and steps backwards cost about their entropy.
+//!
+//! Bytes: SPEC.md §4.17 "ts-period (id 13)".
+
+use super::bits::entropy;
+use super::bits::{Cursor, put_varint};
+use super::{CodecError, codec_err};
+
+/// Largest number of direct symbols the encoder tries.
+const MAX_DIRECT_TRIED: u64 = 256;
+
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+#[inline]
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+#[inline]
+fn unzigzag(u: u64) -> i64 {
+    ((u >> 1) as i64) ^ -((u & 1) as i64)
+}
+
+/// The most frequent value of `q`, looked for in up to 4096 values spread
+/// over it (ties: the smallest).
+fn dominant(q: &[i64]) -> i64 {
+    let step = q.len().div_ceil(4096).max(1);
+    let mut s: Vec<i64> = q.iter().step_by(step).copied().collect();
+    s.sort_unstable();
+    let mut best = (0usize, 0i64);
+    let mut i = 0;
+    while i < s.len() {
+        let j = s[i..].iter().position(|&x| x != s[i]).map_or(s.len(), |k| i + k);
+        if j - i > best.0 {
+            best = (j - i, s[i]);
+        }
+        i = j;
+    }
+    best.1
+}
+
+/// Encodes `ts` if it is regular (at least 2 timestamps, all differences
+/// equal and positive) and returns true; else writes nothing.
+pub fn encode_regular(ts: &[i64], out: &mut Vec<u8>) -> bool {
+    let (Some(&first), Some(&second)) = (ts.first(), ts.get(1)) else { return false };
+    let d0 = second.wrapping_sub(first);
+    if d0 <= 0 || !ts.windows(2).all(|w| w[1].wrapping_sub(w[0]) == d0) {
+        return false;
+    }
+    // g = the step, p = 1, every residual 0 (one symbol; the stream of one
+    // value 0 has the same bytes as of n - 1 of them)
+    put_varint(out, zigzag(first));
+    put_varint(out, d0 as u64);
+    put_varint(out, zigzag(1));
+    entropy::encode(&[0], 1, out);
+    true
+}
+
+pub fn encode(ts: &[i64], out: &mut Vec<u8>) {
+    if encode_regular(ts, out) {
+        return;
+    }
+    let Some(&first) = ts.first() else { return };
+    put_varint(out, zigzag(first));
+    if ts.len() == 1 {
+        return;
+    }
+    let deltas: Vec<i64> = ts.windows(2).map(|w| w[1].wrapping_sub(w[0])).collect();
+    let mut g = 0u64;
+    for d in &deltas {
+        // one remainder per difference once g has settled
+        if g == 0 || d.unsigned_abs() % g != 0 {
+            g = gcd(g, d.unsigned_abs());
+        }
+    }
+    if g == 0 || g > i64::MAX as u64 {
+        // all repeats; or the one difference is i64::MIN (wrapping holds it)
+        g = 1;
+    }
+    let gi = g as i64;
+    let q: Vec<i64> = if g == 1 { deltas } else { deltas.iter().map(|&d| d / gi).collect() };
+    let p = dominant(&q);
+    let u: Vec<u64> = q.iter().map(|&x| zigzag(x.wrapping_sub(p))).collect();
+    let d = entropy::choose_direct(&u, MAX_DIRECT_TRIED);
+    put_varint(out, g);
+    put_varint(out, zigzag(p));
+    entropy::encode(&u, d, out);
+}
+
+pub fn decode(data: &[u8], n: usize, out: &mut Vec<i64>) -> Result<(), CodecError> {
+    let mut cur = Cursor::new(data);
+    if n == 0 {
+        return cur.finish();
+    }
+    let mut t = unzigzag(cur.varint()?);
+    out.reserve(n);
+    out.push(t);
+    if n == 1 {
+        return cur.finish();
+    }
+    let g = cur.varint()?;
+    if g == 0 || g > i64::MAX as u64 {
+        return Err(codec_err(format!("ts-period: bad divisor {g}")));
+    }
+    let g = g as i64;
+    let p = unzigzag(cur.varint()?);
+    let run = entropy::decode(&mut cur, n - 1, |chunk| {
+        out.extend(chunk.iter().map(|&u| {
+            t = t.wrapping_add(p.wrapping_add(unzigzag(u)).wrapping_mul(g));
+            t
+        }));
+    })?;
+    if let Some(u) = run {
+        // one step throughout (a regular series)
+        let step = p.wrapping_add(unzigzag(u)).wrapping_mul(g);
+        out.extend((1..n as i64).map(|i| t.wrapping_add(step.wrapping_mul(i))));
+    }
+    cur.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::test_support::round_trip_always;
+    use proptest::prelude::*;
+
+    #[test]
+    fn edge_cases() {
+        assert_eq!(round_trip_always(&[], encode, decode), 0);
+        round_trip_always(&[i64::MIN], encode, decode);
+        round_trip_always(&[i64::MAX, i64::MIN, 0, i64::MAX, -1, i64::MIN], encode, decode);
+        round_trip_always(&[i64::MIN, i64::MAX], encode, decode);
+        round_trip_always(&[i64::MAX, i64::MIN], encode, decode);
+        round_trip_always(&[0, i64::MIN, 0], encode, decode);
+        round_trip_always(&[5, 4, 3, 2, 1], encode, decode);
+        round_trip_always(&[7, 7, 7, 7], encode, decode);
+    }
+
+    #[test]
+    fn regular_block_costs_a_handful_of_bytes() {
+        let ts: Vec<i64> = (0..4000).map(|i| 1_700_000_000_000 + i * 300_000).collect();
+        let bytes = round_trip_always(&ts, encode, decode);
+        assert!(bytes <= 16, "{bytes}");
+    }
+
+    #[test]
+    fn gaps_repeats_and_steps_back() {
+        let mut t = 1_700_000_000_000i64;
+        let mut x = 7u64;
+        let ts: Vec<i64> = (0..20_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                t += match x % 100 {
+                    0 => 0,
+                    1 => -60_000,
+                    2..=5 => 60_000 * (x % 7) as i64,
+                    _ => 60_000,
+                };
+                t
+            })
+            .collect();
+        let bits = round_trip_always(&ts, encode, decode) as f64 * 8.0 / ts.len() as f64;
+        // a Huffman code spends at least 1 bit per value once there are two
+        // symbols; ts-delta-for's exceptions cost more here
+        let mut for_bytes = Vec::new();
+        crate::codec::timestamp::encode(&ts, &mut for_bytes);
+        assert!(bits < 1.25 && bits < for_bytes.len() as f64 * 8.0 / ts.len() as f64, "{bits}");
+    }
+
+    #[test]
+    fn corrupt_inputs_error() {
+        let ts: Vec<i64> = (0..3000).map(|i| i * 7000 + (i % 5) * 1000).collect();
+        let mut buf = Vec::new();
+        encode(&ts, &mut buf);
+        for cut in 0..buf.len() {
+            let mut out = Vec::new();
+            assert!(decode(&buf[..cut], ts.len(), &mut out).is_err(), "cut {cut}");
+        }
+        let mut out = Vec::new();
+        assert!(decode(&buf, ts.len() + 2000, &mut out).is_err());
+        let mut longer = buf.clone();
+        longer.push(0);
+        assert!(decode(&longer, ts.len(), &mut out).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn prop_any_i64(ts in proptest::collection::vec(any::<i64>(), 0..3000)) {
+            round_trip_always(&ts, encode, decode);
+        }
+
+        #[test]
+        fn prop_periodic_with_gaps(start in any::<i64>(), g in 1i64..1_000_000, p in -3i64..20, r in proptest::collection::vec(-3i64..40, 0..5000)) {
+            let mut t = start;
+            let ts: Vec<i64> = r.iter().map(|&k| { t = t.wrapping_add(g.wrapping_mul(p + if k > 30 { k } else { 0 })); t }).collect();
+            round_trip_always(&ts, encode, decode);
+        }
+
+        #[test]
+        fn prop_random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200), n in 0usize..5000) {
+            let mut out = Vec::new();
+            if decode(&bytes, n, &mut out).is_ok() {
+                prop_assert_eq!(out.len(), n);
+            }
+        }
+    }
+}
