@@ -80,8 +80,12 @@ fn file_len(p: &Path) -> u64 {
     std::fs::metadata(p).map_or(0, |m| m.len())
 }
 
-/// Whole-file bytes after flush and after pack.
-fn nanots_file_bytes(s: &Series, scratch: &Scratch) -> Result<(u64, u64), nanots::Error> {
+/// Whole-file bytes after flush and after pack, and what the flushed
+/// file's block directories take (SPEC.md §3.2.1).
+fn nanots_file_bytes(
+    s: &Series,
+    scratch: &Scratch,
+) -> Result<(u64, u64, nanots_bench::DirectoryBytes), nanots::Error> {
     let path = scratch.path("series.ntt");
     let _ = std::fs::remove_file(&path);
     let db = NanoTsDb::open(&path, NanoTsOptions::default())?;
@@ -90,6 +94,7 @@ fn nanots_file_bytes(s: &Series, scratch: &Scratch) -> Result<(u64, u64), nanots
     db.flush()?;
     db.close()?;
     let flushed = file_len(&path);
+    let dir = nanots_bench::block_directory_bytes(&path).unwrap_or_default();
     let db = NanoTsDb::open(&path, NanoTsOptions::default())?;
     db.pack_table("s", 131_072)?;
     db.close()?;
@@ -97,7 +102,7 @@ fn nanots_file_bytes(s: &Series, scratch: &Scratch) -> Result<(u64, u64), nanots
     for entry in std::fs::read_dir(&scratch.0).into_iter().flatten().flatten() {
         let _ = std::fs::remove_file(entry.path());
     }
-    Ok((flushed, packed))
+    Ok((flushed, packed, dir))
 }
 
 fn pco_bytes(s: &Series) -> u64 {
@@ -208,8 +213,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "pk/pco"
     );
     let mut table = Vec::new();
+    // (series with blocked segments, their directory bytes, their flushed
+    // bytes)
+    let mut dirs = (0u64, 0u64, 0u64);
     for s in &series {
-        let (flush, pack) = nanots_file_bytes(s, &scratch)?;
+        let (flush, pack, dir) = nanots_file_bytes(s, &scratch)?;
+        if dir.blocked_segments > 0 {
+            dirs = (dirs.0 + 1, dirs.1 + dir.directory_bytes, dirs.2 + flush);
+        }
         let (ts, c_hot, c_cold, gor) = codec_bytes(s);
         let mut b = Vec::new();
         let ts_codec = codec::encode_timestamps(&s.ts, &mut b);
@@ -297,6 +308,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     let worse = table.iter().filter(|r| r.pack > r.flush).count();
+    println!(
+        "block directories: {} of {} series have blocked segments; their directories are {} bytes, {:.2}% of those files",
+        dirs.0,
+        series.len(),
+        dirs.1,
+        100.0 * dirs.1 as f64 / dirs.2.max(1) as f64
+    );
     println!("series where pack > flush: {worse}");
 
     // Speeds over all series, median of `runs` runs.
