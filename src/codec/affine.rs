@@ -43,10 +43,20 @@ pub fn likely(values: &[f64], e: u8) -> bool {
 /// Encodes with exponent `e`; false (nothing written) unless at most one
 /// value in 64 is an exception.
 pub fn encode_with(values: &[f64], e: u8, out: &mut Vec<u8>) -> bool {
-    if e == 0 || e > MAX_E || values.is_empty() {
+    match values.first() {
+        Some(&base) => encode_with_base(values, e, base, out),
+        None => false,
+    }
+}
+
+/// [`encode_with`] with a given base instead of the first value: the
+/// blocks of a segment encode against the segment's first value, the
+/// start of a `base + i * step` series that a later block alone would
+/// not reproduce (its first value is already rounded).
+pub fn encode_with_base(values: &[f64], e: u8, base: f64, out: &mut Vec<u8>) -> bool {
+    if e == 0 || e > MAX_E || values.is_empty() || !base.is_finite() {
         return false;
     }
-    let base = values[0];
     let mut ks = pool::take_i64();
     ks.reserve(values.len());
     let mut exc_pos = Vec::new();

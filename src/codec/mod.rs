@@ -256,20 +256,30 @@ pub fn encode_values_as(codec: u8, values: &[f64], out: &mut Vec<u8>) -> bool {
 /// reused for many chunks of the same column by [`encode_values_tuned`]:
 /// the blocks of a segment (picking per block would cost more than the
 /// encoding).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Tuning {
     codec: u8,
     param: Option<u32>,
+    /// Affine's base.
+    base: f64,
 }
 
-/// Picks codec `codec`'s parameters from `sample`.
-pub fn tune(codec: u8, sample: &[f64]) -> Tuning {
+impl Tuning {
+    /// The codec id this tuning encodes with.
+    pub fn codec(&self) -> u8 {
+        self.codec
+    }
+}
+
+/// Picks codec `codec`'s parameters from `sample`; `first` is the first
+/// value of the column the sample comes from (affine's base).
+pub fn tune(codec: u8, sample: &[f64], first: f64) -> Tuning {
     let param = match codec {
         id::DECIMAL | id::AFFINE => decimal::choose_exponent(sample).map(u32::from),
         id::SPLIT => split::choose(&sample[..sample.len().min(1024)]).map(|(p, _)| p),
         _ => None,
     };
-    Tuning { codec, param }
+    Tuning { codec, param, base: first }
 }
 
 /// Encodes `values` with the codec and parameters of `tuning`; like
@@ -278,7 +288,7 @@ pub fn tune(codec: u8, sample: &[f64]) -> Tuning {
 pub fn encode_values_tuned(tuning: &Tuning, values: &[f64], out: &mut Vec<u8>) -> bool {
     match (tuning.codec, tuning.param) {
         (id::DECIMAL, Some(e)) => decimal::encode_with(values, e as u8, out),
-        (id::AFFINE, Some(e)) => affine::encode_with(values, e as u8, out),
+        (id::AFFINE, Some(e)) => affine::encode_with_base(values, e as u8, tuning.base, out),
         (id::SPLIT, Some(p)) => split::encode_with(values, p, out),
         (id::DECIMAL | id::AFFINE | id::SPLIT, None) => false,
         (codec, _) => encode_values_as(codec, values, out),
