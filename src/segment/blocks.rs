@@ -16,9 +16,11 @@
 //! that a range query which cuts a segment decodes little beyond its range.
 //! A period with few rows (a gap in the data) does not end a block until it
 //! holds [`MIN_ROWS`]; a burst is cut every [`MAX_ROWS`] rows. A segment of
-//! fewer than `2 * MIN_BLOCK_SEGMENT` rows, or whose rate is too low for a
-//! one-day block to hold [`MIN_BLOCK_SEGMENT`] rows on average, stays one
-//! block: it is written in the classic layout, with no directory at all.
+//! fewer than `2 * MIN_BLOCK_SEGMENT` rows stays one block (the classic
+//! layout, no directory at all); so does one whose rate is too low for a
+//! one-day block to hold [`MIN_BLOCK_SEGMENT`] rows on average, unless it
+//! has [`MIN_COUNT_SEGMENT`] rows or more: that one is cut every
+//! [`TARGET_ROWS`] rows.
 
 /// Block periods in ms, each a divisor of the next and at most 6 times it:
 /// 1, 5, 10, 50, 100, 500 ms, 1, 5, 10, 30 s, 1, 5, 15, 30 min, 1, 6 h, 1 day.
@@ -34,14 +36,27 @@ pub const MIN_ROWS: usize = 64;
 /// A block never holds more rows than this.
 pub const MAX_ROWS: usize = 16_384;
 /// Segments below twice this many rows, or whose one-day blocks would hold
-/// fewer on average, are one block.
+/// fewer on average, are not cut at period boundaries.
 pub const MIN_BLOCK_SEGMENT: usize = 1024;
+/// Such a segment of at least this many rows is still cut, every
+/// [`TARGET_ROWS`] rows; a shorter one is one block (decoding it whole
+/// costs little, and a directory would cost a percent of a small file).
+pub const MIN_COUNT_SEGMENT: usize = 32_768;
 
 /// The exclusive end index of each block of the sorted timestamps `ts`;
 /// one entry (`ts.len()`) when the segment is one block.
 pub fn cut(ts: &[i64]) -> Vec<usize> {
     let n = ts.len();
-    let Some(period) = period(ts) else { return vec![n] };
+    let Some(period) = period(ts) else {
+        // Too slow for aligned blocks, but long: blocks of TARGET_ROWS rows
+        // still let a range read decode a few thousand rows instead of the
+        // whole segment (aggregation then decodes the blocks that straddle
+        // a bucket edge, as for any block).
+        if n >= MIN_COUNT_SEGMENT {
+            return (1..=n.div_ceil(TARGET_ROWS)).map(|k| (k * TARGET_ROWS).min(n)).collect();
+        }
+        return vec![n];
+    };
     let mut ends = Vec::with_capacity(n / (TARGET_ROWS / 4) + 2);
     let mut start = 0;
     // The end of the current period (i128: the last period may end past
@@ -131,6 +146,9 @@ mod tests {
         // One row per 5 minutes: a day holds 288 rows.
         let ts: Vec<i64> = (0..20_000).map(|i| i * 300_000).collect();
         assert_eq!(cut(&ts), [20_000]);
+        // A long slow segment is cut by rows.
+        let ts: Vec<i64> = (0..40_000).map(|i| i * 300_000).collect();
+        assert_eq!(sizes(&cut(&ts)), [vec![TARGET_ROWS; 9], vec![40_000 - 9 * TARGET_ROWS]].concat());
     }
 
     #[test]
