@@ -29,7 +29,7 @@ fn info_shows_the_header_tables_rows_range_and_codecs() {
     let size = before.len();
     for line in [
         "file:            db.ntt\n".to_owned(),
-        "format version:  2\n".to_owned(),
+        "format version:  3\n".to_owned(),
         format!("bytes on disk:   {size}\n"),
         "tables:          2\n".to_owned(),
         "table empty\n  columns:       ts_ms, x\n  rows:          0\n  time range:    (no rows)\n  segments:      0\n".to_owned(),
