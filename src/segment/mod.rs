@@ -10,7 +10,9 @@ mod blocks;
 mod reader;
 mod writer;
 
-pub use reader::{Block, SegmentView};
+#[cfg(feature = "aggregate")]
+pub use reader::Block;
+pub use reader::SegmentView;
 #[cfg(test)]
 pub use writer::encode_segment;
 pub use writer::{SegmentLimits, write_segment_records};
