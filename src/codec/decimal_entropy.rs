@@ -7,7 +7,7 @@
 //!
 //! Bytes: SPEC.md §4.19 "decimal-entropy (id 15)".
 
-use super::bits::{BLOCK, Cursor, entropy, pool, put_varint};
+use super::bits::{BLOCK, Cursor, entropy, pool, put_varint, unzigzag, zigzag};
 use super::decimal::{self, MAX_E, POW10, patch_exceptions, read_exceptions, write_exceptions};
 use super::integer::ints_div_to_f64;
 use super::{CodecError, codec_err};
@@ -16,16 +16,6 @@ use super::{CodecError, codec_err};
 const MODE_OFFSET: u8 = 0;
 /// Differences of consecutive integers, zigzag.
 const MODE_DELTA: u8 = 1;
-
-#[inline]
-fn zigzag(v: i64) -> u64 {
-    ((v << 1) ^ (v >> 63)) as u64
-}
-
-#[inline]
-fn unzigzag(u: u64) -> i64 {
-    ((u >> 1) as i64) ^ -((u & 1) as i64)
-}
 
 fn offsets(ints: &[i64]) -> (i64, impl Iterator<Item = u64> + '_) {
     let base = ints.iter().copied().min().unwrap_or(0);

@@ -7,7 +7,7 @@
 //!
 //! Bytes: SPEC.md §4.20 "decimal-ulp (id 16)".
 
-use super::bits::{Cursor, entropy, pool};
+use super::bits::{Cursor, entropy, pool, unzigzag, zigzag};
 use super::decimal::{FAST, MAGIC, MAX_E, POW10, patch_exceptions};
 use super::{CodecError, codec_err, decimal_entropy};
 
@@ -15,16 +15,6 @@ use super::{CodecError, codec_err, decimal_entropy};
 const MAX_ULPS: i64 = 1 << 16;
 /// Largest difference the exponent choice counts as fitting.
 const FIT_ULPS: i64 = 8;
-
-#[inline]
-fn zigzag(v: i64) -> u64 {
-    ((v << 1) ^ (v >> 63)) as u64
-}
-
-#[inline]
-fn unzigzag(u: u64) -> i64 {
-    ((u >> 1) as i64) ^ -((u & 1) as i64)
-}
 
 /// The nearest integer of `v × 10^e` and the difference of `v`'s bit
 /// pattern from that of `i / 10^e`, if `v` is finite, not -0.0, within

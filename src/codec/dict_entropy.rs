@@ -6,23 +6,13 @@
 //!
 //! Bytes: SPEC.md §4.18 "dict-entropy (id 14)".
 
-use super::bits::{Cursor, entropy};
+use super::bits::{Cursor, entropy, unzigzag, zigzag};
 use super::{CodecError, codec_err, decode_values, id};
 
 /// The indices themselves.
 const MODE_INDEX: u8 = 0;
 /// Differences of consecutive indices (the first from 0), zigzag.
 const MODE_DELTA: u8 = 1;
-
-#[inline]
-fn zigzag(v: i64) -> u64 {
-    ((v << 1) ^ (v >> 63)) as u64
-}
-
-#[inline]
-fn unzigzag(u: u64) -> i64 {
-    ((u >> 1) as i64) ^ -((u & 1) as i64)
-}
 
 fn deltas(idx: &[i64]) -> Vec<u64> {
     let mut prev = 0i64;

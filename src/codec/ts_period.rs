@@ -9,7 +9,7 @@
 //! Bytes: SPEC.md §4.17 "ts-period (id 13)".
 
 use super::bits::entropy;
-use super::bits::{Cursor, put_varint};
+use super::bits::{Cursor, put_varint, unzigzag, zigzag};
 use super::{CodecError, codec_err};
 
 /// Largest number of direct symbols the encoder tries.
@@ -20,16 +20,6 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
         (a, b) = (b, a % b);
     }
     a
-}
-
-#[inline]
-fn zigzag(v: i64) -> u64 {
-    ((v << 1) ^ (v >> 63)) as u64
-}
-
-#[inline]
-fn unzigzag(u: u64) -> i64 {
-    ((u >> 1) as i64) ^ -((u & 1) as i64)
 }
 
 /// The most frequent value of `q`, looked for in up to 4096 values spread

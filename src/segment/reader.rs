@@ -6,6 +6,22 @@ use crate::error::{Error, Result};
 use crate::format::bytes::{ByteReader, le_u32};
 use crate::format::record::RECORD_HEADER_LEN;
 
+/// Reads the five value statistics (min, max, sum, first, last) that the
+/// header's descriptors and the directory's entries both store in that
+/// order.
+fn read_values(r: &mut ByteReader<'_>, codec: u8, byte_len: u32, nan_count: u32) -> Result<ColumnStats> {
+    Ok(ColumnStats {
+        codec,
+        byte_len,
+        min: r.f64()?,
+        max: r.f64()?,
+        sum: r.f64()?,
+        first: r.f64()?,
+        last: r.f64()?,
+        nan_count,
+    })
+}
+
 /// One block of a segment: a run of rows whose chunks decode on their own.
 /// A segment in the classic layout is one block (its chunks, its header's
 /// statistics, no block CRC: the record CRC covers it).
@@ -137,16 +153,8 @@ impl<'a> SegmentView<'a> {
             let codec = r.u8()?;
             r.skip(3)?;
             let byte_len = r.u32()?;
-            let stats = ColumnStats {
-                codec,
-                byte_len,
-                min: r.f64()?,
-                max: r.f64()?,
-                sum: r.f64()?,
-                first: r.f64()?,
-                last: r.f64()?,
-                nan_count: r.u32()?,
-            };
+            let mut stats = read_values(&mut r, codec, byte_len, 0)?;
+            stats.nan_count = r.u32()?;
             prelude_lens.push(r.u32()? as usize);
             columns.push(stats);
         }
@@ -260,16 +268,7 @@ impl<'a> SegmentView<'a> {
                 let codec = r.u8()?;
                 let byte_len = r.u32()?;
                 let nan_count = r.u32()?;
-                let stats = ColumnStats {
-                    codec,
-                    byte_len,
-                    min: r.f64()?,
-                    max: r.f64()?,
-                    sum: r.f64()?,
-                    first: r.f64()?,
-                    last: r.f64()?,
-                    nan_count,
-                };
+                let stats = read_values(&mut r, codec, byte_len, nan_count)?;
                 if nan_count > rows {
                     return Err(corrupt("a block counts more NaN values than it has rows"));
                 }

@@ -266,11 +266,7 @@ fn encode_blocked(
             w.u8(s.codec);
             w.u32(s.byte_len);
             w.u32(s.nan_count);
-            w.f64(s.min);
-            w.f64(s.max);
-            w.f64(s.sum);
-            w.f64(s.first);
-            w.f64(s.last);
+            write_values(&mut w, s);
         }
         w.u32(crc32fast::hash(&out[block_start..]));
     }
@@ -318,6 +314,14 @@ pub(crate) fn merge_stats<'s>(blocks: impl Iterator<Item = &'s ColumnStats>) -> 
     m
 }
 
+/// Writes the five value statistics in the order the header's descriptors
+/// and the directory's entries both use: min, max, sum, first, last.
+fn write_values(w: &mut ByteWriter<'_>, s: &ColumnStats) {
+    for v in [s.min, s.max, s.sum, s.first, s.last] {
+        w.f64(v);
+    }
+}
+
 /// The header bytes (CRC included) of a segment of rows `ts`; `preludes`
 /// are the columns' shared dictionary lengths (blocked layout; else 0).
 fn header_bytes(
@@ -346,11 +350,7 @@ fn header_bytes(
         w.u8(d.codec);
         w.zeros(3);
         w.u32(d.byte_len);
-        w.f64(d.min);
-        w.f64(d.max);
-        w.f64(d.sum);
-        w.f64(d.first);
-        w.f64(d.last);
+        write_values(&mut w, d);
         w.u32(d.nan_count);
         w.u32(prelude);
     }

@@ -16,7 +16,7 @@ mod varint;
 pub use bit_io::{BitReader, BitWriter};
 pub use cursor::Cursor;
 pub use for_block::block_cost;
-pub use varint::put_varint;
+pub use varint::{put_varint, unzigzag, zigzag};
 
 /// Values per FOR block (the last block of a column may hold fewer).
 pub const BLOCK: usize = 1024;
