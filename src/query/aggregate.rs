@@ -138,10 +138,44 @@ impl Partial {
     }
 }
 
-/// Count, NaN-skipping sum/min/max of one run of values. Four lanes so
-/// the loop pipelines and vectorizes; comparisons with NaN are false, so
-/// NaN never becomes a min or max, and it adds 0 to the sum.
+/// Count, NaN-skipping sum/min/max of one run of values (not empty).
+/// The first pass assumes no NaN: comparisons with NaN are false, so NaN
+/// never becomes a min or max anyway, and a NaN among the values shows as
+/// a NaN sum, which sends the run to [`fold_run_nan`]. Eight lanes so the
+/// loop pipelines and vectorizes.
 fn fold_run(col: &[f64], first: (Order, f64), last: (Order, f64)) -> Partial {
+    const L: usize = 8;
+    let mut sum = [0.0f64; L];
+    let mut min = [f64::INFINITY; L];
+    let mut max = [f64::NEG_INFINITY; L];
+    let chunks = col.chunks_exact(L);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for lane in 0..L {
+            let v = c[lane];
+            sum[lane] += v;
+            min[lane] = if v < min[lane] { v } else { min[lane] };
+            max[lane] = if v > max[lane] { v } else { max[lane] };
+        }
+    }
+    for (lane, &v) in tail.iter().enumerate() {
+        sum[lane] += v;
+        min[lane] = if v < min[lane] { v } else { min[lane] };
+        max[lane] = if v > max[lane] { v } else { max[lane] };
+    }
+    let sum = ((sum[0] + sum[1]) + (sum[2] + sum[3])) + ((sum[4] + sum[5]) + (sum[6] + sum[7]));
+    if sum.is_nan() {
+        // a NaN value, or infinities of both signs
+        return fold_run_nan(col, first, last);
+    }
+    let min = min.into_iter().fold(f64::INFINITY, f64::min);
+    let max = max.into_iter().fold(f64::NEG_INFINITY, f64::max);
+    let n = col.len() as u64;
+    Partial { count: n, non_nan: n, sum, min, max, first, last }
+}
+
+/// [`fold_run`] for a run with NaN values: four lanes that skip them.
+fn fold_run_nan(col: &[f64], first: (Order, f64), last: (Order, f64)) -> Partial {
     const L: usize = 4;
     // Counted in f64 lanes (exact below 2^53) so the loop stays in vector
     // registers.
@@ -260,12 +294,22 @@ impl Buckets {
         let ts = &rows.ts;
         let last_bucket = bucket_of(i64::MAX, b);
         let mut i = 0;
+        // The previous run's bucket and length: with regular timestamps
+        // the next run is usually the next bucket and as long.
+        let mut prev: Option<(i128, usize)> = None;
         while i < ts.len() {
             // Rows are sorted: find the run of this bucket, then fold each
             // column over it in a tight loop.
-            let idx = bucket_of(ts[i], b);
-            let run_end =
-                if idx == last_bucket { ts.len() } else { run_end(ts, i, bucket_start(idx + 1, b)) };
+            let idx = match prev {
+                Some((p, _)) if p < last_bucket && ts[i] < bucket_start(p + 2, b) => p + 1,
+                _ => bucket_of(ts[i], b),
+            };
+            let run_end = if idx == last_bucket {
+                ts.len()
+            } else {
+                run_end(ts, i, bucket_start(idx + 1, b), prev.map_or(0, |(_, len)| len))
+            };
+            prev = Some((idx, run_end - i));
             let parts = self.bucket(idx);
             let first = (ts[i], source, row_base + i as u64);
             let last = (ts[run_end - 1], source, row_base + (run_end - 1) as u64);
@@ -280,10 +324,15 @@ impl Buckets {
     }
 }
 
-/// The end of the run of sorted `ts` from `i` that lies before `end_ts`:
-/// galloping, so a short run costs a few comparisons whatever the length
-/// of `ts` (`ts[i] < end_ts`).
-fn run_end(ts: &[i64], i: usize, end_ts: i64) -> usize {
+/// The end of the run of sorted `ts` from `i` that lies before `end_ts`
+/// (`ts[i] < end_ts`): two comparisons if the run is `guess` rows long,
+/// else galloping, so a short run costs a few comparisons whatever the
+/// length of `ts`.
+fn run_end(ts: &[i64], i: usize, end_ts: i64, guess: usize) -> usize {
+    let e = i + guess;
+    if guess > 0 && e <= ts.len() && ts[e - 1] < end_ts && ts.get(e).is_none_or(|&t| t >= end_ts) {
+        return e;
+    }
     let mut step = 1;
     let mut lo = i + 1;
     loop {
@@ -494,34 +543,24 @@ impl AggregateReader {
     /// The result rows of closed buckets `keys`, whose partials are
     /// `parts` (one per value column each).
     fn emit(&self, keys: &[i128], parts: &[Partial]) -> Aggregation {
-        let names = self.column_names();
+        let ncols = self.reader.snap.columns.len().max(1);
         let aggs = self.aggs.len();
-        let mut columns: Vec<AggColumn> = names
+        // One pass per result column over the partials of its value
+        // column (every `ncols`-th): tight loops, no per-value match.
+        let columns = self
+            .column_names()
             .into_iter()
-            .map(|(name, column, agg)| AggColumn {
-                name,
-                column,
-                agg,
-                values: if agg == Agg::Count {
-                    AggValues::U64(Vec::with_capacity(keys.len()))
-                } else {
-                    AggValues::F64(Vec::with_capacity(keys.len()))
-                },
+            .enumerate()
+            .map(|(k, (name, column, agg))| {
+                let parts = parts.iter().skip(k / aggs).step_by(ncols);
+                let values = match agg {
+                    Agg::Count => AggValues::U64(parts.map(|p| p.count).collect()),
+                    _ => AggValues::F64(parts.map(|p| p.value(agg)).collect()),
+                };
+                AggColumn { name, column, agg, values }
             })
             .collect();
-        let mut bucket_start_out = Vec::with_capacity(keys.len());
-        let ncols = self.reader.snap.columns.len();
-        for (k, parts) in keys.iter().zip(parts.chunks_exact(ncols.max(1))) {
-            bucket_start_out.push(bucket_start(*k, self.bucket_ms));
-            for (c, p) in parts.iter().enumerate() {
-                for (a, col) in columns[c * aggs..(c + 1) * aggs].iter_mut().enumerate() {
-                    match &mut col.values {
-                        AggValues::U64(v) => v.push(p.count),
-                        AggValues::F64(v) => v.push(p.value(self.aggs[a])),
-                    }
-                }
-            }
-        }
+        let bucket_start_out = keys.iter().map(|&k| bucket_start(k, self.bucket_ms)).collect();
         Aggregation { bucket_start: bucket_start_out, columns }
     }
 
@@ -546,5 +585,67 @@ impl AggregateReader {
             all = self.emit(&[], &[]);
         }
         Ok(all)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fold of `vals` the slow, obvious way.
+    fn naive(vals: &[f64]) -> (u64, f64, f64, f64) {
+        let ok: Vec<f64> = vals.iter().copied().filter(|v| !v.is_nan()).collect();
+        let sum: f64 = ok.iter().sum();
+        let min = ok.iter().copied().fold(f64::NAN, f64::min);
+        let max = ok.iter().copied().fold(f64::NAN, f64::max);
+        (ok.len() as u64, sum, min, max)
+    }
+
+    fn same(a: f64, b: f64) -> bool {
+        (a.is_nan() && b.is_nan()) || a == b || (a - b).abs() <= 1e-12 * b.abs().max(1.0)
+    }
+
+    #[test]
+    fn fold_run_skips_nan_and_handles_infinities() {
+        let o = ((0, 0, 0), 0.0);
+        let mut cases: Vec<Vec<f64>> = vec![
+            vec![1.0],
+            vec![f64::NAN],
+            vec![f64::NAN; 19],
+            vec![f64::INFINITY, f64::NEG_INFINITY, 3.0],
+            vec![f64::INFINITY; 9],
+            vec![-0.0, 0.0, -0.0],
+        ];
+        // every length up to 40 (lanes and tails), a NaN at each place
+        for n in 1..40 {
+            let base: Vec<f64> = (0..n).map(|i| ((i * 7919) % 97) as f64 * 0.25 - 10.0).collect();
+            cases.push(base.clone());
+            for at in 0..n {
+                let mut v = base.clone();
+                v[at] = f64::NAN;
+                cases.push(v);
+            }
+        }
+        for vals in &cases {
+            let p = fold_run(vals, o, o);
+            let (non_nan, sum, min, max) = naive(vals);
+            assert_eq!(p.count, vals.len() as u64, "{vals:?}");
+            assert_eq!(p.non_nan, non_nan, "{vals:?}");
+            assert!(same(p.sum, sum), "{vals:?}: sum {} != {sum}", p.sum);
+            assert!(same(p.min, min) && same(p.max, max), "{vals:?}: {} {} vs {min} {max}", p.min, p.max);
+        }
+    }
+
+    #[test]
+    fn run_end_with_right_and_wrong_guesses() {
+        let ts: Vec<i64> = (0..500).map(|i| i * 7 / 3).collect();
+        for i in [0usize, 1, 17, 250, 498] {
+            for end_ts in [ts[i] + 1, ts[i] + 50, ts[i] + 1000, i64::MAX] {
+                let want = ts.partition_point(|&t| t < end_ts);
+                for guess in [0usize, 1, 5, want - i, want - i + 1, 10_000] {
+                    assert_eq!(run_end(&ts, i, end_ts, guess), want, "i {i} end {end_ts} guess {guess}");
+                }
+            }
+        }
     }
 }

@@ -66,6 +66,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             std::fs::metadata(&path)?.len() as f64 / 1048576.0
         );
 
+        let codecs = |c: &nanots::ColumnStorage| {
+            let names: Vec<String> = c.codecs.iter().map(|u| format!("{} x{}", u.name, u.segments)).collect();
+            format!("{} {:.3} B/row ({})", c.name, c.bytes_on_disk as f64 / rows as f64, names.join(", "))
+        };
+        let storage: Vec<String> = std::iter::once(&s.timestamps).chain(&s.columns).map(codecs).collect();
+        println!("  {}", storage.join("; "));
         let dir = nanots_bench::block_directory_bytes(&path)?;
         println!(
             "  {} of {} segments blocked; directories {} bytes = {:.2}% of the file",
@@ -76,10 +82,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         if let (None, Some(n)) = (partition, std::env::var("NANOTS_AGG_PROFILE").ok()) {
             // For a profiler: only minutely aggregations, n times.
-            for _ in 0..n.parse::<usize>()? {
-                let mut r = db.aggregate_reader("sensor", T0, end, MINUTE, &aggs)?;
-                while r.next_batch()?.is_some() {}
-            }
+            let (secs, ()) = timed(n.parse::<usize>()?, || {
+                let mut r = db.aggregate_reader("sensor", T0, end, MINUTE, &aggs).unwrap();
+                while r.next_batch().unwrap().is_some() {}
+            });
+            println!("  minutely, whole range: {:.2} ms (median of {n})", secs * 1e3);
             return Ok(());
         }
         for (name, bucket) in [("hourly", HOUR), ("minutely", MINUTE)] {

@@ -325,10 +325,15 @@ const CHUNK: usize = 1024;
 /// What the decoder of one stream needs: the code table and each symbol's
 /// smallest value (its value, for a direct symbol).
 struct Code {
-    // on the heap (48 KiB): decoders may run on small thread stacks
-    table: Box<[u32; 1 << MAX_CODE_LEN]>,
-    base: Box<[u64; 1 << MAX_CODE_LEN]>,
+    /// `2^max_len` entries, the longest code's length: built per stream,
+    /// so a short block's stream does not pay for a 2^12-entry table.
+    table: Vec<u32>,
+    /// One entry per symbol, padded to a power of two.
+    base: Vec<u64>,
+    /// `table.len() - 1`.
     mask: u64,
+    /// `base.len() - 1`.
+    base_mask: usize,
 }
 
 impl Code {
@@ -344,11 +349,11 @@ impl Code {
     #[inline(always)]
     fn next(&self, data: &[u8], pos: &mut usize, bad: &mut u32) -> u64 {
         let window = Self::window(data, *pos);
-        let e = self.table[(window & self.mask) as usize & ((1 << MAX_CODE_LEN) - 1)];
+        let e = self.table[(window & self.mask) as usize];
         *bad |= e;
         let l = e & 15;
         let kb = (e >> 4) & 63;
-        let base = self.base[(e >> 11) as usize & ((1 << MAX_CODE_LEN) - 1)];
+        let base = self.base[(e >> 11) as usize & self.base_mask];
         let extra = if l + kb <= 57 {
             (window >> l) & ((1u64 << kb) - 1)
         } else {
@@ -364,7 +369,7 @@ impl Code {
     #[inline(always)]
     fn next_direct(&self, data: &[u8], pos: &mut usize, bad: &mut u32) -> u64 {
         let window = Self::window(data, *pos);
-        let e = self.table[(window & self.mask) as usize & ((1 << MAX_CODE_LEN) - 1)];
+        let e = self.table[(window & self.mask) as usize];
         *bad |= e;
         *pos += (e & 15) as usize;
         u64::from(e >> 11)
@@ -415,12 +420,6 @@ impl Code {
     }
 }
 
-/// A heap array of 2^12 copies of `v`, built on the heap (never on the
-/// stack).
-fn boxed_array<T: Copy>(v: T) -> Box<[T; 1 << MAX_CODE_LEN]> {
-    vec![v; 1 << MAX_CODE_LEN].into_boxed_slice().try_into().unwrap_or_else(|_| unreachable!("2^12 elements"))
-}
-
 /// Decodes `n` values of an entropy stream, handing them to `sink` in
 /// order, in chunks of at most 1024; except when the stream is one symbol
 /// without extra bits (every value the same): then `sink` is not called
@@ -456,7 +455,7 @@ pub fn decode(
     }
     // smallest value of each symbol: escape class k stands for
     // D + 2^(k-1) (k >= 1) plus its extra bits, class 0 for D itself
-    let mut base = boxed_array(0u64);
+    let mut base = vec![0u64; m.next_power_of_two()];
     for (s, b) in base.iter_mut().enumerate().take(m) {
         let s = s as u64;
         *b = match s.checked_sub(d) {
@@ -465,10 +464,13 @@ pub fn decode(
         };
     }
     let direct_only = used.iter().all(|&s| (s as u64) < d);
-    let mut code = Code { table: boxed_array(NO_CODE), base, mask: 0 };
+    let base_mask = base.len() - 1;
+    let size = 1usize << max_len;
+    let mut code = Code { table: vec![NO_CODE; size], base, mask: (size - 1) as u64, base_mask };
     if used.len() == 1 {
         // one escape class: its code is empty, only the extra bits remain
         code.table[0] = Code::entry(used[0], 0, d);
+        code.mask = 0;
     } else {
         // the lengths must form a complete prefix code (Kraft sum 1)
         let kraft: u64 = used.iter().map(|&s| 1u64 << (MAX_CODE_LEN - u32::from(lens[s]))).sum();
@@ -476,7 +478,6 @@ pub fn decode(
             return Err(codec_err("entropy stream: code lengths do not form a complete prefix code"));
         }
         let codes = canonical_codes(&lens);
-        let size = 1usize << max_len;
         for &s in &used {
             let l = u32::from(lens[s]);
             let entry = Code::entry(s, l, d);
@@ -486,7 +487,6 @@ pub fn decode(
                 j += 1 << l;
             }
         }
-        code.mask = (size - 1) as u64;
     }
     // the lanes' bit streams, one after another: lane j's bits are
     // start[j] * 8 .. end[j] * 8 of `data`
