@@ -17,6 +17,14 @@ pub const FORMAT_VERSION: u32 = 3;
 /// Size of the file header region; the first record starts here.
 pub const DATA_START: u64 = 256;
 
+/// Records after the newest checkpoint (or, without one, all records) up
+/// to this many bytes do not earn a checkpoint at close or at the end of a
+/// rewrite: opening scans and verifies them instead, which costs well
+/// under a millisecond even on a small board, while the checkpoint would
+/// cost a small database over 100 bytes (issue 17: small tables should
+/// not pay hundreds of bytes of fixed overhead). SPEC.md §3.4.
+pub const SMALL_TAIL_BYTES: u64 = 64 << 10;
+
 /// Default cap on any record's payload, in bytes (64 MiB). Overridden by the
 /// `NANOTS_MAX_RECORD_SIZE` environment variable or `NanoTsOptions`.
 pub const DEFAULT_MAX_RECORD_SIZE: u32 = 64 << 20;

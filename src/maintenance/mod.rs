@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use crate::codec::Level;
 use crate::error::Result;
-use crate::format::DATA_START;
+use crate::format::{DATA_START, SMALL_TAIL_BYTES};
 use crate::format::header::{FileHeader, SLOT_OFFSETS, Slot};
 use crate::format::record::{RecordType, frame};
 use crate::io::{DbFile, FileView};
@@ -191,18 +191,21 @@ fn build(out: &mut Out, input: &RewriteInput) -> Result<Built> {
     let mut payload = Vec::new();
     cp.encode(&mut payload);
     let mut rec = Vec::new();
-    let checkpoint_offset = match frame(&mut rec, RecordType::Checkpoint, &payload, cap) {
-        Ok(()) => out.write(&rec)?,
-        Err(_) => {
-            // Too many segments for one record: a plain commit (opening
-            // then scans), still a complete transaction.
-            rec.clear();
-            let mut p = Vec::new();
-            commit.encode(&mut p);
-            frame(&mut rec, RecordType::Commit, &p, cap)?;
-            out.write(&rec)?;
-            0
-        }
+    // A small file ends with a plain commit, as at close (SMALL_TAIL_BYTES).
+    let written = out.end + out.buf.len() as u64 - DATA_START;
+    let checkpoint =
+        written > SMALL_TAIL_BYTES && frame(&mut rec, RecordType::Checkpoint, &payload, cap).is_ok();
+    let checkpoint_offset = if checkpoint {
+        out.write(&rec)?
+    } else {
+        // A small file, or too many segments for one record: a plain
+        // commit (opening then scans), still a complete transaction.
+        rec.clear();
+        let mut p = Vec::new();
+        commit.encode(&mut p);
+        frame(&mut rec, RecordType::Commit, &p, cap)?;
+        out.write(&rec)?;
+        0
     };
     out.drain()?;
     let slot = Slot { seq: 1, committed_end: out.end, checkpoint_offset, unsynced_tail: false };

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::State;
 use crate::codec::Level;
 use crate::error::Result;
+use crate::format::{DATA_START, SMALL_TAIL_BYTES};
 use crate::options::SyncMode;
 use crate::segment::{SegmentMeta, write_segment_records};
 use crate::wal::WalWriter;
@@ -81,8 +82,9 @@ impl State {
         write_segment_records(id, ts, &cols, limits, Level::Hot, |rec| self.write_records(rec))
     }
 
-    /// Flushes, writes a checkpoint, fsyncs, removes the WAL. After this the
-    /// `.ntt` file alone is the database.
+    /// Flushes, writes a checkpoint (unless the records after the newest
+    /// one are at most [`SMALL_TAIL_BYTES`]), fsyncs, removes the WAL.
+    /// After this the `.ntt` file alone is the database.
     pub fn close(&mut self) -> Result<()> {
         if self.closed {
             return Ok(());
@@ -94,7 +96,9 @@ impl State {
         }
         self.write(|st| {
             st.flush_inner(false)?;
-            st.flush_inner(true)?;
+            if st.end - st.checkpoint_offset.max(DATA_START) > SMALL_TAIL_BYTES {
+                st.flush_inner(true)?;
+            }
             st.file.sync_data()?;
             if st.opts.sync == SyncMode::Never {
                 st.write_slot()?;
