@@ -28,9 +28,9 @@ fn write_current_fixture() {
     if std::env::var_os("NANOTS_WRITE_FIXTURES").is_none() {
         return;
     }
-    // The current format is 3; `v1-basic.ntt` and `v2-basic.ntt` were
-    // written the same way by the format-1 and format-2 libraries and are
-    // never rewritten.
+    // The current format is 4; `v1-basic.ntt`, `v2-basic.ntt` and
+    // `v3-basic.ntt` were written the same way by the format-1, -2 and -3
+    // libraries and are never rewritten.
     // A fixture once committed is never rewritten: only missing ones are
     // written.
     for (name, write) in [
@@ -41,7 +41,7 @@ fn write_current_fixture() {
             write(&fixture(name));
         }
     }
-    let path = fixture("v3-basic.ntt");
+    let path = fixture("v4-basic.ntt");
     if path.exists() {
         return;
     }
@@ -175,6 +175,11 @@ fn v3_blocked_fixture_reads_back_exactly() {
 }
 
 #[test]
+fn v4_fixture_reads_back_exactly() {
+    basic_fixture_reads_back_exactly("v4-basic.ntt");
+}
+
+#[test]
 fn v3_fixture_reads_back_exactly() {
     basic_fixture_reads_back_exactly("v3-basic.ntt");
 }
@@ -202,10 +207,41 @@ fn basic_fixture_reads_back_exactly(name: &str) {
     let (ts, cols) = db.query_table_range_columns("specials", i64::MIN, i64::MAX).unwrap();
     assert_eq!(ts, [5, 6]);
     assert_eq!(bits(&cols[0]), [0x7ff8_dead_beef_0001, (-0.0f64).to_bits()]);
-    // A v1 file is writable and packable by this library.
+    let report = db.verify().unwrap();
+    assert!(report.is_ok(), "{name}: {report:?}");
+    // An old file is writable and packable by this library. Writing
+    // upgrades formats 1 and 2 in place to 3, the newest with the 256-byte
+    // header; a pack rewrites the file in format 4 (104-byte header), and
+    // the handle goes on committing into it.
+    let version = || u32::from_le_bytes(std::fs::read(&path).unwrap()[8..12].try_into().unwrap());
+    let header_len = || if version() >= 4 { 104 } else { 256 };
     db.append_row("sensor", 10_000_000, &[1.0, 2.0]).unwrap();
+    db.flush().unwrap();
+    assert_eq!(version(), if name.starts_with("v4") { 4 } else { 3 }, "{name}");
+    assert_eq!(first_record_at(&path), header_len());
     db.pack_table("sensor", 100_000).unwrap();
-    assert_eq!(db.query_table_range_columns("sensor", i64::MIN, i64::MAX).unwrap().0.len(), want.len() + 1);
+    assert_eq!(version(), 4, "{name}");
+    assert_eq!(first_record_at(&path), 104);
+    db.append_row("sensor", 10_000_001, &[3.0, 4.0]).unwrap();
+    db.flush().unwrap();
+    assert_eq!(db.query_table_range_columns("sensor", i64::MIN, i64::MAX).unwrap().0.len(), want.len() + 2);
+    db.close().unwrap();
+    let db = NanoTsDb::open(&path, NanoTsOptions::default()).unwrap();
+    assert!(db.verify().unwrap().is_ok());
+    let (ts, _) = db.query_table_range_columns("sensor", i64::MIN, i64::MAX).unwrap();
+    assert_eq!(ts.len(), want.len() + 2);
+    assert_eq!(ts[ts.len() - 2..], [10_000_000, 10_000_001]);
+    assert_eq!(db.query_table_range_columns("specials", i64::MIN, i64::MAX).unwrap().0, [5, 6]);
+}
+
+/// Where the first record of the file at `path` starts: just after the
+/// header, whose length the format version decides (a Table record, type
+/// 1, comes first in every file these tests write).
+fn first_record_at(path: &std::path::Path) -> usize {
+    let b = std::fs::read(path).unwrap();
+    let at = if u32::from_le_bytes(b[8..12].try_into().unwrap()) >= 4 { 104 } else { 256 };
+    assert_eq!(b[at + 4], 1, "a Table record at {at}");
+    at
 }
 
 /// Written by the format-1 library (commit 46a705f) one row per flush, and
@@ -224,7 +260,8 @@ fn v1_crash_after_a_checkpoint_loses_no_row() {
     assert_eq!(cols[0], (0..=41).map(|i| i as f64).collect::<Vec<_>>());
     assert!(db.verify().unwrap().is_ok());
     db.close().unwrap();
-    // Opening upgraded the file to this library's format version.
+    // Opening upgraded the file in place to format 3, the newest with its
+    // 256-byte header.
     let b = std::fs::read(&path).unwrap();
     assert_eq!(u32::from_le_bytes(b[8..12].try_into().unwrap()), 3);
     let db = NanoTsDb::open(&path, NanoTsOptions::default()).unwrap();

@@ -134,7 +134,7 @@ fn creation_is_whole_or_nothing() {
     assert_eq!(names, ["fresh.ntt", "test.ntt"]);
     assert_eq!(
         std::fs::metadata(&fresh).unwrap().len(),
-        256 + records(&fresh).iter().map(|r| r.2).sum::<u64>()
+        104 + records(&fresh).iter().map(|r| r.2).sum::<u64>()
     );
 }
 

@@ -105,7 +105,8 @@ pub fn block_directory_bytes(path: &std::path::Path) -> std::io::Result<Director
     let b = std::fs::read(path)?;
     let le32 = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes")) as usize;
     let mut out = DirectoryBytes::default();
-    let mut at = 256usize;
+    // The header: 104 bytes from format 4 on, 256 before (SPEC.md §2).
+    let mut at = if b.len() >= 12 && le32(8) >= 4 { 104 } else { 256 };
     while at + 12 <= b.len() {
         let len = le32(at);
         if at + 12 + len > b.len() {

@@ -29,7 +29,7 @@ fn info_shows_the_header_tables_rows_range_and_codecs() {
     let size = before.len();
     for line in [
         "file:            db.ntt\n".to_owned(),
-        "format version:  3\n".to_owned(),
+        "format version:  4\n".to_owned(),
         format!("bytes on disk:   {size}\n"),
         "tables:          2\n".to_owned(),
         "table empty\n  columns:       ts_ms, x\n  rows:          0\n  time range:    (no rows)\n  segments:      0\n".to_owned(),
@@ -111,9 +111,9 @@ fn verify_fails_a_damaged_file_naming_the_offset() {
     let found = offsets(out);
     assert!(!found.is_empty(), "{out}");
     // Each problem names the record that holds the damaged byte: it starts
-    // after the 256-byte header and at or before the byte.
+    // after the 104-byte header and at or before the byte.
     for off in found {
-        assert!((256..=at as u64).contains(&off), "offset {off}, damaged byte {at}:\n{out}");
+        assert!((104..=at as u64).contains(&off), "offset {off}, damaged byte {at}:\n{out}");
     }
     assert!(out.contains("CRC32"), "{out}");
     assert_eq!(std::fs::read(&db).unwrap(), bytes, "verify repairs nothing");

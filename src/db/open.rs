@@ -10,8 +10,8 @@ use super::recovery::{Loaded, load};
 use super::report::RecoveryReport;
 use super::state::{State, check_fits_record_cap};
 use crate::error::{Error, ErrorKind, Result};
-use crate::format::header::FileHeader;
-use crate::format::{DATA_START, FORMAT_VERSION};
+use crate::format::FORMAT_VERSION;
+use crate::format::header::{FileHeader, Layout, MAX_HEADER_LEN, decode_head};
 use crate::io::fault::{self, FaultOp};
 use crate::io::{DbFile, now_unix_ms, random_u64, sync_parent_dir};
 use crate::options::{NanoTsOptions, RecoveryMode, SyncMode};
@@ -26,15 +26,9 @@ pub fn open(path: &Path, opts: NanoTsOptions) -> Result<State> {
     let salvage = opts.recovery == RecoveryMode::Salvage;
     let file = open_or_create(path, opts.sync)?;
     let len = file.len()?;
-    if len < DATA_START {
-        return Err(Error::corrupt(format!(
-            "{} is {len} bytes long, too short for a NanoTS file header (file offset {len})",
-            path.display()
-        )));
-    }
-    let mut head = vec![0u8; DATA_START as usize];
+    let mut head = vec![0u8; len.min(MAX_HEADER_LEN) as usize];
     file.read_at(&mut head, 0)?;
-    let header = FileHeader::decode(&head)?;
+    let header = decode_head(&head, len, path)?;
     let map = file.map()?;
     let Loaded { mut loader, committed_end, slot } = load(&map, &head, &header, salvage)?;
 
@@ -155,7 +149,7 @@ fn write_new_file(path: &Path, sync: SyncMode) -> Result<std::path::PathBuf> {
             .open(&tmp)
             .map_err(|e| Error::io(e, "cannot create", &tmp))?;
         let header = FileHeader { version: FORMAT_VERSION, db_id: random_u64(), created_ms: now_unix_ms() };
-        let mut head = vec![0u8; DATA_START as usize];
+        let mut head = vec![0u8; Layout::of(FORMAT_VERSION).data_start as usize];
         head[..header.encode().len()].copy_from_slice(&header.encode());
         use std::io::Write;
         fault::hit(FaultOp::Write)

@@ -19,9 +19,8 @@ use std::sync::Arc;
 use super::index::Index;
 use super::report::Problem;
 use crate::error::{Error, ErrorKind, Result};
-use crate::format::DATA_START;
 use crate::format::bytes::ByteReader;
-use crate::format::header::{FileHeader, SLOT_LEN, SLOT_OFFSETS, Slot};
+use crate::format::header::{FileHeader, Slot};
 use crate::format::record::{RecordRef, RecordType, parse_header, verified_payload};
 use crate::segment::{SegmentMeta, SegmentView};
 use crate::table::records::{Checkpoint, CommitInfo, decode_drop_table, decode_supersede, decode_tombstone};
@@ -355,11 +354,11 @@ fn scan(map: &[u8], from: u64, trusted_end: u64, tail: Tail, loader: &mut Loader
 /// Salvage: rebuilds the index from every record that verifies, skipping
 /// (and reporting) damaged records and unreadable stretches. Returns the
 /// end of the last transaction kept.
-fn salvage_scan(map: &[u8], loader: &mut Loader) -> u64 {
+fn salvage_scan(map: &[u8], data_start: u64, loader: &mut Loader) -> u64 {
     let file_len = map.len() as u64;
-    let mut pos = DATA_START;
+    let mut pos = data_start;
     let mut pending: Vec<(u64, Parsed)> = Vec::new();
-    let mut committed_end = DATA_START;
+    let mut committed_end = data_start;
     while pos < file_len {
         let rec = match parse_header(map, pos) {
             Ok(rec) => rec,
@@ -414,15 +413,14 @@ pub(super) struct Loaded {
 
 /// Loads the index without modifying anything. Strict: damage in committed
 /// data, or a file shorter than a commit slot says it is, is `Corrupt`.
-/// `head` holds the file's first 256 bytes (read once, so that a writer
+/// `head` holds the file's header (read once, so that a writer
 /// updating a slot meanwhile cannot make the two disagree).
 pub(super) fn load(map: &[u8], head: &[u8], header: &FileHeader, salvage: bool) -> Result<Loaded> {
     let len = map.len() as u64;
+    let layout = header.layout();
+    let data_start = layout.data_start;
     let slots: Vec<Slot> = {
-        let mut v: Vec<Slot> = SLOT_OFFSETS
-            .iter()
-            .filter_map(|&o| Slot::decode(&head[o as usize..o as usize + SLOT_LEN]))
-            .collect();
+        let mut v = layout.slots(head);
         v.sort_by_key(|s| std::cmp::Reverse(s.seq));
         v
     };
@@ -434,8 +432,9 @@ pub(super) fn load(map: &[u8], head: &[u8], header: &FileHeader, salvage: bool) 
                 "the file is {len} bytes long but its commit slot (sequence {}) says transactions were committed up to file offset {}: it was truncated",
                 s.seq, s.committed_end
             ))
-        } else if s.committed_end < DATA_START || s.checkpoint_offset >= s.committed_end.max(1) {
-            Some(format!("commit slot (sequence {}) at file offset 64 or 128 is inconsistent", s.seq))
+        } else if s.committed_end < data_start || s.checkpoint_offset >= s.committed_end.max(1) {
+            let [a, b] = layout.slot_offsets;
+            Some(format!("commit slot (sequence {}) at file offset {a} or {b} is inconsistent", s.seq))
         } else {
             None
         };
@@ -443,7 +442,7 @@ pub(super) fn load(map: &[u8], head: &[u8], header: &FileHeader, salvage: bool) 
             if !salvage {
                 return Err(Error::corrupt(p));
             }
-            return Ok(salvage_load(map, p));
+            return Ok(salvage_load(map, data_start, p));
         }
     }
     let tail = match newest {
@@ -452,8 +451,8 @@ pub(super) fn load(map: &[u8], head: &[u8], header: &FileHeader, salvage: bool) 
     };
     let strict = (|| {
         let mut loader = Loader::default();
-        let mut from = DATA_START;
-        let trusted_end = newest.map_or(DATA_START, |s| s.committed_end);
+        let mut from = data_start;
+        let trusted_end = newest.map_or(data_start, |s| s.committed_end);
         if header.version < 2 {
             // Format 1 checkpoints may predate their own transaction.
             loader.checkpoints_as_commits = true;
@@ -473,15 +472,17 @@ pub(super) fn load(map: &[u8], head: &[u8], header: &FileHeader, salvage: bool) 
         Ok(Loaded { loader, committed_end, slot: newest })
     })();
     match strict {
-        Err(e) if salvage && e.kind() == ErrorKind::Corrupt => Ok(salvage_load(map, e.message().to_owned())),
+        Err(e) if salvage && e.kind() == ErrorKind::Corrupt => {
+            Ok(salvage_load(map, data_start, e.message().to_owned()))
+        }
         r => r,
     }
 }
 
-fn salvage_load(map: &[u8], why: String) -> Loaded {
+fn salvage_load(map: &[u8], data_start: u64, why: String) -> Loaded {
     let mut loader = Loader { checkpoints_as_commits: true, lenient: true, ..Default::default() };
     loader.problems.push(Problem::file(0, format!("salvage: {why}; every record was scanned")));
-    let committed_end = salvage_scan(map, &mut loader);
+    let committed_end = salvage_scan(map, data_start, &mut loader);
     Loaded { loader, committed_end, slot: None }
 }
 

@@ -1,5 +1,8 @@
-//! The 256-byte file header: a static part written once, and two commit
-//! slots rewritten alternately after each commit (LMDB's meta-page idea).
+//! The file header: a static part written once, and two commit slots
+//! rewritten alternately after each commit (LMDB's meta-page idea). Formats
+//! 1 to 3 use 256 bytes (64-byte slots at 64 and 128); format 4 packs the
+//! same fields into 104 bytes (32-byte slots at 40 and 72), so a small
+//! database does not carry 152 bytes of zeros: [`Layout`].
 //!
 //! The slots only accelerate opening: they say how far the file is known to
 //! be committed and where the newest checkpoint is. If both are unreadable
@@ -18,12 +21,53 @@ pub const DB_ID_OFFSET: usize = 16;
 pub const STATIC_CRC_OFFSET: usize = 36;
 /// Bytes covered by the static header, CRC included.
 pub const STATIC_LEN: usize = 40;
-/// Offsets of the two commit slots.
-pub const SLOT_OFFSETS: [u64; 2] = [64, 128];
-/// Size of one slot, CRC included.
-pub const SLOT_LEN: usize = 64;
-/// Offset of the slot CRC inside a slot; covers `[0, SLOT_CRC_OFFSET)`.
-pub const SLOT_CRC_OFFSET: usize = 60;
+/// The newest format with the 256-byte header. A read-write open upgrades
+/// an older file in place up to this version only: the header of format 4
+/// is smaller, and the records cannot move (a rewrite writes format 4).
+pub const WIDE_HEADER_VERSION: u32 = 3;
+/// The longest header of any version: opening reads this much (or the
+/// whole file, if shorter) before it knows the version.
+pub const MAX_HEADER_LEN: u64 = 256;
+/// The shortest header of any version: no record starts before it.
+pub const MIN_DATA_START: u64 = 104;
+
+/// Where the parts of the header lie in a file of some format version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// Size of the header: the first record starts here.
+    pub data_start: u64,
+    /// Offsets of the two commit slots.
+    pub slot_offsets: [u64; 2],
+    /// Size of one slot; its CRC-32 is its last 4 bytes and covers the rest.
+    pub slot_len: usize,
+}
+
+/// Formats 1 to 3: 256 bytes, 64-byte slots at 64 and 128 (zeros at 40..64,
+/// in each slot at 28..60, and at 192..256).
+pub const WIDE: Layout = Layout { data_start: 256, slot_offsets: [64, 128], slot_len: 64 };
+/// Format 4: 104 bytes, 32-byte slots at 40 and 72, no zero bytes.
+pub const COMPACT: Layout = Layout { data_start: MIN_DATA_START, slot_offsets: [40, 72], slot_len: 32 };
+
+impl Layout {
+    /// The layout of format `version`.
+    pub fn of(version: u32) -> Layout {
+        if version <= WIDE_HEADER_VERSION { WIDE } else { COMPACT }
+    }
+
+    /// Offset of the slot that slot sequence `seq` is written to.
+    pub fn slot_offset(&self, seq: u64) -> u64 {
+        self.slot_offsets[(seq % 2) as usize]
+    }
+
+    /// The slots of `head` (the file's first bytes) that decode.
+    pub fn slots(&self, head: &[u8]) -> Vec<Slot> {
+        self.slot_offsets
+            .iter()
+            .filter_map(|&o| head.get(o as usize..o as usize + self.slot_len))
+            .filter_map(Slot::decode)
+            .collect()
+    }
+}
 
 /// The static part of the header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +78,11 @@ pub struct FileHeader {
 }
 
 impl FileHeader {
+    /// Where this file's slots and first record lie.
+    pub fn layout(&self) -> Layout {
+        Layout::of(self.version)
+    }
+
     pub fn encode(&self) -> [u8; STATIC_LEN] {
         let mut buf = Vec::with_capacity(STATIC_LEN);
         let mut w = ByteWriter::new(&mut buf);
@@ -78,6 +127,26 @@ impl FileHeader {
     }
 }
 
+/// The header of a file of `len` bytes whose first bytes (up to
+/// [`MAX_HEADER_LEN`]) are `head`: decoded, and checked to fit the file
+/// (`Corrupt` naming `path` if the file is too short for it).
+pub fn decode_head(head: &[u8], len: u64, path: &std::path::Path) -> Result<FileHeader> {
+    let too_short = || {
+        Error::corrupt(format!(
+            "{} is {len} bytes long, too short for a NanoTS file header (file offset {len})",
+            path.display()
+        ))
+    };
+    if len < STATIC_LEN as u64 || head.len() < STATIC_LEN {
+        return Err(too_short());
+    }
+    let header = FileHeader::decode(head)?;
+    if len < header.layout().data_start || (head.len() as u64) < header.layout().data_start {
+        return Err(too_short());
+    }
+    Ok(header)
+}
+
 /// One commit slot: where the committed part of the file ends and where the
 /// newest checkpoint record is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -100,23 +169,26 @@ pub struct Slot {
 pub const SLOT_FLAG_UNSYNCED_TAIL: u32 = 1;
 
 impl Slot {
-    pub fn encode(&self) -> [u8; SLOT_LEN] {
-        let mut buf = Vec::with_capacity(SLOT_LEN);
+    /// The slot's bytes in `layout`: sequence, committed end, checkpoint
+    /// offset, flags, zeros up to the CRC (wide layout only), CRC-32.
+    pub fn encode(&self, layout: Layout) -> Vec<u8> {
+        let mut buf = Vec::with_capacity(layout.slot_len);
         let mut w = ByteWriter::new(&mut buf);
         w.u64(self.seq);
         w.u64(self.committed_end);
         w.u64(self.checkpoint_offset);
         w.u32(if self.unsynced_tail { SLOT_FLAG_UNSYNCED_TAIL } else { 0 });
-        w.zeros(SLOT_CRC_OFFSET - 28);
+        w.zeros(layout.slot_len - 4 - 28);
         let crc = crc32fast::hash(&buf);
         ByteWriter::new(&mut buf).u32(crc);
-        buf.try_into().expect("slot is SLOT_LEN bytes")
+        buf
     }
 
     /// `None` for an empty, torn or corrupt slot: slots are hints, never
-    /// trusted without their CRC.
+    /// trusted without their CRC. `b` is exactly one slot.
     pub fn decode(b: &[u8]) -> Option<Slot> {
-        if b.len() < SLOT_LEN || le_u32(b, SLOT_CRC_OFFSET) != crc32fast::hash(&b[..SLOT_CRC_OFFSET]) {
+        let crc_at = b.len().checked_sub(4).filter(|&c| c >= 28)?;
+        if le_u32(b, crc_at) != crc32fast::hash(&b[..crc_at]) {
             return None;
         }
         let mut r = ByteReader::new(&b[..28], 0, "slot");
@@ -149,10 +221,30 @@ mod tests {
     #[test]
     fn slot_round_trip_and_torn_slot() {
         let s = Slot { seq: 3, committed_end: 1000, checkpoint_offset: 512, unsynced_tail: true };
-        let mut b = s.encode();
-        assert_eq!(Slot::decode(&b), Some(s));
-        b[9] ^= 0x40;
-        assert_eq!(Slot::decode(&b), None);
-        assert_eq!(Slot::decode(&[0u8; SLOT_LEN]), None);
+        for layout in [WIDE, COMPACT] {
+            let mut b = s.encode(layout);
+            assert_eq!(b.len(), layout.slot_len);
+            assert_eq!(Slot::decode(&b), Some(s));
+            for at in 0..b.len() {
+                b[at] ^= 0x40;
+                assert_eq!(Slot::decode(&b), None, "flipped byte {at}");
+                b[at] ^= 0x40;
+            }
+            assert_eq!(Slot::decode(&vec![0u8; layout.slot_len]), None);
+        }
+    }
+
+    #[test]
+    fn layouts_fit_and_do_not_overlap() {
+        assert_eq!(Layout::of(1), WIDE);
+        assert_eq!(Layout::of(WIDE_HEADER_VERSION), WIDE);
+        assert_eq!(Layout::of(FORMAT_VERSION), COMPACT);
+        for l in [WIDE, COMPACT] {
+            assert!(l.slot_offsets[0] >= STATIC_LEN as u64);
+            assert!(l.slot_offsets[0] + l.slot_len as u64 <= l.slot_offsets[1]);
+            assert!(l.slot_offsets[1] + l.slot_len as u64 <= l.data_start);
+            assert!(l.data_start >= MIN_DATA_START && l.data_start <= MAX_HEADER_LEN);
+        }
+        assert_eq!(COMPACT.slot_offsets[1] + COMPACT.slot_len as u64, COMPACT.data_start);
     }
 }

@@ -12,10 +12,7 @@ pub mod record;
 pub const MAGIC: [u8; 8] = *b"\x89NTT\r\n\x1a\n";
 
 /// The format version this library writes. It reads every version up to it.
-pub const FORMAT_VERSION: u32 = 3;
-
-/// Size of the file header region; the first record starts here.
-pub const DATA_START: u64 = 256;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// Records after the newest checkpoint (or, without one, all records) up
 /// to this many bytes do not earn a checkpoint at close or at the end of a

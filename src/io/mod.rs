@@ -112,6 +112,25 @@ impl DbFile {
         })
     }
 
+    /// Reads at most `buf.len()` bytes at `offset`; returns how many were
+    /// read (0 at the end of the file).
+    pub fn read_some_at(&self, buf: &mut [u8], offset: u64) -> Result<usize> {
+        loop {
+            match self.file.read_at(buf, offset) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                r => {
+                    return r.map_err(|e| {
+                        Error::io(
+                            e,
+                            format_args!("cannot read {} bytes at offset {offset} of", buf.len()),
+                            &self.path,
+                        )
+                    });
+                }
+            }
+        }
+    }
+
     pub fn write_at(&self, buf: &[u8], offset: u64) -> Result<()> {
         let r = match fault::check(FaultOp::Write) {
             None => self.file.write_all_at(buf, offset),

@@ -19,8 +19,8 @@ use std::sync::Arc;
 
 use crate::codec::Level;
 use crate::error::Result;
-use crate::format::{DATA_START, SMALL_TAIL_BYTES};
-use crate::format::header::{FileHeader, SLOT_OFFSETS, Slot};
+use crate::format::SMALL_TAIL_BYTES;
+use crate::format::header::{FileHeader, Slot};
 use crate::format::record::{RecordType, frame};
 use crate::io::{DbFile, FileView};
 use crate::query::{Columns, RangeReader, SegmentReads, Snapshot};
@@ -62,6 +62,8 @@ pub struct RewriteInput {
 /// The new file, renamed over the database and locked.
 pub struct Rewritten {
     pub file: DbFile,
+    /// The new file's header (always this library's format version).
+    pub header: FileHeader,
     pub end: u64,
     pub checkpoint_offset: u64,
     pub commit: CommitInfo,
@@ -142,8 +144,9 @@ pub fn write_copy(dest: &Path, input: &RewriteInput) -> Result<()> {
 /// a rename of a file whose data is not yet on disk can leave an empty
 /// database after a power cut). On error `tmp` is removed.
 fn build_synced(tmp: &Path, input: &RewriteInput) -> Result<Rewritten> {
-    let mut out = Out { file: DbFile::create_locked(tmp)?, end: DATA_START, buf: Vec::new() };
-    let result = build(&mut out, input);
+    let header = FileHeader { version: crate::format::FORMAT_VERSION, ..input.header };
+    let mut out = Out { file: DbFile::create_locked(tmp)?, end: header.layout().data_start, buf: Vec::new() };
+    let result = build(&mut out, &header, input);
     let result = result.and_then(|r| out.file.sync_data().map(|()| r));
     let (checkpoint_offset, commit, segments) = match result {
         Ok(r) => r,
@@ -152,15 +155,15 @@ fn build_synced(tmp: &Path, input: &RewriteInput) -> Result<Rewritten> {
             return Err(e);
         }
     };
-    Ok(Rewritten { file: out.file, end: out.end, checkpoint_offset, commit, segments })
+    Ok(Rewritten { file: out.file, header, end: out.end, checkpoint_offset, commit, segments })
 }
 
 type Built = (u64, CommitInfo, BTreeMap<u32, Vec<SegmentMeta>>);
 
-fn build(out: &mut Out, input: &RewriteInput) -> Result<Built> {
+fn build(out: &mut Out, header: &FileHeader, input: &RewriteInput) -> Result<Built> {
     let cap = input.max_record_size;
-    let mut head = vec![0u8; DATA_START as usize];
-    let header = FileHeader { version: crate::format::FORMAT_VERSION, ..input.header };
+    let layout = header.layout();
+    let mut head = vec![0u8; layout.data_start as usize];
     head[..header.encode().len()].copy_from_slice(&header.encode());
     out.file.write_at(&head, 0)?;
 
@@ -192,7 +195,7 @@ fn build(out: &mut Out, input: &RewriteInput) -> Result<Built> {
     cp.encode(&mut payload);
     let mut rec = Vec::new();
     // A small file ends with a plain commit, as at close (SMALL_TAIL_BYTES).
-    let written = out.end + out.buf.len() as u64 - DATA_START;
+    let written = out.end + out.buf.len() as u64 - layout.data_start;
     let checkpoint =
         written > SMALL_TAIL_BYTES && frame(&mut rec, RecordType::Checkpoint, &payload, cap).is_ok();
     let checkpoint_offset = if checkpoint {
@@ -209,7 +212,7 @@ fn build(out: &mut Out, input: &RewriteInput) -> Result<Built> {
     };
     out.drain()?;
     let slot = Slot { seq: 1, committed_end: out.end, checkpoint_offset, unsynced_tail: false };
-    out.file.write_at(&slot.encode(), SLOT_OFFSETS[1])?;
+    out.file.write_at(&slot.encode(layout), layout.slot_offsets[1])?;
     Ok((checkpoint_offset, commit, all_segments))
 }
 

@@ -167,7 +167,7 @@ impl Checkpoint {
             if rows == 0
                 || rows as usize > crate::format::MAX_SEGMENT_ROWS
                 || min_ts > max_ts
-                || offset < crate::format::DATA_START
+                || offset < crate::format::header::MIN_DATA_START
             {
                 return Err(
                     r.corrupt(format!("checkpoint lists an implausible segment at file offset {offset}"))

@@ -77,11 +77,11 @@ pub fn wal_of(path: &Path) -> PathBuf {
 }
 
 /// (offset, type, total length) of every record of a `.ntt` file, walking
-/// the framing of SPEC.md from the end of the 256-byte header.
+/// the framing of SPEC.md from the end of the header.
 pub fn records(path: &Path) -> Vec<(u64, u8, u64)> {
     let b = std::fs::read(path).unwrap();
     let mut out = Vec::new();
-    let mut at = 256usize;
+    let mut at = header_len(&b);
     while at + 12 <= b.len() {
         let len = u32::from_le_bytes(b[at..at + 4].try_into().unwrap()) as usize;
         if at + 12 + len > b.len() {
@@ -118,4 +118,10 @@ pub fn crash_copy_with_ten_wal_rows(dir: &Path) -> PathBuf {
     snapshot_files(&path, &crash);
     drop(db);
     crash
+}
+
+/// Length of the header of the `.ntt` file whose bytes are `b` (SPEC.md
+/// section 2): 256 bytes in formats 1 to 3, 104 from format 4 on.
+pub fn header_len(b: &[u8]) -> usize {
+    if u32::from_le_bytes(b[8..12].try_into().unwrap()) >= 4 { 104 } else { 256 }
 }

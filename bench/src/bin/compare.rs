@@ -156,8 +156,8 @@ fn main() {
         format!(
             "NanoTS/peer: NanoTS's median over the peer's; every figure is lower-is-better, so below 1 NanoTS \
              does better. min..max: over the {runs} runs; each query figure is, per run, the median of \
-             {} (0.1%), {} (10%), {} (100%) queries at different places in the table.",
-            QUERIES[0].reps, QUERIES[1].reps, QUERIES[2].reps
+             {} queries at different places in the table.",
+            QUERIES.iter().map(|q| format!("{} ({})", q.reps, q.label)).collect::<Vec<_>>().join(", ")
         ),
         format!(
             "nanots: default options (auto-flush every 4 MiB, fsync at each flush, close); batches of \

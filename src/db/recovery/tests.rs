@@ -3,13 +3,17 @@
 
 use super::*;
 use crate::codec::Level;
-use crate::format::header::Slot;
+use crate::format::header::{Layout, Slot};
 use crate::format::record::frame;
 use crate::segment::encode_segment;
 
 const CAP: u32 = 1 << 20;
 
-/// A file image: 256 header bytes (`scan` never reads them), then records.
+/// The header layout of the images (this library's format, [`header`]).
+const LAYOUT: Layout = crate::format::header::COMPACT;
+const DATA_START: u64 = LAYOUT.data_start;
+
+/// A file image: the header bytes (`scan` never reads them), then records.
 struct Image {
     bytes: Vec<u8>,
 }
@@ -58,11 +62,11 @@ impl Image {
         self.bytes[rec.end() as usize - 1] ^= 1;
     }
 
-    /// The 256 header bytes with `slot` in slot A.
+    /// The header bytes with `slot` in slot A.
     fn head_with(&self, slot: Slot) -> Vec<u8> {
         let mut head = self.bytes[..DATA_START as usize].to_vec();
-        let at = SLOT_OFFSETS[0] as usize;
-        head[at..at + SLOT_LEN].copy_from_slice(&slot.encode());
+        let at = LAYOUT.slot_offsets[0] as usize;
+        head[at..at + LAYOUT.slot_len].copy_from_slice(&slot.encode(LAYOUT));
         head
     }
 }
@@ -78,7 +82,9 @@ fn names(loader: &Loader) -> Vec<&str> {
 }
 
 fn header() -> FileHeader {
-    FileHeader { version: crate::format::FORMAT_VERSION, db_id: 1, created_ms: 0 }
+    let h = FileHeader { version: crate::format::FORMAT_VERSION, db_id: 1, created_ms: 0 };
+    assert_eq!(h.layout(), LAYOUT);
+    h
 }
 
 #[test]
@@ -278,7 +284,7 @@ fn salvage_keeps_what_verifies_and_reports_the_rest() {
     img.bytes[garbled as usize..end3 as usize].fill(0xFF);
 
     let mut loader = Loader { checkpoints_as_commits: true, lenient: true, ..Default::default() };
-    let end = salvage_scan(&img.bytes, &mut loader);
+    let end = salvage_scan(&img.bytes, DATA_START, &mut loader);
     assert_eq!(end, end4);
     // Transaction 2 lost its table record but kept its commit.
     assert_eq!(names(&loader), ["a", "d"]);

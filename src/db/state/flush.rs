@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::State;
 use crate::codec::Level;
 use crate::error::Result;
-use crate::format::{DATA_START, SMALL_TAIL_BYTES};
+use crate::format::SMALL_TAIL_BYTES;
 use crate::options::SyncMode;
 use crate::segment::{SegmentMeta, write_segment_records};
 use crate::wal::WalWriter;
@@ -96,7 +96,7 @@ impl State {
         }
         self.write(|st| {
             st.flush_inner(false)?;
-            if st.end - st.checkpoint_offset.max(DATA_START) > SMALL_TAIL_BYTES {
+            if st.end - st.checkpoint_offset.max(st.header.layout().data_start) > SMALL_TAIL_BYTES {
                 st.flush_inner(true)?;
             }
             st.file.sync_data()?;

@@ -17,8 +17,7 @@ use std::path::Path;
 use super::State;
 use crate::db::recovery::{Loaded, Loader, Parsed, load, parse_payload};
 use crate::error::{Error, ErrorKind, Result};
-use crate::format::DATA_START;
-use crate::format::header::FileHeader;
+use crate::format::header::{FileHeader, MAX_HEADER_LEN, decode_head};
 use crate::format::record::{RECORD_HEADER_LEN, crc_matches, parse_header};
 use crate::io::DbFile;
 use crate::options::{NanoTsOptions, RecoveryMode};
@@ -57,8 +56,7 @@ pub fn open_read_only(path: &Path, opts: NanoTsOptions) -> Result<State> {
     // publishes a slot naming the new end, so the length read second is at
     // least every committed end the header names (read the other way round,
     // a commit in between would look like a truncated file).
-    let mut head = vec![0u8; DATA_START as usize];
-    let head_read = file.read_at(&mut head, 0);
+    let head = read_head(&file)?;
     let len = file.len()?;
     if len == 0 {
         return Err(Error::new(
@@ -66,16 +64,9 @@ pub fn open_read_only(path: &Path, opts: NanoTsOptions) -> Result<State> {
             format!("{} is empty: no database was created in it yet", path.display()),
         ));
     }
-    if len < DATA_START {
-        return Err(Error::corrupt(format!(
-            "{} is {len} bytes long, too short for a NanoTS file header (file offset {len})",
-            path.display()
-        )));
-    }
-    head_read?;
-    let header = FileHeader::decode(&head)?;
+    let header = decode_head(&head, len, path)?;
     // The committed prefix the newest slot names, mapped; then the tail.
-    let (committed, _) = newest_committed_end(&head, len)?;
+    let (committed, _) = newest_committed_end(&header, &head, len)?;
     let map = file.map_len(Some(committed))?;
     let Loaded { loader, committed_end, .. } = load(&map, &head, &header, false)?;
     let identity = file.identity()?;
@@ -86,21 +77,35 @@ pub fn open_read_only(path: &Path, opts: NanoTsOptions) -> Result<State> {
     Ok(st)
 }
 
-/// The committed end the newest decodable slot names (`DATA_START` without
-/// one), and whether the file is shorter than it (`Corrupt`).
-fn newest_committed_end(head: &[u8], len: u64) -> Result<(u64, u64)> {
-    use crate::format::header::{SLOT_LEN, SLOT_OFFSETS, Slot};
-    let newest = SLOT_OFFSETS
-        .iter()
-        .filter_map(|&o| Slot::decode(&head[o as usize..o as usize + SLOT_LEN]))
-        .max_by_key(|s| s.seq);
-    let end = newest.map_or(DATA_START, |s| s.committed_end);
+/// The file's first bytes, up to [`MAX_HEADER_LEN`] (fewer if the file is
+/// shorter).
+fn read_head(file: &DbFile) -> Result<Vec<u8>> {
+    let mut head = vec![0u8; MAX_HEADER_LEN as usize];
+    let mut got = 0;
+    while got < head.len() {
+        match file.read_some_at(&mut head[got..], got as u64)? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    head.truncate(got);
+    Ok(head)
+}
+
+/// The committed end the newest decodable slot names (the start of the
+/// records without one), and whether the file is shorter than it
+/// (`Corrupt`).
+fn newest_committed_end(header: &FileHeader, head: &[u8], len: u64) -> Result<(u64, u64)> {
+    let layout = header.layout();
+    let newest = layout.slots(head).into_iter().max_by_key(|s| s.seq);
+    let data_start = layout.data_start;
+    let end = newest.map_or(data_start, |s| s.committed_end);
     if end > len {
         return Err(Error::corrupt(format!(
             "the file is {len} bytes long but its commit slot says transactions were committed up to file offset {end}: it was truncated"
         )));
     }
-    Ok((end.max(DATA_START), newest.map_or(0, |s| s.seq)))
+    Ok((end.max(data_start), newest.map_or(0, |s| s.seq)))
 }
 
 /// Brings a read-only handle up to what the writer has committed: a new
@@ -126,10 +131,11 @@ pub fn refresh(st: &mut State, path: &Path) -> Result<bool> {
         st.restore_commit_stats(stats);
         return Ok(true);
     }
+    let layout = st.header().layout();
     let (file, follow) = st.follow_parts().expect("checked above");
     let len = file.len()?;
-    let mut slots = vec![0u8; 128];
-    file.read_at(&mut slots, 64)?;
+    let mut slots = vec![0u8; 2 * layout.slot_len];
+    file.read_at(&mut slots, layout.slot_offsets[0])?;
     if follow.seen.0 == len && follow.seen.1 == slots {
         return Ok(false);
     }

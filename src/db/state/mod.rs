@@ -32,7 +32,7 @@ use std::time::Instant;
 use super::index::Index;
 use super::report::RecoveryReport;
 use crate::error::{Error, ErrorKind, Result};
-use crate::format::header::{FileHeader, SLOT_LEN, SLOT_OFFSETS, Slot};
+use crate::format::header::FileHeader;
 use crate::io::{DbFile, FileView};
 use crate::options::NanoTsOptions;
 use crate::query::stats::StorageIndex;
@@ -135,12 +135,7 @@ impl State {
             // Continue above every slot that decodes, even one not used (a stale
             // slot naming a cut tail): a lower sequence would let it win again
             // once the file grows past its end.
-            slot_seq: SLOT_OFFSETS
-                .iter()
-                .filter_map(|&o| Slot::decode(&head[o as usize..o as usize + SLOT_LEN]))
-                .map(|s| s.seq)
-                .max()
-                .unwrap_or(0),
+            slot_seq: header.layout().slots(head).iter().map(|s| s.seq).max().unwrap_or(0),
             checkpoint_offset: 0,
             records_since_checkpoint: 0,
             mem_bytes: 0,
@@ -184,6 +179,11 @@ impl State {
 
     /// A reader's file and follow state, borrowed together (reading the
     /// tail needs both); `None` on a writer.
+    /// The file's header (its format version and layout).
+    pub fn header(&self) -> &FileHeader {
+        &self.header
+    }
+
     pub fn follow_parts(&mut self) -> Option<(&DbFile, &mut Follow)> {
         let follow = self.follow.as_mut()?;
         Some((&self.file, follow))

@@ -39,6 +39,9 @@ impl State {
     /// tombstone changed meanwhile (only buffered rows, which stay).
     pub fn install_rewrite(&mut self, new: Rewritten) -> Result<()> {
         self.file = new.file;
+        // The new file has this library's format, whose header layout may
+        // differ from the old file's: slots are written where it says.
+        self.header = new.header;
         self.end = new.end;
         self.commit = new.commit;
         self.checkpoint_offset = new.checkpoint_offset;

@@ -9,7 +9,7 @@ use super::State;
 use crate::db::report::{Problem, RecoveryReport};
 use crate::error::{Error, Result};
 use crate::format::FORMAT_VERSION;
-use crate::format::header::{FileHeader, Slot};
+use crate::format::header::{FileHeader, Slot, WIDE, WIDE_HEADER_VERSION};
 use crate::options::SyncMode;
 use crate::wal::{self, WalWriter};
 
@@ -62,18 +62,26 @@ impl State {
         Ok(())
     }
 
-    /// Whether the file's format is older than this library's (format 1).
-    pub fn needs_upgrade(&self) -> bool {
-        self.header.version < FORMAT_VERSION
+    /// The version a read-write open upgrades this file to in place: this
+    /// library's, or for a file with the 256-byte header (formats 1 to 3),
+    /// the newest format with that header (SPEC.md §9).
+    fn upgrade_target(&self) -> u32 {
+        if self.header.layout() == WIDE { WIDE_HEADER_VERSION } else { FORMAT_VERSION }
     }
 
-    /// Rewrites a format-1 file's header to this library's version, after a
+    /// Whether the file's format is older than the one it can be upgraded
+    /// to in place (formats 1 and 2).
+    pub fn needs_upgrade(&self) -> bool {
+        self.header.version < self.upgrade_target()
+    }
+
+    /// Rewrites a format-1 or -2 file's header to format 3, after a
     /// checkpoint of the current state, so that from now on every checkpoint
     /// the file holds describes the state after its own transaction.
     pub fn upgrade_format(&mut self) -> Result<()> {
         self.flush(true)?;
         self.file.sync_data()?;
-        let header = FileHeader { version: FORMAT_VERSION, ..self.header };
+        let header = FileHeader { version: self.upgrade_target(), ..self.header };
         self.file.write_at(&header.encode(), 0)?;
         self.file.sync_data()?;
         self.header = header;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::State;
 use crate::error::{ErrorKind, Result};
-use crate::format::header::{SLOT_OFFSETS, Slot};
+use crate::format::header::Slot;
 use crate::format::record::{RecordType, frame};
 use crate::options::SyncMode;
 use crate::segment::SegmentMeta;
@@ -161,7 +161,8 @@ impl State {
             checkpoint_offset: self.checkpoint_offset,
             unsynced_tail: self.opts.sync == SyncMode::Never,
         };
-        self.file.write_at(&slot.encode(), SLOT_OFFSETS[(self.slot_seq % 2) as usize])
+        let layout = self.header.layout();
+        self.file.write_at(&slot.encode(layout), layout.slot_offset(self.slot_seq))
     }
 
     fn checkpoint_now(&self) -> Checkpoint {
