@@ -9,6 +9,10 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch};
+use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 
 /// Value columns of every table, in order.
 pub const COLUMNS: [&str; 4] = ["v1", "v2", "v3", "v4"];
@@ -201,6 +205,13 @@ impl Iterator for Rows<'_> {
     }
 }
 
+/// The rows as Arrow sees them: `ts` (Int64), then [`COLUMNS`] (Float64).
+pub fn arrow_schema() -> SchemaRef {
+    let mut fields = vec![Field::new("ts", DataType::Int64, false)];
+    fields.extend(COLUMNS.iter().map(|c| Field::new(*c, DataType::Float64, false)));
+    Arc::new(Schema::new(fields))
+}
+
 /// One batch of rows as columns, reused from batch to batch.
 #[derive(Debug, Default)]
 pub struct Batch {
@@ -223,6 +234,15 @@ impl Batch {
             }
         }
         self.ts.len()
+    }
+
+    /// The rows as a record batch of [`arrow_schema`]: the vectors become
+    /// the arrays (no copy), and the batch is left empty.
+    pub fn take_record_batch(&mut self, schema: &SchemaRef) -> Result<RecordBatch, ArrowError> {
+        let b = std::mem::take(self);
+        let mut arrays: Vec<ArrayRef> = vec![Arc::new(Int64Array::from(b.ts))];
+        arrays.extend(b.cols.into_iter().map(|c| Arc::new(Float64Array::from(c)) as ArrayRef));
+        RecordBatch::try_new(schema.clone(), arrays)
     }
 
     /// The value columns as slices, in the shape `append_rows` takes.

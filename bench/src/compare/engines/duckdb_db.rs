@@ -26,17 +26,14 @@
 //!   as Arrow batches and copied into the result's vectors.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type};
-use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch};
-use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use duckdb::{AccessMode, Appender, Config, Connection, params};
 use nanots::Columns;
 
-use crate::compare::data::{Batch, COLUMNS};
+use crate::compare::data::{Batch, arrow_schema};
 use crate::compare::{BATCH_ROWS, BenchResult, Ctx, Engine, Ingest, RangeRead, TABLE};
 
 /// DuckDB through the `duckdb` crate.
@@ -45,12 +42,6 @@ pub struct DuckDb;
 const CREATE: &str = "CREATE TABLE t (ts BIGINT, v1 DOUBLE, v2 DOUBLE, v3 DOUBLE, v4 DOUBLE)";
 
 const SELECT: &str = "SELECT ts, v1, v2, v3, v4 FROM t WHERE ts BETWEEN ? AND ? ORDER BY ts";
-
-fn schema() -> SchemaRef {
-    let mut fields = vec![Field::new("ts", DataType::Int64, false)];
-    fields.extend(COLUMNS.iter().map(|c| Field::new(*c, DataType::Float64, false)));
-    Arc::new(Schema::new(fields))
-}
 
 /// The write-ahead log DuckDB keeps beside the database file.
 fn wal_path(path: &Path) -> PathBuf {
@@ -92,16 +83,12 @@ impl Engine for DuckDb {
     }
 
     fn ingest_batches(&self, ctx: &Ctx<'_>) -> BenchResult<Ingest> {
-        let schema = schema();
+        let schema = arrow_schema();
         ingest(ctx, |app| {
             let mut rows = ctx.rows();
             let mut batch = Batch::default();
             while batch.fill(&mut rows, BATCH_ROWS) > 0 {
-                // The batch's vectors become the arrays (no copy).
-                let b = std::mem::take(&mut batch);
-                let mut arrays: Vec<ArrayRef> = vec![Arc::new(Int64Array::from(b.ts))];
-                arrays.extend(b.cols.into_iter().map(|c| Arc::new(Float64Array::from(c)) as ArrayRef));
-                app.append_record_batch(RecordBatch::try_new(schema.clone(), arrays)?)?;
+                app.append_record_batch(batch.take_record_batch(&schema)?)?;
             }
             Ok(())
         })

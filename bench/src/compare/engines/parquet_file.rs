@@ -13,8 +13,7 @@ use std::time::Instant;
 use arrow_array::builder::{ArrayBuilder, Float64Builder, Int64Builder};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type};
-use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch};
-use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use arrow_array::{ArrayRef, RecordBatch};
 use nanots::{Columns, NanoTsOptions};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReaderBuilder};
@@ -24,7 +23,7 @@ use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::statistics::Statistics;
 use parquet::schema::types::ColumnPath;
 
-use crate::compare::data::{Arrival, Batch, COLUMNS};
+use crate::compare::data::{Arrival, Batch, COLUMNS, arrow_schema};
 use crate::compare::{BATCH_ROWS, BenchResult, Ctx, Engine, Ingest, RangeRead};
 
 /// Parquet files.
@@ -33,12 +32,6 @@ pub struct Parquet;
 /// Rows per row group: the most a NanoTS segment holds.
 pub fn row_group_rows() -> usize {
     NanoTsOptions::default().segment_max_rows
-}
-
-fn schema() -> SchemaRef {
-    let mut fields = vec![Field::new("ts", DataType::Int64, false)];
-    fields.extend(COLUMNS.iter().map(|c| Field::new(*c, DataType::Float64, false)));
-    Arc::new(Schema::new(fields))
 }
 
 fn writer(ctx: &Ctx<'_>) -> BenchResult<ArrowWriter<File>> {
@@ -56,7 +49,7 @@ fn writer(ctx: &Ctx<'_>) -> BenchResult<ArrowWriter<File>> {
             nulls_first: false,
         }]));
     }
-    Ok(ArrowWriter::try_new(File::create(ctx.path)?, schema(), Some(props.build()))?)
+    Ok(ArrowWriter::try_new(File::create(ctx.path)?, arrow_schema(), Some(props.build()))?)
 }
 
 /// Writes the footer and fsyncs; `t` started at file creation.
@@ -77,7 +70,7 @@ impl Engine for Parquet {
     fn ingest_rows(&self, ctx: &Ctx<'_>) -> BenchResult<Ingest> {
         let t = Instant::now();
         let mut w = writer(ctx)?;
-        let schema = schema();
+        let schema = arrow_schema();
         let rg = row_group_rows();
         let mut ts = Int64Builder::with_capacity(rg);
         let mut cols: Vec<Float64Builder> = (0..4).map(|_| Float64Builder::with_capacity(rg)).collect();
@@ -104,15 +97,11 @@ impl Engine for Parquet {
     fn ingest_batches(&self, ctx: &Ctx<'_>) -> BenchResult<Ingest> {
         let t = Instant::now();
         let mut w = writer(ctx)?;
-        let schema = schema();
+        let schema = arrow_schema();
         let mut rows = ctx.rows();
         let mut batch = Batch::default();
         while batch.fill(&mut rows, BATCH_ROWS) > 0 {
-            // The batch's vectors become the arrays (no copy).
-            let b = std::mem::take(&mut batch);
-            let mut arrays: Vec<ArrayRef> = vec![Arc::new(Int64Array::from(b.ts))];
-            arrays.extend(b.cols.into_iter().map(|c| Arc::new(Float64Array::from(c)) as ArrayRef));
-            w.write(&RecordBatch::try_new(schema.clone(), arrays)?)?;
+            w.write(&batch.take_record_batch(&schema)?)?;
         }
         close(w, t)
     }
