@@ -84,15 +84,15 @@ pub fn verify(st: &State) -> VerifyReport {
     report
 }
 
-/// Whether stored statistics agree with those of the decoded values: bit
-/// for bit (any NaN equals any NaN), but for the sum, whose rounding is the
-/// writer's (SPEC.md §3.2: format 1 added the values in row order, later
-/// writers in four lanes), so it may differ by what any order of adding
-/// `rows` values whose magnitudes add up to `abs_sum` can: `rows · ε ·
-/// abs_sum`.
-fn same_stats(a: &ColumnStats, b: &ColumnStats, rows: usize, abs_sum: f64) -> bool {
+/// Whether stored statistics `a` agree with `b`, those of the decoded
+/// `values`: bit for bit (any NaN equals any NaN), but for the sum, whose
+/// rounding is the writer's (SPEC.md §3.2: format 1 added the values in row
+/// order, later writers in four lanes), so it may differ by what any order
+/// of adding `n` values can: `n · ε · Σ|v|`.
+fn same_stats(a: &ColumnStats, b: &ColumnStats, values: &[f64]) -> bool {
     let same = |x: f64, y: f64| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan());
-    let close = |x: f64, y: f64| same(x, y) || (x - y).abs() <= rows as f64 * f64::EPSILON * abs_sum;
+    let close =
+        |x: f64, y: f64| same(x, y) || (x - y).abs() <= values.len() as f64 * f64::EPSILON * abs_sum(values);
     same(a.min, b.min)
         && same(a.max, b.max)
         && close(a.sum, b.sum)
@@ -137,10 +137,9 @@ fn check_segment(map: &[u8], meta: &SegmentMeta, ncols: usize, report: &mut Veri
         let mut actual = Vec::with_capacity(view.blocks().len());
         for (b, block) in view.blocks().iter().enumerate() {
             let stored = view.block_column_stats(b, c);
-            let rows = block.row_start as usize..(block.row_start + block.rows) as usize;
-            let abs_sum = abs_sum(&values[rows.clone()]);
-            let got = column_stats(&values[rows.clone()], stored.codec, stored.byte_len);
-            if view.is_blocked() && !same_stats(stored, &got, rows.len(), abs_sum) {
+            let rows = &values[block.row_start as usize..(block.row_start + block.rows) as usize];
+            let got = column_stats(rows, stored.codec, stored.byte_len);
+            if view.is_blocked() && !same_stats(stored, &got, rows) {
                 problem(
                     report,
                     format!("column {c}, block {b}: statistics disagree with the decoded values"),
@@ -149,7 +148,7 @@ fn check_segment(map: &[u8], meta: &SegmentMeta, ncols: usize, report: &mut Veri
             actual.push(got);
         }
         let whole = if view.is_blocked() { merge_stats(actual.iter()) } else { actual[0] };
-        if !same_stats(view.column_stats(c), &whole, values.len(), abs_sum(&values)) {
+        if !same_stats(view.column_stats(c), &whole, &values) {
             problem(report, format!("column {c}: statistics disagree with the decoded values"));
         }
     }

@@ -22,6 +22,12 @@ pub const FORMAT_VERSION: u32 = 4;
 /// not pay hundreds of bytes of fixed overhead). SPEC.md §3.4.
 pub const SMALL_TAIL_BYTES: u64 = 64 << 10;
 
+/// Whether `tail_bytes` of records past the newest checkpoint earn one at
+/// close or at the end of a rewrite ([`SMALL_TAIL_BYTES`]).
+pub fn tail_earns_checkpoint(tail_bytes: u64) -> bool {
+    tail_bytes > SMALL_TAIL_BYTES
+}
+
 /// Default cap on any record's payload, in bytes (64 MiB). Overridden by the
 /// `NANOTS_MAX_RECORD_SIZE` environment variable or `NanoTsOptions`.
 pub const DEFAULT_MAX_RECORD_SIZE: u32 = 64 << 20;

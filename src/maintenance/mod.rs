@@ -19,9 +19,9 @@ use std::sync::Arc;
 
 use crate::codec::Level;
 use crate::error::Result;
-use crate::format::SMALL_TAIL_BYTES;
 use crate::format::header::{FileHeader, Slot};
 use crate::format::record::{RecordType, frame};
+use crate::format::tail_earns_checkpoint;
 use crate::io::{DbFile, FileView};
 use crate::query::{Columns, RangeReader, SegmentReads, Snapshot};
 use crate::segment::{SegmentLimits, SegmentMeta, write_segment_records};
@@ -85,9 +85,15 @@ struct Out {
 }
 
 impl Out {
+    /// Offset of the next record: the end of what is written, buffered
+    /// bytes included.
+    fn pos(&self) -> u64 {
+        self.end + self.buf.len() as u64
+    }
+
     /// Buffered append; returns the record's offset.
     fn write(&mut self, rec: &[u8]) -> Result<u64> {
-        let at = self.end + self.buf.len() as u64;
+        let at = self.pos();
         self.buf.extend_from_slice(rec);
         if self.buf.len() >= 1 << 20 {
             self.drain()?;
@@ -184,20 +190,20 @@ fn build(out: &mut Out, header: &FileHeader, input: &RewriteInput) -> Result<Bui
     }
 
     let commit = CommitInfo { seq: input.commit.seq + 1, flushed_wal_epoch: input.commit.flushed_wal_epoch };
-    let cp = Checkpoint {
-        commit,
-        next_table_id: input.next_table_id,
-        tables: input.tables.iter().map(|t| (*t.def).clone()).collect(),
-        segments: all_segments.values().flatten().copied().collect(),
-        tombstones: Vec::new(),
-    };
-    let mut payload = Vec::new();
-    cp.encode(&mut payload);
     let mut rec = Vec::new();
-    // A small file ends with a plain commit, as at close (SMALL_TAIL_BYTES).
-    let written = out.end + out.buf.len() as u64 - layout.data_start;
-    let checkpoint =
-        written > SMALL_TAIL_BYTES && frame(&mut rec, RecordType::Checkpoint, &payload, cap).is_ok();
+    // A small file ends with a plain commit, as at close.
+    let checkpoint = tail_earns_checkpoint(out.pos() - layout.data_start) && {
+        let cp = Checkpoint {
+            commit,
+            next_table_id: input.next_table_id,
+            tables: input.tables.iter().map(|t| (*t.def).clone()).collect(),
+            segments: all_segments.values().flatten().copied().collect(),
+            tombstones: Vec::new(),
+        };
+        let mut payload = Vec::new();
+        cp.encode(&mut payload);
+        frame(&mut rec, RecordType::Checkpoint, &payload, cap).is_ok()
+    };
     let checkpoint_offset = if checkpoint {
         out.write(&rec)?
     } else {

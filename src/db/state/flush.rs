@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::State;
 use crate::codec::Level;
 use crate::error::Result;
-use crate::format::SMALL_TAIL_BYTES;
+use crate::format::tail_earns_checkpoint;
 use crate::options::SyncMode;
 use crate::segment::{SegmentMeta, write_segment_records};
 use crate::wal::WalWriter;
@@ -83,7 +83,7 @@ impl State {
     }
 
     /// Flushes, writes a checkpoint (unless the records after the newest
-    /// one are at most [`SMALL_TAIL_BYTES`]), fsyncs, removes the WAL.
+    /// one are few: [`tail_earns_checkpoint`]), fsyncs, removes the WAL.
     /// After this the `.ntt` file alone is the database.
     pub fn close(&mut self) -> Result<()> {
         if self.closed {
@@ -96,7 +96,7 @@ impl State {
         }
         self.write(|st| {
             st.flush_inner(false)?;
-            if st.end - st.checkpoint_offset.max(st.header.layout().data_start) > SMALL_TAIL_BYTES {
+            if tail_earns_checkpoint(st.end - st.checkpoint_offset.max(st.header.layout().data_start)) {
                 st.flush_inner(true)?;
             }
             st.file.sync_data()?;

@@ -177,13 +177,13 @@ impl State {
         self.follow = Some(follow);
     }
 
-    /// A reader's file and follow state, borrowed together (reading the
-    /// tail needs both); `None` on a writer.
     /// The file's header (its format version and layout).
     pub fn header(&self) -> &FileHeader {
         &self.header
     }
 
+    /// A reader's file and follow state, borrowed together (reading the
+    /// tail needs both); `None` on a writer.
     pub fn follow_parts(&mut self) -> Option<(&DbFile, &mut Follow)> {
         let follow = self.follow.as_mut()?;
         Some((&self.file, follow))
