@@ -205,6 +205,17 @@ impl DbFile {
     }
 }
 
+impl Drop for DbFile {
+    /// Unlocks explicitly rather than leaving it to the last `close` of the
+    /// descriptor: a child the host forks from another thread shares this
+    /// open file description (and so the lock) until it execs or exits, and
+    /// mapped views keep the descriptor open. Dropping a handle whose close
+    /// failed (a full disk) must still free the path for the next open.
+    fn drop(&mut self) {
+        self.unlock();
+    }
+}
+
 fn same_inode(file: &File, path: &Path) -> Result<bool> {
     use std::os::unix::fs::MetadataExt;
     let a = file.metadata().map_err(|e| Error::io(e, "cannot stat", path))?;
