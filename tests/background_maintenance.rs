@@ -189,7 +189,41 @@ fn a_hook_with_a_weak_handle_lets_the_last_clone_close_the_database() {
     })));
     eventually("an error", || db.maintenance_status().errors > 0);
     drop(db);
-    assert!(weak.upgrade().is_none(), "the handle outlived its last clone");
-    // Closed: the lock is free again.
-    NanoTsDb::open(&path, NanoTsOptions::default()).unwrap();
+    // The hook may hold an upgraded handle at this moment: then the last
+    // one goes on the maintenance thread (the next test makes sure of it).
+    eventually("the handle to close", || weak.upgrade().is_none());
+    eventually("the lock to be free", || NanoTsDb::open(&path, NanoTsOptions::default()).is_ok());
+}
+
+#[test]
+fn the_last_clone_dropped_by_the_hook_closes_the_database() {
+    let (_dir, path) = temp_db();
+    let db = failing_merges(&path);
+    let w = db.downgrade();
+    // The hook holds an upgraded handle until the host has dropped its own,
+    // so the last handle is dropped on the maintenance thread, which cannot
+    // join itself: it must stop, and the database close as it exits.
+    let (held_tx, held_rx) = std::sync::mpsc::channel::<()>();
+    let (dropped_tx, dropped_rx) = std::sync::mpsc::channel::<()>();
+    let (panicked_tx, panicked_rx) = std::sync::mpsc::channel::<bool>();
+    let dropped_rx = Mutex::new(dropped_rx);
+    db.set_maintenance_hook(Some(Arc::new(move |_e: &nanots::Error| {
+        if let Some(db) = w.upgrade() {
+            let _ = held_tx.send(());
+            let _ = dropped_rx.lock().unwrap().recv_timeout(Duration::from_secs(120));
+            // Waiting for itself would fail (EDEADLK) and panic in drop.
+            let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(db)));
+            let _ = panicked_tx.send(dropped.is_err());
+        }
+    })));
+    held_rx.recv_timeout(Duration::from_secs(120)).expect("the hook never ran");
+    let weak = db.downgrade();
+    drop(db);
+    assert!(weak.upgrade().is_some(), "the hook's handle must be the last one");
+    dropped_tx.send(()).unwrap();
+    let panicked =
+        panicked_rx.recv_timeout(Duration::from_secs(120)).expect("the hook never dropped its handle");
+    assert!(!panicked, "dropping the last handle on the maintenance thread panicked");
+    eventually("the handle to close", || weak.upgrade().is_none());
+    eventually("the lock to be free", || NanoTsDb::open(&path, NanoTsOptions::default()).is_ok());
 }

@@ -74,11 +74,21 @@ impl Worker {
     }
 
     /// Stops the thread and waits for it (the current step finishes).
+    ///
+    /// Called on the thread itself, it cannot wait for itself: that happens
+    /// when a hook upgrades a weak handle and the host drops its last clone
+    /// meanwhile, so the hook's handle is the last. The thread then stops
+    /// after the step it is in, and the database closes as it exits (its
+    /// own reference is the last).
     pub fn stop(&mut self) {
         lock(&self.shared.0).stop = true;
         self.shared.1.notify_all();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+        match self.thread.take() {
+            Some(t) if t.thread().id() == std::thread::current().id() => return,
+            Some(t) => {
+                let _ = t.join();
+            }
+            None => {}
         }
         lock(&self.shared.0).status.running = false;
     }
@@ -104,6 +114,7 @@ fn run(db: &NanoTsDb, opts: &AutoMaintenanceOptions, retention: bool, shared: &(
                 g = shared.1.wait_timeout(g, deadline - now).unwrap_or_else(|e| e.into_inner()).0;
             }
             if g.stop {
+                g.status.running = false;
                 return;
             }
             g.status.runs += 1;
@@ -124,10 +135,19 @@ fn run(db: &NanoTsDb, opts: &AutoMaintenanceOptions, retention: bool, shared: &(
                 }
             }
         };
+        // A stop asked for during a step (by a hook, or a close waiting for
+        // this thread) skips the steps left.
+        let stopping = || lock(&shared.0).stop;
         step(|s| s.flushes += 1, db.flush_if_older(opts.flush_after));
+        if stopping() {
+            continue;
+        }
         if retention && last_retention.elapsed() >= opts.retention_every {
             last_retention = Instant::now();
             step(|s| s.retention_runs += 1, db.compact_retention_now().map(|()| true));
+            if stopping() {
+                continue;
+            }
         }
         let merged = db.merge_small_segments(opts.pack_target_rows, opts.merge_min_segments);
         let n = *merged.as_ref().unwrap_or(&0) as u64;
