@@ -19,7 +19,10 @@ use crate::options::NanoTsOptions;
 /// The maintenance thread stops when [`Self::close`] is called or the last
 /// clone is dropped: it finishes the step it is in (a flush, a retention
 /// compaction or a merge), then exits and is joined, before the database is
-/// closed (flushed, checkpointed). No thread is left behind.
+/// closed (flushed, checkpointed). No thread is left behind. (If the last
+/// clone is dropped on the maintenance thread itself, by a hook holding an
+/// upgraded weak handle, that thread cannot join itself: it exits after
+/// the step, and closes the database as it goes.)
 #[derive(Clone)]
 pub struct NanoTsDbShared {
     inner: Arc<Inner>,
