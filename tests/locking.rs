@@ -4,13 +4,21 @@
 mod common;
 use common::*;
 use nanots::{ErrorKind, NanoTsDb, NanoTsOptions};
+use std::path::Path;
+
+/// A writer on a new database at `path` whose table `t` holds row 1 (in
+/// the WAL, not flushed).
+fn open_with_one_row(path: &Path) -> NanoTsDb {
+    let db = open(path);
+    db.create_table("t", &["v"]).unwrap();
+    db.append_row("t", 1, &[1.0]).unwrap();
+    db
+}
 
 #[test]
 fn second_open_in_this_process_is_locked() {
     let (_dir, path) = temp_db();
-    let db = open(&path);
-    db.create_table("t", &["v"]).unwrap();
-    db.append_row("t", 1, &[1.0]).unwrap();
+    let db = open_with_one_row(&path);
     let before = std::fs::read(&path).unwrap();
     let err = NanoTsDb::open(&path, NanoTsOptions::default()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Locked);
@@ -57,9 +65,7 @@ fn second_open_in_another_process_is_locked() {
 fn failed_handle_unlocks_on_drop_while_a_forked_child_holds_its_descriptor() {
     use nanots::testing::{Fault, FaultKind, FaultOp, set_fault};
     let (_dir, path) = temp_db();
-    let db = open(&path);
-    db.create_table("t", &["v"]).unwrap();
-    db.append_row("t", 1, &[1.0]).unwrap();
+    let db = open_with_one_row(&path);
     let child = ForkedChild::start();
     set_fault(Some(Fault { op: FaultOp::Write, nth: 0, kind: FaultKind::Eio, persistent: true }));
     assert_eq!(db.flush().unwrap_err().kind(), ErrorKind::Io);
