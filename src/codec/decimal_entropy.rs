@@ -56,6 +56,46 @@ pub fn encode_with(values: &[f64], e: u8, out: &mut Vec<u8>) -> bool {
     true
 }
 
+/// Encodes with exponent `e` picked on another chunk of the same column
+/// (a segment's sampled block), or fewer digits where this chunk has
+/// fewer (every integer a multiple of 10: `e - 1` gives integers a tenth
+/// as large), when that fits this chunk: at most 1 value in 64 an
+/// exception. False (nothing written) otherwise, for the caller to pick
+/// this chunk's own exponent.
+pub fn encode_tuned(values: &[f64], e: u8, out: &mut Vec<u8>) -> bool {
+    let Some((mut ints, mut exc_pos)) = decimal::scale_all(values, e) else { return false };
+    let mut e = e;
+    let mut fits = exc_pos.len() * 64 <= values.len();
+    if fits && exc_pos.is_empty() && e > 0 && ints.iter().all(|&i| i % 10 == 0) {
+        // fewer digits: the exponent whose integers are not all multiples
+        // of 10, checked by scaling again (an integer's trailing zeros
+        // need not mean the value is exact one digit shorter)
+        let mut shorter = e;
+        let mut q: Vec<i64> = ints.iter().map(|&i| i / 10).collect();
+        shorter -= 1;
+        while shorter > 0 && q.iter().all(|&i| i % 10 == 0) {
+            q.iter_mut().for_each(|i| *i /= 10);
+            shorter -= 1;
+        }
+        pool::give_i64(ints);
+        match decimal::scale_all(values, shorter) {
+            Some((i, x)) if x.is_empty() => (ints, exc_pos, e) = (i, x, shorter),
+            other => {
+                if let Some((i, _)) = other {
+                    pool::give_i64(i);
+                }
+                return false;
+            }
+        }
+        fits = true;
+    }
+    if fits {
+        encode_scaled(values, e, &ints, &exc_pos, out);
+    }
+    pool::give_i64(ints);
+    fits
+}
+
 /// Estimated bytes of the chunk from decimal's estimate (its exponent and
 /// the integers of its sample).
 pub fn estimate_bytes(values: &[f64], est: &decimal::Estimate) -> u64 {

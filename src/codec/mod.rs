@@ -276,6 +276,10 @@ impl Tuning {
 pub fn tune(codec: u8, sample: &[f64], first: f64) -> Tuning {
     let param = match codec {
         id::DECIMAL | id::AFFINE => decimal::choose_exponent(sample).map(u32::from),
+        id::DECIMAL_ENTROPY => match integer::as_integers(sample) {
+            Some(_) => Some(0),
+            None => decimal::choose_exponent(sample).map(u32::from),
+        },
         id::SPLIT => split::choose(&sample[..sample.len().min(1024)]).map(|(p, _)| p),
         _ => None,
     };
@@ -288,6 +292,10 @@ pub fn tune(codec: u8, sample: &[f64], first: f64) -> Tuning {
 pub fn encode_values_tuned(tuning: &Tuning, values: &[f64], out: &mut Vec<u8>) -> bool {
     match (tuning.codec, tuning.param) {
         (id::DECIMAL, Some(e)) => decimal::encode_with(values, e as u8, out),
+        (id::DECIMAL_ENTROPY, Some(e)) => {
+            decimal_entropy::encode_tuned(values, e as u8, out)
+                || encode_values_as(id::DECIMAL_ENTROPY, values, out)
+        }
         (id::AFFINE, Some(e)) => affine::encode_with_base(values, e as u8, tuning.base, out),
         (id::SPLIT, Some(p)) => split::encode_with(values, p, out),
         (id::DECIMAL | id::AFFINE | id::SPLIT, None) => false,

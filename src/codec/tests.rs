@@ -166,6 +166,44 @@ fn entropy_codecs_round_trip() {
     assert!(size * 8 < 8000 * 19 / 10, "{size}");
 }
 
+/// A segment's decimal-entropy tuning on its other blocks: the sampled
+/// block's exponent; fewer digits where a block has fewer; a block with
+/// more than 1 exception in 64 left to the chooser. Every chunk written
+/// decodes to the same bits.
+#[test]
+fn decimal_entropy_tuning_follows_each_block() {
+    let sample: Vec<f64> = (0..4096).map(|i| (i % 997) as f64 * 0.001 + 20.0).collect();
+    let tuning = tune(id::DECIMAL_ENTROPY, &sample, sample[0]);
+    let tuned = |block: &[f64]| {
+        let mut out = Vec::new();
+        encode_values_tuned(&tuning, block, &mut out).then(|| {
+            let mut back = Vec::new();
+            decode_values(id::DECIMAL_ENTROPY, &out, block.len(), &mut back).expect("decodes");
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
+            assert_eq!(bits(&back), bits(block));
+            out[0] // the chunk's exponent
+        })
+    };
+    assert_eq!(tuned(&sample), Some(3));
+    // one decimal: the integers at e = 3 all end in 00
+    let tenths: Vec<f64> = (0..4096).map(|i| (i % 50) as f64 * 0.1 + 20.0).collect();
+    assert_eq!(tuned(&tenths), Some(1));
+    let whole: Vec<f64> = (0..4096).map(|i| (i % 50) as f64).collect();
+    assert_eq!(tuned(&whole), Some(0));
+    // 4 digits in 1 value of 64 or fewer: exceptions at e = 3, kept
+    let mut few = sample.clone();
+    for v in few.iter_mut().step_by(64) {
+        *v += 0.0001;
+    }
+    assert_eq!(tuned(&few), Some(3));
+    // in 1 of 4: this block's own exponent, chosen again
+    let mut many = sample.clone();
+    for v in many.iter_mut().step_by(4) {
+        *v += 0.0001;
+    }
+    assert_eq!(tuned(&many), Some(4));
+}
+
 #[test]
 fn mixed_specials_round_trip() {
     let mut v: Vec<f64> = (0..3000).map(|i| f64::from(i % 500) / 4.0).collect();

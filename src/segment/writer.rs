@@ -130,8 +130,10 @@ struct ColumnBlocks {
 
 /// Encodes column `col` block by block (`bounds`: each block's rows). The
 /// codec is chosen once, by the chooser's votes on up to four blocks, and every block
-/// is encoded with it (a constant block as a constant, a block it cannot
-/// represent with the chooser): running the chooser on every block of a
+/// is encoded with it (a constant block as a constant; a block it cannot
+/// represent with [`fallback`]'s codec, else with the chooser; a block of
+/// a dictionary column whose segment has too many distinct values for one
+/// dictionary, with its own): running the chooser on every block of a
 /// few thousand rows would sample all of them, where a whole segment's
 /// chooser samples a few percent. A dictionary is tried on the whole
 /// column: one dictionary for the segment, its *prelude*, and each block
@@ -143,20 +145,31 @@ fn encode_column_blocks(col: &[f64], bounds: &[(usize, usize)], level: Level) ->
     // The chooser on each of up to four blocks spread over the segment
     // (each block alone, as it will be encoded: a concatenation of distant
     // blocks has jumps no block has), and the codec most of them pick
-    // (ties: the earlier block's).
+    // (ties: the earlier block's). The first and the last block vote
+    // first: when they agree, their codec wins whatever the two between
+    // pick (at most a 2-2 tie, which the first block's pick wins), so
+    // those two are not run (the chooser is most of a flush's cost).
     let picks = bounds.len().min(4);
     let mut scratch = Vec::new();
-    let mut votes: Vec<(u8, usize, &[f64])> = Vec::with_capacity(picks);
-    for p in 0..picks {
+    // (codec, votes, the earliest block that picked it, that block)
+    let mut votes: Vec<(u8, usize, usize, &[f64])> = Vec::with_capacity(picks);
+    let order: &[usize] = if picks == 4 { &[0, 3, 1, 2] } else { &[0, 1, 2] };
+    for (k, &p) in order.iter().take(picks).enumerate() {
+        if k == 2 && votes.len() == 1 {
+            break;
+        }
         let (lo, hi) = bounds[p * (bounds.len() - 1) / (picks - 1).max(1)];
         scratch.clear();
         let id = codec::encode_values(&col[lo..hi], level, &mut scratch);
         match votes.iter_mut().find(|v| v.0 == id) {
+            Some(v) if p < v.2 => *v = (id, v.1 + 1, p, &col[lo..hi]),
             Some(v) => v.1 += 1,
-            None => votes.push((id, 1, &col[lo..hi])),
+            None => votes.push((id, 1, p, &col[lo..hi])),
         }
     }
-    let (mut chosen, _, sample) = votes.iter().fold(votes[0], |best, &v| if v.1 > best.1 { v } else { best });
+    votes.sort_by_key(|v| v.2);
+    let (mut chosen, _, _, sample) =
+        votes.iter().fold(votes[0], |best, &v| if v.1 > best.1 { v } else { best });
     let mut tuning = codec::tune(chosen, sample, col[0]);
     // `base + i * step` series (affine) reproduce exactly only from their
     // first value: against the segment's, a block far from the start may
@@ -168,7 +181,7 @@ fn encode_column_blocks(col: &[f64], bounds: &[(usize, usize)], level: Level) ->
         let mut size = |t: &codec::Tuning| {
             votes.iter().try_fold(0usize, |sum, v| {
                 scratch.clear();
-                codec::encode_values_tuned(t, v.2, &mut scratch).then_some(sum + scratch.len())
+                codec::encode_values_tuned(t, v.3, &mut scratch).then_some(sum + scratch.len())
             })
         };
         if let (Some(a), Some(c)) = (size(&affine), size(&tuning))
@@ -201,8 +214,12 @@ fn encode_column_blocks(col: &[f64], bounds: &[(usize, usize)], level: Level) ->
         let start = own.bytes.len();
         let c = if codec::encode_values_as(codec::id::CONSTANT, block, &mut own.bytes) {
             codec::id::CONSTANT
-        } else if !dict_like && codec::encode_values_tuned(&tuning, block, &mut own.bytes) {
+        } else if codec::encode_values_tuned(&tuning, block, &mut own.bytes) {
             chosen
+        } else if let Some(alt) = fallback(chosen)
+            && codec::encode_values_as(alt, block, &mut own.bytes)
+        {
+            alt
         } else {
             own.bytes.truncate(start);
             codec::encode_values(block, level, &mut own.bytes)
@@ -219,6 +236,13 @@ fn encode_column_blocks(col: &[f64], bounds: &[(usize, usize)], level: Level) ->
         Some(c) if c.prelude.len() + c.bytes.len() < own.bytes.len() => c,
         _ => own,
     }
+}
+
+/// The codec a block tries when the segment's codec cannot represent it,
+/// before the whole chooser: exact decimals in a column of decimals a few
+/// ulps off are decimal-entropy's.
+fn fallback(chosen: u8) -> Option<u8> {
+    (chosen == codec::id::DECIMAL_ULP).then_some(codec::id::DECIMAL_ENTROPY)
 }
 
 fn encode_blocked(
