@@ -108,23 +108,29 @@ fn decode_index_part(
     let lookup = |i: u64| usize::try_from(i).ok().and_then(|i| dict.get(i)).copied();
     let mut bad = false;
     let mut prev = 0i64;
-    let mut idx = [0u64; 1024];
+    // one pass per chunk: each index checked as it is looked up (a
+    // separate maximum costs more than the lookups on x86-64's baseline,
+    // which has no 64-bit vector compare)
+    let len = dict.len() as u64;
     let run = entropy::decode(cur, n, |chunk| {
-        let idx = &mut idx[..chunk.len()];
-        if mode == MODE_DELTA {
-            for (o, &u) in idx.iter_mut().zip(chunk) {
-                prev = prev.wrapping_add(unzigzag(u));
-                *o = prev as u64;
+        let mut miss = false;
+        let mut at = |i: u64| {
+            if i < len {
+                dict[i as usize]
+            } else {
+                miss = true;
+                0.0
             }
+        };
+        if mode == MODE_DELTA {
+            out.extend(chunk.iter().map(|&u| {
+                prev = prev.wrapping_add(unzigzag(u));
+                at(prev as u64)
+            }));
         } else {
-            idx.copy_from_slice(chunk);
+            out.extend(chunk.iter().map(|&i| at(i)));
         }
-        // one range check per chunk, then plain lookups
-        if idx.iter().copied().max().unwrap_or(0) >= dict.len() as u64 {
-            bad = true;
-            return;
-        }
-        out.extend(idx.iter().map(|&i| dict[i as usize]));
+        bad |= miss;
     })?;
     if let Some(u) = run {
         for k in 0..n {

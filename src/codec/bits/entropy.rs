@@ -315,53 +315,67 @@ pub fn encode(vals: &[u64], d: u64, out: &mut Vec<u8>) {
 }
 
 /// Table entries: bits 0..4 the code length, 4..10 the number of extra
-/// bits, 11.. the symbol; this flag marks "no code here" (an incomplete
-/// code reached it).
+/// bits, 16.. the symbol's smallest value (its value, for a direct
+/// symbol), so that one load gives all a value needs; this flag marks "no
+/// code here" (an incomplete code reached it).
 const NO_CODE: u32 = 1 << 10;
+/// Entry bits below the smallest value.
+const BASE_SHIFT: u32 = 16;
+/// Largest code plus extra bits decoded from the window with the value's
+/// base taken from the entry; past it (extra bits of 35 or more: values of
+/// 2^34 or more), [`Code::next`] computes both (the base may not fit the
+/// entry's 48 bits).
+const FAST_BITS: u32 = 46;
 
 /// Most values per call of a decoder's sink.
 const CHUNK: usize = 1024;
 
-/// What the decoder of one stream needs: the code table and each symbol's
-/// smallest value (its value, for a direct symbol).
+/// What the decoder of one stream needs: the code table and the number of
+/// direct symbols.
 struct Code {
     /// `2^max_len` entries, the longest code's length: built per stream,
     /// so a short block's stream does not pay for a 2^12-entry table.
-    table: Vec<u32>,
-    /// One entry per symbol, padded to a power of two.
-    base: Vec<u64>,
+    table: Vec<u64>,
     /// `table.len() - 1`.
     mask: u64,
-    /// `base.len() - 1`.
-    base_mask: usize,
+    /// Direct symbols (`D`).
+    direct: u64,
 }
 
 impl Code {
-    fn entry(s: usize, len: u32, d: u64) -> u32 {
-        let kb = (s as u64).checked_sub(d).map_or(0, |k| k.saturating_sub(1)) as u32;
-        ((s as u32) << 11) | (kb << 4) | len
+    /// The entry of symbol `s`, whose code is `len` bits long.
+    fn entry(s: usize, len: u32, d: u64) -> u64 {
+        // escape class k >= 1 stands for D + 2^(k-1) plus k - 1 extra bits,
+        // class 0 for D itself
+        let (base, kb) = match (s as u64).checked_sub(d) {
+            None | Some(0) => (s as u64, 0),
+            Some(k) => (d.wrapping_add(1 << (k - 1)), k as u32 - 1),
+        };
+        let base = if len + kb <= FAST_BITS { base } else { 0 };
+        (base << BASE_SHIFT) | u64::from(kb << 4) | u64::from(len)
     }
 
     /// Decodes the next value of `lane`, without branches but for the
-    /// rare value whose code and extra bits exceed 57 bits; ORs `NO_CODE`
-    /// into `bad` on an invalid code. Reads past the end see zeros (the
-    /// caller checks the position).
+    /// rare value whose code and extra bits exceed [`FAST_BITS`]; ORs
+    /// `NO_CODE` into `bad` on an invalid code. Reads past the end see
+    /// zeros (the caller checks the position).
     #[inline(always)]
     fn next(&self, data: &[u8], pos: &mut usize, bad: &mut u32) -> u64 {
         let window = Self::window(data, *pos);
         let e = self.table[(window & self.mask) as usize];
-        *bad |= e;
-        let l = e & 15;
-        let kb = (e >> 4) & 63;
-        let base = self.base[(e >> 11) as usize & self.base_mask];
-        let extra = if l + kb <= 57 {
-            (window >> l) & ((1u64 << kb) - 1)
+        *bad |= e as u32;
+        let l = (e & 15) as u32;
+        let kb = ((e >> 4) & 63) as u32;
+        let v = if l + kb <= FAST_BITS {
+            (e >> BASE_SHIFT) + ((window >> l) & ((1u64 << kb) - 1))
         } else {
-            // the padding reads as zeros past the end
-            peek_bits(data, *pos + l as usize, kb)
+            // an escape class of 35 or more extra bits; the padding reads
+            // as zeros past the end
+            let base = self.direct.wrapping_add(1 << kb);
+            base.wrapping_add(peek_bits(data, *pos + l as usize, kb))
         };
         *pos += (l + kb) as usize;
-        base.wrapping_add(extra)
+        v
     }
 
     /// [`Code::next`] for a code whose symbols are all direct (no extra
@@ -370,9 +384,9 @@ impl Code {
     fn next_direct(&self, data: &[u8], pos: &mut usize, bad: &mut u32) -> u64 {
         let window = Self::window(data, *pos);
         let e = self.table[(window & self.mask) as usize];
-        *bad |= e;
+        *bad |= e as u32;
         *pos += (e & 15) as usize;
-        u64::from(e >> 11)
+        e >> BASE_SHIFT
     }
 
     /// [`Code::next`], or [`Code::next_direct`] if `DIRECT`.
@@ -391,8 +405,63 @@ impl Code {
         pos: &mut [usize; STREAMS],
         bad: &mut u32,
     ) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("bmi2") {
+            // SAFETY: the CPU supports BMI2 (checked just above).
+            unsafe { self.lanes_bmi2::<DIRECT>(data, out, pos, bad) };
+            return;
+        }
+        self.lanes_body::<DIRECT>(data, out, pos, bad);
+    }
+
+    /// [`Code::lanes`] compiled with BMI2, whose shifts by a register and
+    /// masks of a variable width (`shrx`, `bzhi`) are one instruction each:
+    /// x86-64's baseline shifts only by `cl`, and decoding a value takes
+    /// three such shifts and a mask.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "bmi2")]
+    fn lanes_bmi2<const DIRECT: bool>(
+        &self,
+        data: &[u8],
+        out: &mut [u64],
+        pos: &mut [usize; STREAMS],
+        bad: &mut u32,
+    ) {
+        self.lanes_body::<DIRECT>(data, out, pos, bad);
+    }
+
+    #[inline(always)]
+    fn lanes_body<const DIRECT: bool>(
+        &self,
+        data: &[u8],
+        out: &mut [u64],
+        pos: &mut [usize; STREAMS],
+        bad: &mut u32,
+    ) {
         let [mut p0, mut p1, mut p2, mut p3] = *pos;
         let mut b = 0u32;
+        let mut out = out;
+        if DIRECT {
+            // One window per lane for four values: four codes of at most
+            // 12 bits fit its 57. Each value then waits only on the table
+            // load of the one before (and a shift), not on a position and
+            // a window load too.
+            let mut rounds = out.chunks_exact_mut(4 * STREAMS);
+            for q in &mut rounds {
+                let mut w = [p0, p1, p2, p3].map(|p| Self::window(data, p));
+                for k in 0..4 {
+                    for (j, (w, p)) in w.iter_mut().zip([&mut p0, &mut p1, &mut p2, &mut p3]).enumerate() {
+                        let e = self.table[(*w & self.mask) as usize];
+                        b |= e as u32;
+                        let len = e & 15;
+                        *w >>= len;
+                        *p += len as usize;
+                        q[STREAMS * k + j] = e >> BASE_SHIFT;
+                    }
+                }
+            }
+            out = rounds.into_remainder();
+        }
         let mut quads = out.chunks_exact_mut(STREAMS);
         for q in &mut quads {
             q[0] = self.step::<DIRECT>(data, &mut p0, &mut b);
@@ -453,20 +522,9 @@ pub fn decode(
     if max_len > MAX_CODE_LEN {
         return Err(codec_err(format!("entropy stream: code length {max_len} above {MAX_CODE_LEN}")));
     }
-    // smallest value of each symbol: escape class k stands for
-    // D + 2^(k-1) (k >= 1) plus its extra bits, class 0 for D itself
-    let mut base = vec![0u64; m.next_power_of_two()];
-    for (s, b) in base.iter_mut().enumerate().take(m) {
-        let s = s as u64;
-        *b = match s.checked_sub(d) {
-            None | Some(0) => s,
-            Some(k) => d.wrapping_add(1u64 << (k - 1)),
-        };
-    }
     let direct_only = used.iter().all(|&s| (s as u64) < d);
-    let base_mask = base.len() - 1;
     let size = 1usize << max_len;
-    let mut code = Code { table: vec![NO_CODE; size], base, mask: (size - 1) as u64, base_mask };
+    let mut code = Code { table: vec![u64::from(NO_CODE); size], mask: (size - 1) as u64, direct: d };
     if used.len() == 1 {
         // one escape class: its code is empty, only the extra bits remain
         code.table[0] = Code::entry(used[0], 0, d);
@@ -591,6 +649,27 @@ mod tests {
         for d in [0, 1, 16, 1000] {
             round_trip(&wide, d);
         }
+    }
+
+    /// Values below `D` only (the decoder reads four codes per window),
+    /// with codes up to the 12-bit limit, cut at every remainder of the
+    /// decoder's rounds of 16 values and around its chunks of 1024.
+    #[test]
+    fn direct_codes_at_every_count() {
+        let geo: Vec<u64> = (0..100_000u64)
+            .map(|i| u64::from((i * 2_654_435_761 % 1_000_003).trailing_zeros() * 97 % 4000))
+            .collect();
+        for n in (0..=40).chain([1023, 1024, 1025, 4099, 100_000]) {
+            round_trip(&geo[..n], MAX_DIRECT);
+        }
+        let mut b = Vec::new();
+        encode(&geo, MAX_DIRECT, &mut b);
+        let mut cur = Cursor::new(&b);
+        let (d, m) = (cur.varint().unwrap(), cur.varint().unwrap() as usize);
+        let lens = cur.bytes(m.div_ceil(2)).unwrap();
+        assert_eq!(d, MAX_DIRECT);
+        assert!(m as u64 <= d, "every symbol direct");
+        assert!(lens.iter().any(|&p| p & 15 == 12 || p >> 4 == 12), "some code of 12 bits");
     }
 
     #[test]
