@@ -314,79 +314,87 @@ pub fn encode(vals: &[u64], d: u64, out: &mut Vec<u8>) {
     }
 }
 
-/// Table entries: bits 0..4 the code length, 4..10 the number of extra
-/// bits, 16.. the symbol's smallest value (its value, for a direct
-/// symbol), so that one load gives all a value needs; this flag marks "no
-/// code here" (an incomplete code reached it).
+/// Table entries (u32): bits 0..4 the code length, 4..10 the number of
+/// extra bits, 11..18 the escape slot (0 for a direct symbol, class + 1 for
+/// an escape class: an index into [`Code::escape_base`]), 18.. the direct
+/// symbol's value (0 for an escape class). A value is then
+/// `(e >> 18) + escape_base[slot] + extra` with no branch. This flag marks
+/// "no code here" (an incomplete code reached it).
 const NO_CODE: u32 = 1 << 10;
-/// Entry bits below the smallest value.
-const BASE_SHIFT: u32 = 16;
-/// Largest code plus extra bits decoded from the window with the value's
-/// base taken from the entry; past it (extra bits of 35 or more: values of
-/// 2^34 or more), [`Code::next`] computes both (the base may not fit the
-/// entry's 48 bits).
-const FAST_BITS: u32 = 46;
+/// Entry bits below the escape slot.
+const SLOT_SHIFT: u32 = 11;
+/// Entry bits below the direct symbol's value.
+const VALUE_SHIFT: u32 = 18;
 
 /// Most values per call of a decoder's sink.
 const CHUNK: usize = 1024;
 
-/// What the decoder of one stream needs: the code table and the number of
-/// direct symbols.
+/// What the decoder of one stream needs: the code table and each escape
+/// class's smallest value.
 struct Code {
     /// `2^max_len` entries, the longest code's length: built per stream,
-    /// so a short block's stream does not pay for a 2^12-entry table.
-    table: Vec<u64>,
+    /// so a short block's stream does not pay for a 2^12-entry table (16
+    /// KiB, half an L1 cache).
+    table: Vec<u32>,
     /// `table.len() - 1`.
     mask: u64,
-    /// Direct symbols (`D`).
-    direct: u64,
+    /// Slot 0: 0 (direct symbols); slot k + 1: escape class k's smallest
+    /// value, `D` for class 0 and `D + 2^(k-1)` for k >= 1.
+    escape_base: [u64; 128],
 }
 
 impl Code {
     /// The entry of symbol `s`, whose code is `len` bits long.
-    fn entry(s: usize, len: u32, d: u64) -> u64 {
-        // escape class k >= 1 stands for D + 2^(k-1) plus k - 1 extra bits,
-        // class 0 for D itself
-        let (base, kb) = match (s as u64).checked_sub(d) {
-            None | Some(0) => (s as u64, 0),
-            Some(k) => (d.wrapping_add(1 << (k - 1)), k as u32 - 1),
-        };
-        let base = if len + kb <= FAST_BITS { base } else { 0 };
-        (base << BASE_SHIFT) | u64::from(kb << 4) | u64::from(len)
+    fn entry(s: usize, len: u32, d: u64) -> u32 {
+        match (s as u64).checked_sub(d) {
+            None => ((s as u32) << VALUE_SHIFT) | len,
+            Some(k) => {
+                let kb = k.saturating_sub(1) as u32;
+                ((k as u32 + 1) << SLOT_SHIFT) | (kb << 4) | len
+            }
+        }
     }
 
     /// Decodes the next value of `lane`, without branches but for the
-    /// rare value whose code and extra bits exceed [`FAST_BITS`]; ORs
-    /// `NO_CODE` into `bad` on an invalid code. Reads past the end see
-    /// zeros (the caller checks the position).
+    /// rare value whose code and extra bits exceed 57 bits; ORs `NO_CODE`
+    /// into `bad` on an invalid code. Reads past the end see zeros (the
+    /// caller checks the position).
     #[inline(always)]
     fn next(&self, data: &[u8], pos: &mut usize, bad: &mut u32) -> u64 {
         let window = Self::window(data, *pos);
         let e = self.table[(window & self.mask) as usize];
-        *bad |= e as u32;
-        let l = (e & 15) as u32;
-        let kb = ((e >> 4) & 63) as u32;
-        let v = if l + kb <= FAST_BITS {
-            (e >> BASE_SHIFT) + ((window >> l) & ((1u64 << kb) - 1))
+        *bad |= e;
+        let l = e & 15;
+        let kb = (e >> 4) & 63;
+        let base = u64::from(e >> VALUE_SHIFT) + self.escape_base[(e >> SLOT_SHIFT) as usize & 127];
+        let extra = if l + kb <= 57 {
+            (window >> l) & ((1u64 << kb) - 1)
         } else {
-            // an escape class of 35 or more extra bits; the padding reads
-            // as zeros past the end
-            let base = self.direct.wrapping_add(1 << kb);
-            base.wrapping_add(peek_bits(data, *pos + l as usize, kb))
+            // the padding reads as zeros past the end
+            peek_bits(data, *pos + l as usize, kb)
         };
         *pos += (l + kb) as usize;
-        v
+        base.wrapping_add(extra)
     }
 
-    /// [`Code::next`] for a code whose symbols are all direct (no extra
-    /// bits): the symbol is the value.
+    /// The next value of a lane from its window `w` (advanced past the
+    /// code) in a code whose symbols are all direct (no extra bits): the
+    /// symbol is the value.
+    #[inline(always)]
+    fn take_direct(&self, w: &mut u64, pos: &mut usize, bad: &mut u32) -> u64 {
+        let e = self.table[(*w & self.mask) as usize];
+        *bad |= e;
+        let len = e & 15;
+        *w >>= len;
+        *pos += len as usize;
+        u64::from(e >> VALUE_SHIFT)
+    }
+
+    /// [`Code::next`] for a code whose symbols are all direct.
     #[inline(always)]
     fn next_direct(&self, data: &[u8], pos: &mut usize, bad: &mut u32) -> u64 {
-        let window = Self::window(data, *pos);
-        let e = self.table[(window & self.mask) as usize];
-        *bad |= e as u32;
-        *pos += (e & 15) as usize;
-        e >> BASE_SHIFT
+        let mut w = Self::window(data, *pos);
+        self.take_direct(&mut w, pos, bad)
     }
 
     /// [`Code::next`], or [`Code::next_direct`] if `DIRECT`.
@@ -448,16 +456,16 @@ impl Code {
             // a window load too.
             let mut rounds = out.chunks_exact_mut(4 * STREAMS);
             for q in &mut rounds {
-                let mut w = [p0, p1, p2, p3].map(|p| Self::window(data, p));
+                let q: &mut [u64; 4 * STREAMS] = q.try_into().expect("a round of 16 values");
+                let mut w0 = Self::window(data, p0);
+                let mut w1 = Self::window(data, p1);
+                let mut w2 = Self::window(data, p2);
+                let mut w3 = Self::window(data, p3);
                 for k in 0..4 {
-                    for (j, (w, p)) in w.iter_mut().zip([&mut p0, &mut p1, &mut p2, &mut p3]).enumerate() {
-                        let e = self.table[(*w & self.mask) as usize];
-                        b |= e as u32;
-                        let len = e & 15;
-                        *w >>= len;
-                        *p += len as usize;
-                        q[STREAMS * k + j] = e >> BASE_SHIFT;
-                    }
+                    q[STREAMS * k] = self.take_direct(&mut w0, &mut p0, &mut b);
+                    q[STREAMS * k + 1] = self.take_direct(&mut w1, &mut p1, &mut b);
+                    q[STREAMS * k + 2] = self.take_direct(&mut w2, &mut p2, &mut b);
+                    q[STREAMS * k + 3] = self.take_direct(&mut w3, &mut p3, &mut b);
                 }
             }
             out = rounds.into_remainder();
@@ -524,7 +532,12 @@ pub fn decode(
     }
     let direct_only = used.iter().all(|&s| (s as u64) < d);
     let size = 1usize << max_len;
-    let mut code = Code { table: vec![u64::from(NO_CODE); size], mask: (size - 1) as u64, direct: d };
+    let mut escape_base = [0u64; 128];
+    escape_base[1] = d;
+    for k in 1..ESCAPES {
+        escape_base[k + 1] = d.wrapping_add(1 << (k - 1));
+    }
+    let mut code = Code { table: vec![NO_CODE; size], mask: (size - 1) as u64, escape_base };
     if used.len() == 1 {
         // one escape class: its code is empty, only the extra bits remain
         code.table[0] = Code::entry(used[0], 0, d);
