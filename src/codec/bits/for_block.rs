@@ -5,7 +5,7 @@
 //!
 //! Bytes, and the encoder's choice of `base` and `w`: SPEC.md §4.2 "FOR block".
 
-use super::bit_io::{mask, pack_stream, peek_bits, unpack_stream};
+use super::bit_io::{mask, pack_stream, unpack_stream};
 use super::interleaved::{pack_block, unpack_block};
 use super::varint::{put_varint, put_zvarint, zigzag};
 use super::{BLOCK, Cursor};
@@ -13,6 +13,8 @@ use crate::codec::{CodecError, codec_err};
 
 /// Bits per exception position (positions are < 1024).
 const POS_BITS: u32 = 10;
+/// Exceptions a decoder unpacks at a time.
+const EXC_RUN: usize = 64;
 
 /// Number of significant bits of `v` (0 for 0).
 #[inline]
@@ -238,6 +240,13 @@ fn pack_any(offs: &[u64], w: u32, out: &mut Vec<u8>) {
     }
 }
 
+/// The bytes of exceptions `first..first + m` of a field of `bits` bits
+/// (`first` a multiple of [`EXC_RUN`], so the run starts on a byte).
+fn exception_run(bytes: &[u8], first: usize, m: usize, bits: u32) -> &[u8] {
+    let start = first * bits as usize / 8;
+    &bytes[start..start + packed_len(m, bits)]
+}
+
 fn packed_len(len: usize, w: u32) -> usize {
     (len * w as usize).div_ceil(8)
 }
@@ -278,15 +287,23 @@ pub fn decode_block(
     if n_exc > 0 {
         let pos_bytes = cur.bytes(packed_len(n_exc, POS_BITS))?;
         let high_bytes = cur.bytes(packed_len(n_exc, exc_w))?;
+        // Unpacked EXC_RUN at a time (a run of either field starts on a
+        // byte: EXC_RUN is a multiple of 8), not read one by one.
+        let mut positions = [0u64; EXC_RUN];
+        let mut highs = [0u64; EXC_RUN];
         let mut prev: i64 = -1;
-        for k in 0..n_exc {
-            let p = peek_bits(pos_bytes, k * POS_BITS as usize, POS_BITS) as usize;
-            if p >= len || (p as i64) <= prev {
-                return Err(codec_err("exception position out of order or range"));
+        for first in (0..n_exc).step_by(EXC_RUN) {
+            let m = (n_exc - first).min(EXC_RUN);
+            unpack_stream(exception_run(pos_bytes, first, m, POS_BITS), POS_BITS, &mut positions[..m]);
+            unpack_stream(exception_run(high_bytes, first, m, exc_w), exc_w, &mut highs[..m]);
+            for (&p, &high) in positions[..m].iter().zip(&highs[..m]) {
+                let p = p as usize;
+                if p >= len || (p as i64) <= prev {
+                    return Err(codec_err("exception position out of order or range"));
+                }
+                prev = p as i64;
+                tmp[p] |= high << w;
             }
-            prev = p as i64;
-            let high = peek_bits(high_bytes, k * exc_w as usize, exc_w);
-            tmp[p] |= high << w;
         }
     }
     for (o, &t) in out[..len].iter_mut().zip(tmp[..len].iter()) {
@@ -337,6 +354,24 @@ mod tests {
         encode_block(&vals, &mut buf);
         assert!(buf.len() < 140 + 20, "{}", buf.len());
         round_trip_always(&vals, encode_block, decode_one_block);
+    }
+
+    /// More exceptions than the decoder unpacks at a time, in full and
+    /// partial blocks: every run boundary, and a last run cut short.
+    #[test]
+    fn many_exceptions_across_runs() {
+        for (len, every) in [(BLOCK, 9), (BLOCK, 13), (1000, 11), (700, 7)] {
+            let vals: Vec<i64> =
+                (0..len as i64).map(|i| if i % every == 0 { 1000 + i * 3 } else { i % 2 }).collect();
+            let mut buf = Vec::new();
+            encode_block(&vals, &mut buf);
+            let mut cur = Cursor::new(&buf);
+            let (w, _base, n_exc) = (cur.u8().unwrap(), cur.zvarint().unwrap(), cur.varint().unwrap());
+            assert_eq!(w, 1, "len {len}, every {every}");
+            assert_eq!(n_exc, len.div_ceil(every as usize) as u64, "len {len}, every {every}");
+            assert!(n_exc as usize > EXC_RUN);
+            round_trip_always(&vals, encode_block, decode_one_block);
+        }
     }
 
     #[test]
