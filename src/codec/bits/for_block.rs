@@ -169,32 +169,39 @@ fn offsets(vals: &[i64], offs: &mut [u64; BLOCK]) -> (i64, [u32; 65]) {
     for (o, &v) in offs.iter_mut().zip(vals) {
         *o = v.wrapping_sub(base) as u64;
     }
+    (base, width_histogram(vals, base))
+}
+
+/// How many of `vals` have offsets from `base` of each bit length.
+#[inline]
+fn width_histogram(vals: &[i64], base: i64) -> [u32; 65] {
+    let width = |v: i64| bit_len(v.wrapping_sub(base) as u64) as usize;
     // four interleaved histograms avoid store-forwarding stalls when
     // neighbouring values fall into the same bucket
     let mut h = [[0u32; 65]; 4];
-    let len = vals.len();
-    let quads = offs[..len].chunks_exact(4);
+    let quads = vals.chunks_exact(4);
     let rest = quads.remainder();
     for q in quads {
-        h[0][bit_len(q[0]) as usize] += 1;
-        h[1][bit_len(q[1]) as usize] += 1;
-        h[2][bit_len(q[2]) as usize] += 1;
-        h[3][bit_len(q[3]) as usize] += 1;
+        h[0][width(q[0])] += 1;
+        h[1][width(q[1])] += 1;
+        h[2][width(q[2])] += 1;
+        h[3][width(q[3])] += 1;
     }
-    for &o in rest {
-        h[0][bit_len(o) as usize] += 1;
+    for &v in rest {
+        h[0][width(v)] += 1;
     }
     let mut hist = [0u32; 65];
     for (b, x) in hist.iter_mut().enumerate() {
         *x = h[0][b] + h[1][b] + h[2][b] + h[3][b];
     }
-    (base, hist)
+    hist
 }
 
 /// Approximate size in bits of the FOR block for `vals` (header included).
 pub fn block_cost(vals: &[i64]) -> u64 {
-    let mut offs = [0u64; BLOCK];
-    let (base, hist) = offsets(vals, &mut offs);
+    // the offsets' widths alone: no block of offsets to zero and fill
+    let base = robust_base(vals);
+    let hist = width_histogram(vals, base);
     let (_, _, cost) = choose_width(&hist, vals.len());
     cost + 8 * (2 + (bit_len(zigzag(base)) as u64).div_ceil(7))
 }
