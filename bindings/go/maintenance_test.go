@@ -191,7 +191,12 @@ func TestRecoveryAfterExitWithoutClose(t *testing.T) {
 // A failing maintenance step reaches the hook, called from the library's
 // maintenance thread, and MaintenanceStatus. The step made to fail is
 // retention compaction, which writes its new file beside the database:
-// the directory is moved away under the open handle.
+// the directory is moved away under the open handle. The rows expire a
+// second after they are flushed, so the thread (which wakes every 5 ms)
+// cannot compact them before the directory moves. Rows already expired at
+// the flush could be compacted in that gap, leaving nothing to fail: CI saw
+// it once under -race (the hook never came), and a 100 ms sleep between
+// the flush and the move made it happen every time.
 func TestMaintenanceHookGetsErrors(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "db")
 	must(t, os.Mkdir(dir, 0o755))
@@ -209,8 +214,11 @@ func TestMaintenanceHookGetsErrors(t *testing.T) {
 		}
 	}))
 	must(t, db.CreateTable("t", "v"))
-	old := time.Now().Add(-time.Hour).UnixMilli()
-	must(t, db.AppendRows("t", []int64{old, old + 1, time.Now().UnixMilli()}, []float64{1, 2, 3}))
+	// (the cutoff is min(newest row, wall clock) - Retention: a newest row
+	// ahead of the clock lets the wall clock move it)
+	old := time.Now().Add(-time.Minute + time.Second).UnixMilli()
+	ahead := time.Now().Add(10 * time.Minute).UnixMilli()
+	must(t, db.AppendRows("t", []int64{old, old + 1, ahead}, []float64{1, 2, 3}))
 	must(t, db.Flush())
 	must(t, os.Rename(dir, dir+"-moved"))
 
