@@ -15,7 +15,9 @@
 //! the ledger), long enough for its file to collect several checkpoints
 //! written by ordinary commits, with and without background maintenance,
 //! in every sync mode (a process crash loses no returned append in any
-//! mode; power loss, where the modes differ, is not simulated here).
+//! mode; power loss, where the modes differ, is not simulated here). One
+//! cycle per configuration does not leave that to chance: it runs without
+//! file rewrites until the file holds three checkpoints, and is killed there.
 //!
 //! Every check is exact except one bound, with background maintenance only:
 //! rows older than their table's newest timestamp minus the retention may
@@ -57,6 +59,15 @@ const RETENTION_MS: i64 = 4000 * STEP_MS;
 /// many with `NANOTS_SOAK=1`).
 const CYCLES: usize = 12;
 const RUNS: usize = 3;
+
+/// Checkpoint records the file must hold when the deep cycle's kill lands.
+/// Each configuration's first database runs one such cycle (its middle one),
+/// so recovery from a file that lived through several commit checkpoints is
+/// tested whatever the machine's speed: left to chance, background
+/// retention (every 400 ms of wall time) rewrote the file too often on a
+/// slow emulator for three checkpoints to gather between rewrites.
+const DEEP_CHECKPOINTS: usize = 3;
+const DEEP_CYCLE: usize = CYCLES / 2;
 
 /// How long the parent waits for a line from the child before calling it hung.
 const CHILD_SILENCE_LIMIT: Duration = Duration::from_secs(120);
@@ -194,8 +205,9 @@ fn sync_from(s: &str) -> SyncMode {
 /// Options of the child's handle: small flush threshold and segments, so
 /// that commits are many and the file soon holds checkpoints; retention set,
 /// so that compactions remove rows; with maintenance, a thread that flushes,
-/// merges small segments and compacts every few milliseconds.
-fn child_options(sync: SyncMode, maintained: bool) -> NanoTsOptions {
+/// merges small segments and compacts every few milliseconds. A deep cycle's
+/// thread never runs retention (see [`DEEP_CHECKPOINTS`]).
+fn child_options(sync: SyncMode, maintained: bool, deep: bool) -> NanoTsOptions {
     assert!(
         cfg!(feature = "maintenance") || !maintained,
         "background maintenance needs the feature maintenance"
@@ -209,7 +221,7 @@ fn child_options(sync: SyncMode, maintained: bool) -> NanoTsOptions {
         auto_maintenance: maintained.then(|| AutoMaintenanceOptions {
             interval: Duration::from_millis(10),
             flush_after: Duration::from_millis(20),
-            retention_every: Duration::from_millis(400),
+            retention_every: if deep { Duration::from_secs(86_400) } else { Duration::from_millis(400) },
             merge_min_segments: 3,
             pack_target_rows: 400,
         }),
@@ -274,9 +286,12 @@ fn run_op(db: &NanoTsDb, op: Op) -> nanots::Result<()> {
 /// always ends below it, so the newest row of a table is never deleted and
 /// the retention cutoff (`newest - retention`) stays exactly computable by
 /// the checker, whatever merges and compactions did to deleted rows.
-fn choose_op(rng: &mut Rng, next_id: u64, newest: &[Option<i64>; 3]) -> Op {
+/// The next operation. `rewrites: false` (a deep cycle) turns packs and
+/// compactions, which replace the file, into flushes.
+fn choose_op(rng: &mut Rng, next_id: u64, newest: &[Option<i64>; 3], rewrites: bool) -> Op {
     let table = rng.below(3) as usize;
     match rng.below(1000) {
+        912..919 if !rewrites => Op::Flush,
         0..330 => Op::Append { table, first: next_id, n: 1 },
         330..640 => Op::Append { table, first: next_id, n: 2 + rng.below(159) },
         640..780 => Op::Flush,
@@ -370,7 +385,9 @@ struct ChildWorker {
     ledger: LedgerWriter,
     newest: [Option<i64>; 3],
     watch: CheckpointWatch,
-    pause_at_checkpoint: bool,
+    /// Wait for the kill at the first checkpoint marker that finds at least
+    /// this many checkpoint records in the file (0: never wait).
+    pause_at_checkpoints: usize,
     out: std::io::StdoutLock<'static>,
 }
 
@@ -402,7 +419,7 @@ impl ChildWorker {
         self.say(&format!("@A {seq} {merges}"));
         if let Some(n) = self.watch.poll() {
             self.say(&format!("@C {n}"));
-            if self.pause_at_checkpoint {
+            if self.pause_at_checkpoints > 0 && n >= self.pause_at_checkpoints {
                 // Wait for the SIGKILL, so it lands right after the
                 // checkpoint (background maintenance may still run).
                 loop {
@@ -426,7 +443,9 @@ fn crash_ledger_child() {
 
     let mut ledger = LedgerWriter::resume(&ledger_path);
     ledger.line(&format!("# child {} starts", std::process::id()));
-    let opts = child_options(sync, maintained);
+    let pause_at_checkpoints: usize = env("NANOTS_LEDGER_PAUSE").parse().unwrap();
+    let deep = pause_at_checkpoints >= DEEP_CHECKPOINTS;
+    let opts = child_options(sync, maintained, deep);
     let handle = if maintained {
         Handle::Shared(NanoTsDbShared::open(&db_path, opts).unwrap_or_else(|e| panic!("child: open: {e}")))
     } else {
@@ -437,7 +456,7 @@ fn crash_ledger_child() {
         handle,
         ledger,
         newest: [None; 3],
-        pause_at_checkpoint: env("NANOTS_LEDGER_PAUSE") == "1",
+        pause_at_checkpoints,
         out: std::io::stdout().lock(),
     };
     w.say("@R");
@@ -451,7 +470,7 @@ fn crash_ledger_child() {
         w.newest[t] = w.handle.db().latest(name).unwrap().ts.first().copied();
     }
     loop {
-        let op = choose_op(&mut rng, w.ledger.next_id, &w.newest);
+        let op = choose_op(&mut rng, w.ledger.next_id, &w.newest, !deep);
         w.perform(op);
         if let Op::Drop { table } = op {
             w.perform(Op::Create { table });
@@ -857,8 +876,9 @@ struct Config {
 
 #[derive(Clone, Copy, Debug)]
 enum KillPlan {
-    /// At the child's first checkpoint marker; the child waits for the kill.
-    AtCheckpoint,
+    /// At the child's first checkpoint marker that finds at least this many
+    /// checkpoint records in the file; the child waits for the kill.
+    AtCheckpoint(usize),
     /// After this many acknowledged operations, then this many microseconds.
     AfterAcks(u64, u64),
     /// This many microseconds after the spawn, wherever the child is (often
@@ -881,7 +901,8 @@ struct ChildRun {
 enum Event {
     Ready,
     Ack(u64),
-    Checkpoint,
+    /// Checkpoint records in the file.
+    Checkpoint(usize),
 }
 
 fn event(line: &str) -> Option<Event> {
@@ -889,7 +910,7 @@ fn event(line: &str) -> Option<Event> {
     match w[0] {
         "@R" => Some(Event::Ready),
         "@A" => Some(Event::Ack(field(&w, 2)?)),
-        "@C" => Some(Event::Checkpoint),
+        "@C" => Some(Event::Checkpoint(w.get(1)?.parse().ok()?)),
         _ => None,
     }
 }
@@ -902,14 +923,17 @@ fn note(run: &mut ChildRun, line: &str) -> Option<Event> {
             run.acks += 1;
             run.merges = run.merges.max(merges);
         }
-        Some(Event::Checkpoint) => run.checkpoint_markers += 1,
+        Some(Event::Checkpoint(_)) => run.checkpoint_markers += 1,
         _ => {}
     }
     e
 }
 
 fn run_child(cfg: Config, db: &Path, ledger: &Path, seed: u64, plan: KillPlan, ctx: &str) -> ChildRun {
-    let pause = matches!(plan, KillPlan::AtCheckpoint);
+    let pause = match plan {
+        KillPlan::AtCheckpoint(records) => records,
+        _ => 0,
+    };
     let mut child = child_command(
         "crash_ledger_child",
         &[
@@ -918,7 +942,7 @@ fn run_child(cfg: Config, db: &Path, ledger: &Path, seed: u64, plan: KillPlan, c
             ("NANOTS_LEDGER_SYNC", cfg.sync),
             ("NANOTS_LEDGER_MAINTAINED", if cfg.maintained { "1" } else { "0" }),
             ("NANOTS_LEDGER_SEED", &seed.to_string()),
-            ("NANOTS_LEDGER_PAUSE", if pause { "1" } else { "0" }),
+            ("NANOTS_LEDGER_PAUSE", &pause.to_string()),
         ],
     )
     .spawn()
@@ -950,12 +974,12 @@ fn run_child(cfg: Config, db: &Path, ledger: &Path, seed: u64, plan: KillPlan, c
                 last_line = Instant::now();
                 let e = note(&mut run, &line);
                 match (plan, e) {
-                    (KillPlan::AtCheckpoint, Some(Event::Checkpoint)) => {
+                    (KillPlan::AtCheckpoint(records), Some(Event::Checkpoint(n))) if n >= records => {
                         run.killed_at_marker = true;
                         break;
                     }
                     // A child that never sees a checkpoint is killed anyway.
-                    (KillPlan::AtCheckpoint, Some(Event::Ack(_))) if run.acks >= 20_000 => break,
+                    (KillPlan::AtCheckpoint(_), Some(Event::Ack(_))) if run.acks >= 20_000 => break,
                     (KillPlan::AfterAcks(k, us), Some(Event::Ready | Event::Ack(_)))
                         if kill_at.is_none() && run.acks >= k =>
                     {
@@ -999,6 +1023,8 @@ struct Totals {
     kills_at_marker: u64,
     checkpoint_markers: u64,
     most_checkpoints_in_file: usize,
+    /// Operations the deep cycles ran before their kill.
+    deep_cycle_acks: u64,
     acked_ops: u64,
     merges: u64,
     deleted: u64,
@@ -1036,10 +1062,12 @@ fn run_database(cfg: Config, run: usize, seed: u64, totals: &mut Totals) {
     let mut done_seq = 0u64;
     for cycle in 0..CYCLES {
         let plan = match rng.below(20) {
-            0..9 => KillPlan::AtCheckpoint,
+            0..9 => KillPlan::AtCheckpoint(1),
             9..18 => KillPlan::AfterAcks(rng.below(250), rng.below(1500)),
             _ => KillPlan::AfterSpawn(rng.below(40_000)),
         };
+        let plan =
+            if run == 0 && cycle == DEEP_CYCLE { KillPlan::AtCheckpoint(DEEP_CHECKPOINTS) } else { plan };
         let child_seed = rng.next();
         let label = format!("{}-run{run}-cycle{cycle}", cfg.name);
         let ctx = format!(
@@ -1051,6 +1079,9 @@ fn run_database(cfg: Config, run: usize, seed: u64, totals: &mut Totals) {
         totals.kills_at_marker += child.killed_at_marker as u64;
         totals.checkpoint_markers += child.checkpoint_markers;
         totals.acked_ops += child.acks;
+        if matches!(plan, KillPlan::AtCheckpoint(DEEP_CHECKPOINTS)) {
+            totals.deep_cycle_acks += child.acks;
+        }
         totals.merges += child.merges;
 
         let _ = std::fs::remove_file(&evidence);
@@ -1154,7 +1185,7 @@ fn kill_cycles(cfg: Config) {
     // written by commits, and kills landed right after them.
     assert!(t.checkpoint_markers >= 5 && t.kills_at_marker >= 5, "{}: too few checkpoints: {t:?}", cfg.name);
     assert!(
-        t.most_checkpoints_in_file >= 3,
+        t.most_checkpoints_in_file >= DEEP_CHECKPOINTS,
         "{}: no file lived through several checkpoints: {t:?}",
         cfg.name
     );
