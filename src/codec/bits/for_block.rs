@@ -286,35 +286,62 @@ pub fn decode_block(
         0
     };
     let packed = cur.bytes(packed_len(len, w))?;
+    let (pos_bytes, high_bytes) = if n_exc > 0 {
+        (cur.bytes(packed_len(n_exc, POS_BITS))?, cur.bytes(packed_len(n_exc, exc_w))?)
+    } else {
+        (&[][..], &[][..])
+    };
+    if w == 0 {
+        // Every offset is 0 but the exceptions': no unpacking, and no
+        // scratch to clear (a delta stream of a slowly changing series is
+        // mostly such blocks).
+        out[..len].fill(base);
+        return for_each_exception(pos_bytes, high_bytes, n_exc, exc_w, len, |p, high| {
+            out[p] = base.wrapping_add(high as i64);
+        });
+    }
     if len == BLOCK {
         unpack_block(packed, w, tmp);
     } else {
         unpack_stream(packed, w, &mut tmp[..len]);
     }
-    if n_exc > 0 {
-        let pos_bytes = cur.bytes(packed_len(n_exc, POS_BITS))?;
-        let high_bytes = cur.bytes(packed_len(n_exc, exc_w))?;
-        // Unpacked EXC_RUN at a time (a run of either field starts on a
-        // byte: EXC_RUN is a multiple of 8), not read one by one.
-        let mut positions = [0u64; EXC_RUN];
-        let mut highs = [0u64; EXC_RUN];
-        let mut prev: i64 = -1;
-        for first in (0..n_exc).step_by(EXC_RUN) {
-            let m = (n_exc - first).min(EXC_RUN);
-            unpack_stream(exception_run(pos_bytes, first, m, POS_BITS), POS_BITS, &mut positions[..m]);
-            unpack_stream(exception_run(high_bytes, first, m, exc_w), exc_w, &mut highs[..m]);
-            for (&p, &high) in positions[..m].iter().zip(&highs[..m]) {
-                let p = p as usize;
-                if p >= len || (p as i64) <= prev {
-                    return Err(codec_err("exception position out of order or range"));
-                }
-                prev = p as i64;
-                tmp[p] |= high << w;
-            }
-        }
-    }
+    for_each_exception(pos_bytes, high_bytes, n_exc, exc_w, len, |p, high| tmp[p] |= high << w)?;
     for (o, &t) in out[..len].iter_mut().zip(tmp[..len].iter()) {
         *o = base.wrapping_add(t as i64);
+    }
+    Ok(())
+}
+
+/// Calls `patch(position, high bits)` for each of a block's `n_exc`
+/// exceptions, checking that positions ascend and lie below `len`. The
+/// fields are unpacked [`EXC_RUN`] at a time (a run of either field starts
+/// on a byte: `EXC_RUN` is a multiple of 8), not read one by one.
+fn for_each_exception(
+    pos_bytes: &[u8],
+    high_bytes: &[u8],
+    n_exc: usize,
+    exc_w: u32,
+    len: usize,
+    mut patch: impl FnMut(usize, u64),
+) -> Result<(), CodecError> {
+    if n_exc == 0 {
+        return Ok(());
+    }
+    let mut positions = [0u64; EXC_RUN];
+    let mut highs = [0u64; EXC_RUN];
+    let mut prev: i64 = -1;
+    for first in (0..n_exc).step_by(EXC_RUN) {
+        let m = (n_exc - first).min(EXC_RUN);
+        unpack_stream(exception_run(pos_bytes, first, m, POS_BITS), POS_BITS, &mut positions[..m]);
+        unpack_stream(exception_run(high_bytes, first, m, exc_w), exc_w, &mut highs[..m]);
+        for (&p, &high) in positions[..m].iter().zip(&highs[..m]) {
+            let p = p as usize;
+            if p >= len || (p as i64) <= prev {
+                return Err(codec_err("exception position out of order or range"));
+            }
+            prev = p as i64;
+            patch(p, high);
+        }
     }
     Ok(())
 }
@@ -379,6 +406,48 @@ mod tests {
             assert!(n_exc as usize > EXC_RUN);
             round_trip_always(&vals, encode_block, decode_one_block);
         }
+    }
+
+    /// Zero-width blocks (every offset 0 but the exceptions') decode
+    /// without unpacking: full and partial, with exceptions in one and in
+    /// several runs, and with none; a block whose stored positions are out
+    /// of order is refused.
+    #[test]
+    fn zero_width_blocks_with_exceptions() {
+        for (len, every) in
+            [(BLOCK, 60), (BLOCK, 7), (333, 60), (100, 50), (BLOCK, usize::MAX), (17, usize::MAX)]
+        {
+            let vals: Vec<i64> = (0..len)
+                .map(|i| if i % every == every - 1 { -40 + (i as i64 % 5) * 9 } else { -50 })
+                .collect();
+            let mut buf = Vec::new();
+            encode_block(&vals, &mut buf);
+            let mut cur = Cursor::new(&buf);
+            let (w, _base, n_exc) = (cur.u8().unwrap(), cur.zvarint().unwrap(), cur.varint().unwrap());
+            assert_eq!(w, 0, "len {len}, every {every}");
+            assert_eq!(n_exc, (len / every.min(len + 1)) as u64, "len {len}, every {every}");
+            round_trip_always(&vals, encode_block, decode_one_block);
+        }
+        // Two exceptions; their stored positions swapped.
+        let mut vals = vec![7i64; BLOCK];
+        vals[3] = 100;
+        vals[9] = 200;
+        let mut buf = Vec::new();
+        encode_block(&vals, &mut buf);
+        // w, base, count, exception width, then the 10-bit positions 3 and 9
+        let at = 4;
+        assert_eq!((buf[0], buf[2]), (0, 2));
+        let (p3, p9) = (3u32, 9u32);
+        let swapped = p9 | (p3 << 10);
+        assert_eq!(
+            u32::from(buf[at]) | (u32::from(buf[at + 1]) << 8) | (u32::from(buf[at + 2] & 0xf) << 16),
+            p3 | (p9 << 10)
+        );
+        buf[at] = swapped as u8;
+        buf[at + 1] = (swapped >> 8) as u8;
+        buf[at + 2] = (buf[at + 2] & 0xf0) | ((swapped >> 16) as u8 & 0xf);
+        let mut out = Vec::new();
+        assert!(decode_one_block(&buf, BLOCK, &mut out).is_err());
     }
 
     #[test]

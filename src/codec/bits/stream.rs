@@ -6,7 +6,7 @@
 //! Bytes, and the encoder's choice of mode: SPEC.md §4.3 "Integer stream".
 
 use super::for_block::{block_cost, decode_block, encode_block};
-use super::{BLOCK, Cursor};
+use super::{BLOCK, Cursor, pool};
 use crate::codec::{CodecError, codec_err};
 
 pub const MODE_FOR: u8 = 0;
@@ -124,16 +124,27 @@ pub fn choose_mode(vals: &[i64]) -> u8 {
 
 /// Decodes `n` values, handing them to `sink` one block (<= 1024
 /// values) at a time.
-pub fn decode(cur: &mut Cursor<'_>, n: usize, mut sink: impl FnMut(&[i64])) -> Result<(), CodecError> {
+pub fn decode(cur: &mut Cursor<'_>, n: usize, sink: impl FnMut(&[i64])) -> Result<(), CodecError> {
+    let mut scratch = pool::take_block_scratch();
+    let r = decode_with(cur, n, &mut scratch, sink);
+    pool::give_block_scratch(scratch);
+    r
+}
+
+fn decode_with(
+    cur: &mut Cursor<'_>,
+    n: usize,
+    scratch: &mut pool::BlockScratch,
+    mut sink: impl FnMut(&[i64]),
+) -> Result<(), CodecError> {
     let mode = cur.u8()?;
-    let mut tmp = [0u64; BLOCK];
-    let mut buf = [0i64; BLOCK];
+    let pool::BlockScratch { offsets: tmp, values: buf } = scratch;
     match mode {
         MODE_FOR => {
             let mut left = n;
             while left > 0 {
                 let len = left.min(BLOCK);
-                decode_block(cur, len, &mut tmp, &mut buf)?;
+                decode_block(cur, len, tmp, buf)?;
                 sink(&buf[..len]);
                 left -= len;
             }
@@ -147,7 +158,7 @@ pub fn decode(cur: &mut Cursor<'_>, n: usize, mut sink: impl FnMut(&[i64])) -> R
             let mut left = n - 1;
             while left > 0 {
                 let len = left.min(BLOCK);
-                decode_block(cur, len, &mut tmp, &mut buf)?;
+                decode_block(cur, len, tmp, buf)?;
                 for x in buf[..len].iter_mut() {
                     acc = acc.wrapping_add(*x);
                     *x = acc;
@@ -166,7 +177,7 @@ pub fn decode(cur: &mut Cursor<'_>, n: usize, mut sink: impl FnMut(&[i64])) -> R
             let mut left = n;
             while left > 0 {
                 let len = left.min(BLOCK);
-                decode_block(cur, len, &mut tmp, &mut buf)?;
+                decode_block(cur, len, tmp, buf)?;
                 for x in buf[..len].iter_mut() {
                     *x = x.wrapping_add(pred);
                     pred = pred.wrapping_add(step);
