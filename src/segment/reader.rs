@@ -388,7 +388,7 @@ impl<'a> SegmentView<'a> {
         if got[0] != block.first_ts
             || got[got.len() - 1] != block.last_ts
             // A fold rather than `any`: no early exit, so it vectorizes.
-            || got.windows(2).fold(false, |bad, w| bad | (w[0] > w[1]))
+            || !ascending(got)
         {
             return Err(Error::corrupt(format!(
                 "segment at file offset {}: timestamps disagree with the header's range or order",
@@ -496,10 +496,61 @@ impl<'a> SegmentView<'a> {
     }
 }
 
+/// Whether `ts` ascends (ties allowed). Every pair is compared, with no
+/// early exit, so the loop vectorizes: with AVX2 where the CPU has it, since
+/// baseline x86-64 has no 64-bit vector compare (the scalar loop was 4% of
+/// a minutely aggregation's time).
+fn ascending(ts: &[i64]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2 (checked just above).
+        return unsafe { ascending_avx2(ts) };
+    }
+    ascending_portable(ts)
+}
+
+#[inline(always)]
+fn ascending_portable(ts: &[i64]) -> bool {
+    let later = ts.get(1..).unwrap_or_default();
+    !ts.iter().zip(later).fold(false, |bad, (a, b)| bad | (a > b))
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn ascending_avx2(ts: &[i64]) -> bool {
+    ascending_portable(ts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::codec::Level;
+
+    /// The order check, dispatched and portable: ties pass, and one pair out
+    /// of order fails wherever it lies (in the vector body or the tail),
+    /// including pairs whose difference overflows.
+    #[test]
+    fn ascending_finds_any_pair_out_of_order() {
+        let check = |v: &[i64], want: bool| {
+            assert_eq!(ascending(v), want, "{v:?}");
+            assert_eq!(ascending_portable(v), want, "{v:?}");
+        };
+        check(&[], true);
+        check(&[5], true);
+        check(&[i64::MIN, i64::MAX], true);
+        check(&[i64::MAX, i64::MIN], false);
+        for n in [2usize, 3, 7, 8, 9, 33, 1024] {
+            let v: Vec<i64> = (0..n as i64).map(|i| i / 3 * 1000 - 7000).collect();
+            check(&v, true);
+            for at in 1..n {
+                let mut w = v.clone();
+                w[at] = w[at - 1] - 1;
+                check(&w, false);
+                w[at] = i64::MIN;
+                check(&w, false);
+            }
+        }
+    }
 
     #[test]
     fn encode_parse_decode_round_trip_with_stats() {
