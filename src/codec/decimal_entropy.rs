@@ -158,7 +158,8 @@ pub(super) fn decode_body<'a>(
     if n > 0 {
         let first = unzigzag(cur.varint()?);
         let mut acc = first;
-        let mut buf = [0i64; BLOCK];
+        let mut scratch = pool::take_block_scratch();
+        let buf = &mut scratch.values;
         let count = if mode == MODE_DELTA {
             ints_div_to_f64(&[first], div, out);
             n - 1
@@ -196,6 +197,7 @@ pub(super) fn decode_body<'a>(
                 left -= len;
             }
         }
+        pool::give_block_scratch(scratch);
     }
     Ok((pos, exc))
 }
