@@ -212,6 +212,9 @@ fn child_options(sync: SyncMode, maintained: bool, deep: bool) -> NanoTsOptions 
         cfg!(feature = "maintenance") || !maintained,
         "background maintenance needs the feature maintenance"
     );
+    // A deep cycle only changes the maintenance thread, which exists only
+    // with the feature; without it, `deep` has nothing to configure.
+    let _ = deep;
     NanoTsOptions {
         sync,
         retention: Some(Duration::from_millis(RETENTION_MS as u64)),
