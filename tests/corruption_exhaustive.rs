@@ -591,6 +591,10 @@ fn run_variants(
             let _ = fs::remove_file(&path);
             let _ = fs::remove_file(wal_of(&path));
         }
+        // Removed before the result is sent: once the last test has its
+        // result the harness may exit, and a directory still to be dropped
+        // by this thread would be left behind.
+        drop(dir);
         tx.send(Err(failures)).unwrap();
     });
     let mut current = None;
