@@ -84,7 +84,10 @@ done
 
 step "CMake build + install + consumer"
 PREFIX="$WORK/prefix"
-cmake -S . -B "$WORK/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+# Cargo builds in the repository's target/ (NANOTS_CARGO_TARGET_DIR), so the
+# release library the quickstart step built is reused rather than compiled
+# again in the CMake build tree.
+cmake -S . -B "$WORK/build" -DCMAKE_BUILD_TYPE=Release -DNANOTS_CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}" >/dev/null
 cmake --build "$WORK/build" -j2
 cmake --install "$WORK/build" --prefix "$PREFIX"
 ls -l "$PREFIX/lib" "$PREFIX/lib/cmake/NanoTS" "$PREFIX/lib/pkgconfig"

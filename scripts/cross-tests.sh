@@ -75,7 +75,10 @@ cargo --version
 target_env() {
   local t=$1 triple=${RUST_TRIPLE[$1]} var
   var=$(echo "$triple" | tr 'a-z-' 'A-Z_')
-  export "CARGO_TARGET_${var}_LINKER=${GNU_TRIPLE[$t]}-gcc"
+  # The linker by its full path, spelled as CMake records CMAKE_C_COMPILER
+  # (run_cmake lets CMakeLists.txt set it): cargo's fingerprint includes the
+  # linker, and another spelling would rebuild every crate for the package.
+  export "CARGO_TARGET_${var}_LINKER=$(command -v "${GNU_TRIPLE[$t]}-gcc")"
   export "CARGO_TARGET_${var}_RUNNER=${QEMU[$t]} -L /usr/${GNU_TRIPLE[$t]}"
   # For build scripts that compile C (the cc crate) and for tests/c_abi.rs.
   export "CC_${triple//-/_}=${GNU_TRIPLE[$t]}-gcc"

@@ -11,7 +11,10 @@ target="${CARGO_TARGET_DIR:-$root/target}"
 prefix="${1:-$target/prefix}"
 build="$target/cmake-build"
 {
-  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DNANOTS_BUILD_EXAMPLES=OFF
+  # Cargo builds in the target directory itself, reusing a release library
+  # already built there (the quickstart's, the C tests' CMake build's).
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DNANOTS_BUILD_EXAMPLES=OFF \
+    -DNANOTS_CARGO_TARGET_DIR="$target"
   cmake --build "$build" -j2
   cmake --install "$build" --prefix "$prefix"
 } >&2
