@@ -153,14 +153,18 @@ fn encode_column_blocks(col: &[f64], bounds: &[(usize, usize)], level: Level) ->
     let mut scratch = Vec::new();
     // (codec, votes, the earliest block that picked it, that block)
     let mut votes: Vec<(u8, usize, usize, &[f64])> = Vec::with_capacity(picks);
+    // (block index, its pick, the chooser's bytes for it)
+    let mut picked: Vec<(usize, u8, Vec<u8>)> = Vec::with_capacity(picks);
     let order: &[usize] = if picks == 4 { &[0, 3, 1, 2] } else { &[0, 1, 2] };
     for (k, &p) in order.iter().take(picks).enumerate() {
         if k == 2 && votes.len() == 1 {
             break;
         }
-        let (lo, hi) = bounds[p * (bounds.len() - 1) / (picks - 1).max(1)];
-        scratch.clear();
-        let id = codec::encode_values(&col[lo..hi], level, &mut scratch);
+        let block = p * (bounds.len() - 1) / (picks - 1).max(1);
+        let (lo, hi) = bounds[block];
+        let mut bytes = Vec::new();
+        let id = codec::encode_values(&col[lo..hi], level, &mut bytes);
+        picked.push((block, id, bytes));
         match votes.iter_mut().find(|v| v.0 == id) {
             Some(v) if p < v.2 => *v = (id, v.1 + 1, p, &col[lo..hi]),
             Some(v) => v.1 += 1,
@@ -209,10 +213,19 @@ fn encode_column_blocks(col: &[f64], bounds: &[(usize, usize)], level: Level) ->
     }
     let mut own =
         ColumnBlocks { prelude: Vec::new(), bytes: Vec::new(), chunks: Vec::new(), stats: Vec::new() };
-    for &(lo, hi) in bounds {
+    for (b, &(lo, hi)) in bounds.iter().enumerate() {
         let block = &col[lo..hi];
         let start = own.bytes.len();
-        let c = if codec::encode_values_as(codec::id::CONSTANT, block, &mut own.bytes) {
+        // A block the chooser ran on and picked the segment's codec for
+        // keeps the chooser's bytes (the codec with the block's own
+        // parameters): encoding it again would repeat work, which in a
+        // segment of three blocks is most of the blocks. Not for affine,
+        // whose point is the segment's base.
+        let voted = picked.iter().find(|v| v.0 == b && v.1 == chosen && chosen != codec::id::AFFINE);
+        let c = if let Some((_, pick, bytes)) = voted {
+            own.bytes.extend_from_slice(bytes);
+            *pick
+        } else if codec::encode_values_as(codec::id::CONSTANT, block, &mut own.bytes) {
             codec::id::CONSTANT
         } else if codec::encode_values_tuned(&tuning, block, &mut own.bytes) {
             chosen
