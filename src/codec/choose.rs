@@ -338,13 +338,9 @@ fn offer_affine(values: &[f64], dec_exponent: Option<u8>, best: &mut Best) {
     }
 }
 
-/// Up to 8 blocks of 1024 consecutive values, evenly spread (all values if
-/// there are at most 16384: then the trial encodes are the real ones).
-fn block_sample(values: &[f64]) -> Vec<f64> {
-    const B: usize = 1024;
-    let n = values.len();
-    if n <= 16 * B {
-        return values.to_vec();
-    }
-    (0..8).flat_map(|k| &values[k * (n - B) / 7..][..B]).copied().collect()
+/// Up to 8 blocks of 1024 consecutive values, evenly spread (all values,
+/// borrowed, if there are at most 16384: then the trial encodes are the
+/// real ones).
+fn block_sample(values: &[f64]) -> std::borrow::Cow<'_, [f64]> {
+    super::bits::entropy::sample(values)
 }

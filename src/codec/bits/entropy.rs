@@ -9,7 +9,7 @@
 
 use super::bit_io::peek_bits;
 use super::for_block::bit_len;
-use super::{Cursor, put_varint};
+use super::{Cursor, pool, put_varint};
 use crate::codec::{CodecError, codec_err};
 
 /// Longest code, bits: the decoder's lookup table has at most 2^12 entries.
@@ -137,10 +137,9 @@ fn approx_log2(x: u64) -> f64 {
 /// A one-pass summary of values from which the stream's size for any `D`
 /// up to [`MAX_DIRECT`] is estimated in constant time.
 pub struct Summary {
-    /// Counts of the values below `u`, for `u` in `0..=small_end`.
-    count_prefix: Vec<u64>,
+    /// For `u` in `0..=small_end`: the count of the values below `u`, and
     /// `c log2(c)` summed over the counts `c` of the values below `u`.
-    clogc_prefix: Vec<f64>,
+    prefix: Vec<(u64, f64)>,
     /// Count of the values of [`SMALL`] or more by bit length.
     big: [u64; 65],
     /// Largest value below [`SMALL`] seen, plus 1.
@@ -152,41 +151,53 @@ impl Summary {
     pub fn new(vals: impl Iterator<Item = u64>) -> Summary {
         // two interleaved counts: a run of one value would otherwise wait
         // on its own previous increment every value
-        let mut two = vec![0u32; 2 * SMALL];
+        let mut two = pool::take_zeroed_u32(2 * SMALL);
+        let (lo, hi) = two.split_at_mut(SMALL);
         let mut big = [0u64; 65];
-        let mut n = 0usize;
-        for u in vals {
+        let mut n = 0u64;
+        // the OR of the small values bounds the largest
+        let mut seen = 0u64;
+        let mut count = |half: &mut [u32], u: u64| {
             if u < SMALL as u64 {
-                two[(n & 1) * SMALL + u as usize] += 1;
+                half[u as usize] += 1;
+                seen |= u;
             } else {
                 big[bit_len(u) as usize] += 1;
             }
+        };
+        let mut vals = vals;
+        while let Some(a) = vals.next() {
+            count(lo, a);
             n += 1;
+            if let Some(b) = vals.next() {
+                count(hi, b);
+                n += 1;
+            }
         }
-        let n = n as u64;
-        let small: Vec<u32> = two[..SMALL].iter().zip(&two[SMALL..]).map(|(a, b)| a + b).collect();
-        let small_end = small.iter().rposition(|&c| c > 0).map_or(0, |p| p + 1);
-        let mut count_prefix = Vec::with_capacity(small_end + 1);
-        let mut clogc_prefix = Vec::with_capacity(small_end + 1);
+        let bound = (seen as usize + 1).min(SMALL);
+        let small_end = (0..bound).rposition(|u| lo[u] + hi[u] > 0).map_or(0, |p| p + 1);
+        let mut prefix = Vec::with_capacity(small_end + 1);
+        prefix.push((0, 0.0));
         let (mut c_acc, mut h_acc) = (0u64, 0f64);
-        count_prefix.push(0);
-        clogc_prefix.push(0.0);
-        for &c in &small[..small_end] {
+        // the counters are read once, and zeroed for the next summary
+        // (an extend of slice iterators: no capacity check per entry)
+        prefix.extend(lo[..small_end].iter_mut().zip(&mut hi[..small_end]).map(|(a, b)| {
+            let c = std::mem::take(a) + std::mem::take(b);
             c_acc += u64::from(c);
             if c > 1 {
                 h_acc += f64::from(c) * approx_log2(u64::from(c));
             }
-            count_prefix.push(c_acc);
-            clogc_prefix.push(h_acc);
-        }
-        Summary { count_prefix, clogc_prefix, big, small_end, n }
+            (c_acc, h_acc)
+        }));
+        pool::give_zeroed_u32(two);
+        Summary { prefix, big, small_end, n }
     }
 
     /// Number of values below [`SMALL`] in `lo..hi`.
     #[inline]
     fn count(&self, lo: usize, hi: usize) -> u64 {
         let hi = hi.min(self.small_end);
-        if lo >= hi { 0 } else { self.count_prefix[hi] - self.count_prefix[lo] }
+        if lo >= hi { 0 } else { self.prefix[hi].0 - self.prefix[lo].0 }
     }
 
     /// Estimated bits of the stream with `d` direct symbols: order-0
@@ -210,7 +221,7 @@ impl Summary {
             }
         }
         // the sum over symbols of c log2(n / c) is n log2 n - sum c log2 c
-        let mut clogc = self.clogc_prefix[d.min(self.small_end)];
+        let mut clogc = self.prefix[d.min(self.small_end)].1;
         for &c in &classes {
             if c > 1 {
                 clogc += c as f64 * approx_log2(c);
@@ -245,14 +256,18 @@ impl Summary {
 }
 
 /// Up to 8 runs of 1024 consecutive values of `vals`, evenly spread (all
-/// of them if there are at most 16384): what the encoders estimate on.
-pub fn sample<T: Copy>(vals: &[T]) -> Vec<T> {
+/// of them, borrowed, if there are at most 16384): what the encoders
+/// estimate on.
+pub fn sample<T: Copy>(vals: &[T]) -> std::borrow::Cow<'_, [T]>
+where
+    [T]: ToOwned<Owned = Vec<T>>,
+{
     const B: usize = 1024;
     let n = vals.len();
     if n <= 16 * B {
-        return vals.to_vec();
+        return std::borrow::Cow::Borrowed(vals);
     }
-    (0..8).flat_map(|k| &vals[k * (n - B) / 7..][..B]).copied().collect()
+    std::borrow::Cow::Owned((0..8).flat_map(|k| &vals[k * (n - B) / 7..][..B]).copied().collect())
 }
 
 /// The number of direct symbols, among a few up to `max_direct`, that
@@ -289,18 +304,25 @@ pub fn encode(vals: &[u64], d: u64, out: &mut Vec<u8>) {
         return;
     }
     let codes = canonical_codes(&lens);
+    // each symbol's code and its length (0 bits when it is the only one),
+    // in one entry: one lookup per value
+    let multi = used.len() > 1;
+    let table: Vec<(u64, u32)> = codes
+        .iter()
+        .zip(&lens)
+        .map(|(&c, &l)| if multi { (u64::from(c), u32::from(l)) } else { (0, 0) })
+        .collect();
     let mut streams: [Vec<u8>; STREAMS] = Default::default();
     for (j, bits) in streams.iter_mut().enumerate() {
         bits.reserve(vals.len() / 16);
         let mut w = super::BitWriter::new(bits);
-        let multi = used.len() > 1;
         for &u in vals.iter().skip(j).step_by(STREAMS) {
             let (s, extra, k) = symbol_of(u, d);
-            let l = if multi { u32::from(lens[s]) } else { 0 };
+            let (code, l) = table[s];
             if l + k <= 64 {
-                w.write(u64::from(codes[s]) | (extra << l), l + k);
+                w.write(code | (extra << l), l + k);
             } else {
-                w.write(u64::from(codes[s]), l);
+                w.write(code, l);
                 w.write(extra, k);
             }
         }
@@ -643,6 +665,33 @@ pub fn decode_chunks(cur: &mut Cursor<'_>, n: usize, mut sink: impl FnMut(&[u64]
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A summary's estimates at every `D` tried by `choose_direct`.
+    fn estimates(s: &Summary) -> Vec<u64> {
+        (0..=12).map(|k| s.estimate_bits((1u64 << k) - 1)).chain([s.choose_direct(MAX_DIRECT)]).collect()
+    }
+
+    #[test]
+    fn summaries_share_no_counts() {
+        // the counters are pooled per thread: a summary of wide values, then
+        // one of narrow values, must equal the narrow one alone (computed
+        // on a fresh thread, whose pool is empty)
+        let wide: Vec<u64> = (0..5000u64).map(|i| (i * 7919) % 4096).chain([1 << 40, 5000]).collect();
+        let narrow: Vec<u64> = (0..3000u64).map(|i| i % 3 + (i % 17 == 0) as u64 * 900).collect();
+        let alone = std::thread::spawn({
+            let narrow = narrow.clone();
+            move || estimates(&Summary::new(narrow.into_iter()))
+        })
+        .join()
+        .unwrap();
+        let first = estimates(&Summary::new(wide.iter().copied()));
+        assert_eq!(estimates(&Summary::new(narrow.iter().copied())), alone);
+        assert_eq!(estimates(&Summary::new(wide.iter().copied())), first);
+        // odd counts (the last value has no partner) and no values at all
+        assert_eq!(Summary::new([7u64].into_iter()).small_end, 8);
+        assert_eq!(Summary::new(std::iter::empty()).small_end, 0);
+        assert_eq!(Summary::new([1u64 << 20].into_iter()).small_end, 0);
+    }
 
     fn round_trip(vals: &[u64], d: u64) -> usize {
         let mut b = Vec::new();

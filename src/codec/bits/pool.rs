@@ -1,8 +1,9 @@
 //! Per-thread pools of scratch vectors, so that repeated encodes do not
 //! pay for fresh (page-faulting) allocations. Nested users simply get a
 //! new vector. Per thread at most 3 i64 vectors of at most 2^20 elements
-//! and 3 byte vectors of at most 2^23 bytes are kept (<= 48 MiB), and one
-//! [`BlockScratch`] (16 KiB), until [`release`].
+//! and 3 byte vectors of at most 2^23 bytes are kept (<= 48 MiB), one
+//! [`BlockScratch`] (16 KiB) and 3 zeroed counter vectors of at most 2^16
+//! counters (256 KiB each), until [`release`].
 
 use super::BLOCK;
 use std::cell::Cell;
@@ -15,12 +16,14 @@ pub fn release() {
     I64.with(|c| drop(c.take()));
     U8.with(|c| drop(c.take()));
     BLOCK_SCRATCH.with(|c| drop(c.take()));
+    ZEROED_U32.with(|c| drop(c.take()));
 }
 
 thread_local! {
     static I64: Cell<Vec<Vec<i64>>> = const { Cell::new(Vec::new()) };
     static U8: Cell<Vec<Vec<u8>>> = const { Cell::new(Vec::new()) };
     static BLOCK_SCRATCH: Cell<Option<Box<BlockScratch>>> = const { Cell::new(None) };
+    static ZEROED_U32: Cell<Vec<Vec<u32>>> = const { Cell::new(Vec::new()) };
 }
 
 /// What an integer stream's decoder works in: one FOR block's unpacked
@@ -85,4 +88,32 @@ pub fn take_u8() -> Vec<u8> {
 
 pub fn give_u8(v: Vec<u8>) {
     give(&U8, v, MAX_CAP * 8);
+}
+
+/// Counters, all zero, at least `len` of them: for histograms, which then
+/// touch only the counters of the values they see. Clearing a fresh one
+/// cost more than counting a block of 4096 values (32 KiB for an entropy
+/// summary).
+pub fn take_zeroed_u32(len: usize) -> Vec<u32> {
+    let mut v = take(&ZEROED_U32);
+    if v.len() < len {
+        v.resize(len, 0);
+    }
+    v
+}
+
+/// Gives back counters from [`take_zeroed_u32`]; the caller has set every
+/// counter it touched back to zero (kept only up to 2^16 counters).
+pub fn give_zeroed_u32(v: Vec<u32>) {
+    debug_assert!(v.iter().all(|&c| c == 0), "counters given back not zeroed");
+    if v.len() > 1 << 16 {
+        return;
+    }
+    ZEROED_U32.with(|c| {
+        let mut p = c.take();
+        if p.len() < KEEP {
+            p.push(v);
+        }
+        c.set(p);
+    });
 }
