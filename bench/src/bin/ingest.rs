@@ -6,6 +6,10 @@
 //! - `append_row` (one row per call, then a flush) against SQLite's
 //!   prepared INSERT in one transaction (WAL mode, synchronous=NORMAL),
 //!   interleaved run by run, `--row-rows N` rows (default 2 million);
+//! - `small-flush`: the values of 2 columns at 1 Hz (timestamps 1 s apart,
+//!   not the real ones), through `append_rows` with a `flush()` every 7,200
+//!   rows: two hours, as a device that flushes on a timer writes them
+//!   (segments of two or three one-hour blocks), `--row-rows N` rows;
 //! - `row-parts`: where an `append_row` goes, per row in ns (CPU time): the
 //!   append path and the flushes (every 4 MiB, as auto-flush would), and the
 //!   pieces measured alone (the frame's CRC-32, an uncontended lock);
@@ -23,7 +27,7 @@
 //! `cargo run --release -p nanots-bench --bin ingest [-- --rows N --runs R --row-rows N
 //! --only PREFIX]`, where `--only` runs the parts whose name starts with
 //! PREFIX: `columnar-2-auto`, `columnar-2-off`, `columnar-4-...`, `row-2`,
-//! `row-4`, `row-parts`, `sizes`.
+//! `row-4`, `small-flush`, `row-parts`, `sizes`.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -158,6 +162,35 @@ fn columnar(path: &Path, rows: &Rows, ncols: usize, opts: NanoTsOptions) -> BoxR
             start = end;
         }
         Ok(db.flush()?)
+    })?;
+    db.close()?;
+    let size = std::fs::metadata(path)?.len();
+    std::fs::remove_file(path)?;
+    Ok((wall, cpu, size))
+}
+
+/// Rows per explicit flush in the `small-flush` part.
+const SMALL_FLUSH_ROWS: usize = 7_200;
+
+/// The values of the first `n` rows (2 value columns) at 1 Hz through
+/// `append_rows`, with a flush after every [`SMALL_FLUSH_ROWS`]: (wall,
+/// CPU) seconds and the file's bytes after close.
+fn small_flushes(path: &Path, rows: &Rows, n: usize) -> BoxResult<(f64, f64, u64)> {
+    let _ = std::fs::remove_file(path);
+    let db = NanoTsDb::open(path, NanoTsOptions::default())?;
+    db.create_table("t", &COLUMNS[..2])?;
+    let t0 = rows.ts.first().copied().unwrap_or(0);
+    let ts: Vec<i64> = (0..n as i64).map(|i| t0 + i * 1000).collect();
+    let (wall, cpu, ()) = timed(|| {
+        let mut start = 0;
+        while start < n {
+            let end = (start + SMALL_FLUSH_ROWS).min(n);
+            let cols: Vec<&[f64]> = rows.cols[..2].iter().map(|c| &c[start..end]).collect();
+            db.append_rows("t", &ts[start..end], &cols)?;
+            db.flush()?;
+            start = end;
+        }
+        Ok(())
     })?;
     db.close()?;
     let size = std::fs::metadata(path)?.len();
@@ -372,6 +405,23 @@ fn main() -> BoxResult<()> {
                 nc / lc
             );
         }
+    }
+
+    if part("small-flush") {
+        let (mut wall, mut cpu) = (Vec::new(), Vec::new());
+        let mut size = 0;
+        for _ in 0..runs {
+            let (w, c, b) = small_flushes(&path, &rows, row_rows)?;
+            wall.push(w);
+            cpu.push(c);
+            size = b;
+        }
+        println!(
+            "\nappend_rows + flush every {SMALL_FLUSH_ROWS} rows, 2 columns at 1 Hz, {row_rows} rows: {:>6.2} M rows/s ({:>6.2} per CPU-s)  {:.3} bytes/row ({size} bytes)",
+            mps(row_rows as f64, median(&mut wall)),
+            mps(row_rows as f64, median(&mut cpu)),
+            size as f64 / row_rows as f64
+        );
     }
 
     if part("row-parts") {
