@@ -30,7 +30,7 @@
 //! approximate count of the column's distinct values first rules out a
 //! dictionary that would exceed its limit.
 
-use super::bits::pool;
+use super::bits::{entropy, pool};
 use super::{
     Level, affine, constant, decimal, decimal_entropy, decimal_ulp, dict, floatint, gorilla, id, integer,
     plain, rle, split,
@@ -133,7 +133,7 @@ fn encode_inner(values: &[f64], level: Level, allow_dict: bool, out: &mut Vec<u8
         let mut b = pool::take_u8();
         floatint::encode(values, &mut b);
         best.offer(id::FLOAT_INT, b);
-        let s = block_sample(values);
+        let s = entropy::sample(values);
         let step = s.len().div_ceil(2048);
         let sp = split::choose(&s.iter().step_by(step).copied().collect::<Vec<f64>>());
         if let Some((p, _)) = sp {
@@ -218,7 +218,7 @@ fn encode_hot(values: &[f64], allow_dict: bool, out: &mut Vec<u8>) -> u8 {
         }
     }
     offer_affine(values, dec_exponent, &mut best);
-    let s = block_sample(values);
+    let s = entropy::sample(values);
     let whole = s.len() == n;
     // Gorilla, float-int and split, only when nothing so far looks below
     // 32 bits/value: estimated on the sample (exact when it is the column)
@@ -336,11 +336,4 @@ fn offer_affine(values: &[f64], dec_exponent: Option<u8>, best: &mut Best) {
             pool::give_u8(b);
         }
     }
-}
-
-/// Up to 8 blocks of 1024 consecutive values, evenly spread (all values,
-/// borrowed, if there are at most 16384: then the trial encodes are the
-/// real ones).
-fn block_sample(values: &[f64]) -> std::borrow::Cow<'_, [f64]> {
-    super::bits::entropy::sample(values)
 }

@@ -222,9 +222,9 @@ fn encode_column_blocks(col: &[f64], bounds: &[(usize, usize)], level: Level) ->
         // segment of three blocks is most of the blocks. Not for affine,
         // whose point is the segment's base.
         let voted = picked.iter().find(|v| v.0 == b && v.1 == chosen && chosen != codec::id::AFFINE);
-        let c = if let Some((_, pick, bytes)) = voted {
+        let c = if let Some((_, _, bytes)) = voted {
             own.bytes.extend_from_slice(bytes);
-            *pick
+            chosen
         } else if codec::encode_values_as(codec::id::CONSTANT, block, &mut own.bytes) {
             codec::id::CONSTANT
         } else if codec::encode_values_tuned(&tuning, block, &mut own.bytes) {

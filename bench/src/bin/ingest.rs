@@ -169,6 +169,30 @@ fn columnar(path: &Path, rows: &Rows, ncols: usize, opts: NanoTsOptions) -> BoxR
     Ok((wall, cpu, size))
 }
 
+/// `runs` runs of an ingest of `nrows` rows that returns (wall seconds, CPU
+/// seconds, file bytes), as printed: the median rows per second of wall and
+/// of CPU time, and the last run's bytes per row.
+fn file_ingest_figures(
+    runs: usize,
+    nrows: usize,
+    mut ingest: impl FnMut() -> BoxResult<(f64, f64, u64)>,
+) -> BoxResult<String> {
+    let (mut wall, mut cpu) = (Vec::new(), Vec::new());
+    let mut size = 0;
+    for _ in 0..runs {
+        let (w, c, b) = ingest()?;
+        wall.push(w);
+        cpu.push(c);
+        size = b;
+    }
+    Ok(format!(
+        "{:>7.2} M rows/s ({:>6.2} per CPU-s)  {:.3} bytes/row ({size} bytes)",
+        mps(nrows as f64, median(&mut wall)),
+        mps(nrows as f64, median(&mut cpu)),
+        size as f64 / nrows as f64
+    ))
+}
+
 /// Rows per explicit flush in the `small-flush` part.
 const SMALL_FLUSH_ROWS: usize = 7_200;
 
@@ -360,20 +384,8 @@ fn main() -> BoxResult<()> {
             if !part(&format!("columnar-{ncols}-{auto}")) {
                 continue;
             }
-            let (mut wall, mut cpu) = (Vec::new(), Vec::new());
-            let mut size = 0;
-            for _ in 0..runs {
-                let (w, c, b) = columnar(&path, &rows, ncols, opts.clone())?;
-                wall.push(w);
-                cpu.push(c);
-                size = b;
-            }
-            println!(
-                "append_rows + flush, {ncols} columns, {what:<16}: {:>7.2} M rows/s ({:>6.2} per CPU-s)  {:.3} bytes/row ({size} bytes)",
-                mps(nrows as f64, median(&mut wall)),
-                mps(nrows as f64, median(&mut cpu)),
-                size as f64 / nrows as f64
-            );
+            let figures = file_ingest_figures(runs, nrows, || columnar(&path, &rows, ncols, opts.clone()))?;
+            println!("append_rows + flush, {ncols} columns, {what:<16}: {figures}");
         }
     }
 
@@ -408,19 +420,9 @@ fn main() -> BoxResult<()> {
     }
 
     if part("small-flush") {
-        let (mut wall, mut cpu) = (Vec::new(), Vec::new());
-        let mut size = 0;
-        for _ in 0..runs {
-            let (w, c, b) = small_flushes(&path, &rows, row_rows)?;
-            wall.push(w);
-            cpu.push(c);
-            size = b;
-        }
+        let figures = file_ingest_figures(runs, row_rows, || small_flushes(&path, &rows, row_rows))?;
         println!(
-            "\nappend_rows + flush every {SMALL_FLUSH_ROWS} rows, 2 columns at 1 Hz, {row_rows} rows: {:>6.2} M rows/s ({:>6.2} per CPU-s)  {:.3} bytes/row ({size} bytes)",
-            mps(row_rows as f64, median(&mut wall)),
-            mps(row_rows as f64, median(&mut cpu)),
-            size as f64 / row_rows as f64
+            "\nappend_rows + flush every {SMALL_FLUSH_ROWS} rows, 2 columns at 1 Hz, {row_rows} rows: {figures}"
         );
     }
 

@@ -148,7 +148,7 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn new(vals: impl Iterator<Item = u64>) -> Summary {
+    pub fn new(mut vals: impl Iterator<Item = u64>) -> Summary {
         // two interleaved counts: a run of one value would otherwise wait
         // on its own previous increment every value
         let mut two = pool::take_zeroed_u32(2 * SMALL);
@@ -165,7 +165,6 @@ impl Summary {
                 big[bit_len(u) as usize] += 1;
             }
         };
-        let mut vals = vals;
         while let Some(a) = vals.next() {
             count(lo, a);
             n += 1;
