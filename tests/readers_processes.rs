@@ -76,7 +76,12 @@ const READERS: usize = 3;
 /// it hung, and for readers to stop when asked.
 const SILENCE_LIMIT: Duration = Duration::from_secs(120);
 /// A writer whose kill plan did not trigger (no rewrite came) is killed
-/// this long after its spawn.
+/// this long after its open returned. Counted from the open, not the spawn:
+/// under qemu an open that replays and flushes a WAL of tens of thousands
+/// of rows (into segments of 64) takes seconds while three readers share
+/// two cores, and a limit counted from the spawn killed such writers
+/// before they appended anything, round after round, so no open after them
+/// ever replayed a WAL.
 const WRITER_LIFE_LIMIT: Duration = Duration::from_secs(2);
 
 const WRITER_CHILD: &str = "readers_processes_writer_child";
@@ -589,7 +594,8 @@ struct Round {
     seen: Option<(u64, u64)>,
     /// The writer's kill plan, and the moment it fixed.
     kill: Option<(WriterKill, Option<Instant>)>,
-    writer_spawned: Instant,
+    /// When the current writer's open returned (its `@O` line).
+    writer_opened: Option<Instant>,
     totals: Totals,
 }
 
@@ -618,7 +624,7 @@ impl Round {
             model: WriterModel::default(),
             seen: None,
             kill: None,
-            writer_spawned: Instant::now(),
+            writer_opened: None,
             totals: Totals::default(),
         }
     }
@@ -670,7 +676,7 @@ impl Round {
         self.writer = Some(id);
         self.model.flushes_this_writer = 0;
         self.model.appends_this_writer = 0;
-        self.writer_spawned = Instant::now();
+        self.writer_opened = None;
         let [spawn, flush, rewrite, append] = self.cfg.kill_weights;
         let plan = match self.rng.below(spawn + flush + rewrite + append) {
             r if r < spawn => WriterKill::AfterSpawn(self.rng.below(600_000)),
@@ -767,6 +773,7 @@ impl Round {
                 if replayed > 0 {
                     self.totals.writer_opens_replaying_wal += 1;
                 }
+                self.writer_opened = Some(Instant::now());
             }
             "@A" if is_writer => {
                 let b = num(1).unwrap();
@@ -924,7 +931,7 @@ impl Round {
             }
             // A plan that never triggers (no rewrite came) ends in a kill anyway.
             if let Some((plan, None)) = self.kill
-                && self.writer_spawned.elapsed() > WRITER_LIFE_LIMIT
+                && self.writer_opened.is_some_and(|at| at.elapsed() > WRITER_LIFE_LIMIT)
             {
                 self.kill = Some((plan, Some(Instant::now())));
             }
