@@ -54,28 +54,29 @@ pub fn choose_exponent(values: &[f64]) -> Option<u8> {
     }
     let mut best: Option<(u64, u8)> = None;
     let mut best_exc = usize::MAX;
-    for e in 0..=MAX_E as usize {
-        let mut exc = 0usize;
-        let mut mn = i64::MAX;
-        let mut mx = i64::MIN;
-        let mut prev = 0i64;
-        let mut dmax = 0u64;
-        for &v in &sample {
-            match scale(v, e) {
-                Some(i) => {
-                    mn = mn.min(i);
-                    mx = mx.max(i);
-                    dmax = dmax.max(i.wrapping_sub(prev).unsigned_abs());
-                    prev = i;
-                }
-                None => exc += 1,
+    'exponents: for e in 0..=MAX_E as usize {
+        let mut pass = ExponentPass::new();
+        for (k, part) in sample.chunks(BOUND_EVERY).enumerate() {
+            // A pass whose cost cannot fall below the best one's any more
+            // cannot win, and is left once leaving it changes nothing else:
+            // the choice between a sample and none is settled (some
+            // exponent leaves at most half the sample out, and `best_exc`
+            // only falls), and the pass has an exception (without one it
+            // may end the search). At large exponents every value costs
+            // 40-80 bits and such passes end after their first part; they
+            // used to cost as much as the winner's.
+            if k > 0
+                && pass.exc > 0
+                && best_exc <= sample.len() / 2
+                && best.is_some_and(|(c, _)| pass.cost_at_least(sample.len() - k * BOUND_EVERY) >= c)
+            {
+                continue 'exponents;
+            }
+            for &v in part {
+                pass.take(scale(v, e));
             }
         }
-        let ok = sample.len() - exc;
-        let range_bits = if ok == 0 { 0 } else { 64 - (mx.wrapping_sub(mn) as u64).leading_zeros() };
-        let delta_bits = 65 - dmax.leading_zeros();
-        let bits = u64::from(range_bits.min(delta_bits));
-        let cost = ok as u64 * bits + exc as u64 * 80;
+        let (exc, cost) = (pass.exc, pass.cost());
         if best.is_none_or(|(c, _)| cost < c) {
             best = Some((cost, e as u8));
         }
@@ -89,6 +90,63 @@ pub fn choose_exponent(values: &[f64]) -> Option<u8> {
         return None;
     }
     best.map(|(_, e)| e)
+}
+
+/// Values of a sample between two checks of [`ExponentPass::cost_at_least`].
+const BOUND_EVERY: usize = 64;
+
+/// One exponent's pass over [`choose_exponent`]'s sample: the estimated
+/// size so far. Each value costs the bits of the widest range or step seen
+/// among the values that scale (whichever is narrower), or 80 bits as an
+/// exception.
+struct ExponentPass {
+    exc: usize,
+    ok: usize,
+    mn: i64,
+    mx: i64,
+    prev: i64,
+    dmax: u64,
+}
+
+impl ExponentPass {
+    fn new() -> ExponentPass {
+        ExponentPass { exc: 0, ok: 0, mn: i64::MAX, mx: i64::MIN, prev: 0, dmax: 0 }
+    }
+
+    #[inline]
+    fn take(&mut self, scaled: Option<i64>) {
+        match scaled {
+            Some(i) => {
+                self.ok += 1;
+                self.mn = self.mn.min(i);
+                self.mx = self.mx.max(i);
+                self.dmax = self.dmax.max(i.wrapping_sub(self.prev).unsigned_abs());
+                self.prev = i;
+            }
+            None => self.exc += 1,
+        }
+    }
+
+    /// Bits per value that scales, for the values taken so far.
+    fn bits(&self) -> u64 {
+        let range_bits =
+            if self.ok == 0 { 0 } else { 64 - (self.mx.wrapping_sub(self.mn) as u64).leading_zeros() };
+        let delta_bits = 65 - self.dmax.leading_zeros();
+        u64::from(range_bits.min(delta_bits))
+    }
+
+    /// The estimated size of the values taken, in bits.
+    fn cost(&self) -> u64 {
+        self.ok as u64 * self.bits() + self.exc as u64 * 80
+    }
+
+    /// A lower bound of [`ExponentPass::cost`] once `rest` more values are
+    /// taken: the range and the widest step only grow, so the bits per
+    /// value only grow, and a value costs those bits or 80.
+    fn cost_at_least(&self, rest: usize) -> u64 {
+        let bits = self.bits();
+        self.cost() + rest as u64 * bits.min(80)
+    }
 }
 
 /// What [`estimate`] found.
