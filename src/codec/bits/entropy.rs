@@ -85,23 +85,35 @@ fn huffman(freq: &[u64]) -> Vec<u8> {
     lens
 }
 
-/// Canonical codes for `lens`, bit-reversed for an LSB-first stream.
+/// Canonical codes for `lens` (at most [`MAX_CODE_LEN`] bits each; 0: no
+/// code), bit-reversed for an LSB-first stream: codes in the order of
+/// (length, symbol), each the one before plus one, shifted left to its
+/// length. Computed as DEFLATE does, from the count of each length (no
+/// sort: a block's decode builds them for up to 4,096 symbols).
 fn canonical_codes(lens: &[u8]) -> Vec<u32> {
-    let mut codes = vec![0u32; lens.len()];
-    let mut order: Vec<usize> = (0..lens.len()).filter(|&s| lens[s] > 0).collect();
-    order.sort_by_key(|&s| (lens[s], s));
-    let mut code = 0u32;
-    let mut prev_len = 0u8;
-    for (i, &s) in order.iter().enumerate() {
-        if i > 0 {
-            code = (code + 1) << (lens[s] - prev_len);
-        } else {
-            code <<= lens[s];
-        }
-        prev_len = lens[s];
-        codes[s] = code.reverse_bits() >> (32 - u32::from(lens[s]));
+    const LENS: usize = MAX_CODE_LEN as usize + 1;
+    let mut count = [0u32; LENS];
+    for &l in lens {
+        count[usize::from(l)] += 1;
     }
-    codes
+    count[0] = 0;
+    // next[l]: the code of the first symbol of length l not yet given one
+    let mut next = [0u32; LENS];
+    let mut code = 0u32;
+    for l in 1..LENS {
+        code = (code + count[l - 1]) << 1;
+        next[l] = code;
+    }
+    lens.iter()
+        .map(|&l| match l {
+            0 => 0,
+            l => {
+                let c = next[usize::from(l)];
+                next[usize::from(l)] += 1;
+                c.reverse_bits() >> (32 - u32::from(l))
+            }
+        })
+        .collect()
 }
 
 /// Symbol frequencies of `vals` with `d` direct symbols.
@@ -690,6 +702,43 @@ mod tests {
         assert_eq!(Summary::new([7u64].into_iter()).small_end, 8);
         assert_eq!(Summary::new(std::iter::empty()).small_end, 0);
         assert_eq!(Summary::new([1u64 << 20].into_iter()).small_end, 0);
+    }
+
+    #[test]
+    fn canonical_codes_follow_length_then_symbol() {
+        // the definition, by sorting the symbols: each code is the one
+        // before plus one, shifted left to its length
+        fn by_sort(lens: &[u8]) -> Vec<u32> {
+            let mut order: Vec<usize> = (0..lens.len()).filter(|&s| lens[s] > 0).collect();
+            order.sort_by_key(|&s| (lens[s], s));
+            let mut codes = vec![0u32; lens.len()];
+            let (mut code, mut prev) = (0u32, 0u8);
+            for (i, &s) in order.iter().enumerate() {
+                code = if i == 0 { 0 } else { (code + 1) << (lens[s] - prev) };
+                prev = lens[s];
+                codes[s] = code.reverse_bits() >> (32 - u32::from(lens[s]));
+            }
+            codes
+        }
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for round in 0..200 {
+            let n = 1 + round * 20;
+            let freq: Vec<u64> = (0..n)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    // skewed, with unused symbols
+                    u64::from(!x.is_multiple_of(4)) * ((x >> 8) % 1000).pow(round as u32 % 3 + 1)
+                })
+                .collect();
+            if freq.iter().all(|&f| f == 0) {
+                continue;
+            }
+            let lens = code_lengths(&freq);
+            assert_eq!(canonical_codes(&lens), by_sort(&lens), "{n} symbols");
+        }
+        assert_eq!(canonical_codes(&[0, 1, 0]), vec![0, 0, 0]);
     }
 
     fn round_trip(vals: &[u64], d: u64) -> usize {
