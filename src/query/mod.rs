@@ -93,6 +93,10 @@ pub struct RangeReader {
     pub max_rows: usize,
     /// The buffer segments are read into, reused from segment to segment.
     pub(crate) reads: SegmentReads,
+    /// The rows of a block that starts before the range, decoded here and
+    /// copied from the range's start, so the rows after it are decoded
+    /// where they belong instead of moved down by a block's rows.
+    first_block: Columns,
 }
 
 impl RangeReader {
@@ -141,7 +145,8 @@ impl RangeReader {
                 g.into_iter().map(|(_, s)| s).collect()
             })
             .collect();
-        RangeReader { snap, start_ms, end_ms, groups, max_rows, reads: SegmentReads::default() }
+        let first_block = Columns::with_columns(snap.columns.len(), 0);
+        RangeReader { snap, start_ms, end_ms, groups, max_rows, reads: SegmentReads::default(), first_block }
     }
 
     /// The table's value column names.
@@ -211,7 +216,20 @@ impl RangeReader {
                 let b1 = all.partition_point(|b| b.first_ts <= self.end_ms);
                 if b0 < b1 {
                     let (data, at) = blocks.read(&view, b0..b1)?;
-                    view.decode_blocks(b0..b1, data, at, &mut out.ts, &mut out.columns)?;
+                    let mut rest = b0..b1;
+                    if all[b0].first_ts < self.start_ms {
+                        rest.start += 1;
+                        let f = &mut self.first_block;
+                        f.ts.clear();
+                        f.columns.iter_mut().for_each(Vec::clear);
+                        view.decode_blocks(b0..b0 + 1, data, at, &mut f.ts, &mut f.columns)?;
+                        let from = f.ts.partition_point(|&t| t < self.start_ms);
+                        out.ts.extend_from_slice(&f.ts[from..]);
+                        for (o, c) in out.columns.iter_mut().zip(&f.columns) {
+                            o.extend_from_slice(&c[from..]);
+                        }
+                    }
+                    view.decode_blocks(rest, data, at, &mut out.ts, &mut out.columns)?;
                 }
             }
             view.is_blocked()
