@@ -202,9 +202,11 @@ pub fn estimate(values: &[f64]) -> Option<Estimate> {
 }
 
 /// The integers of `values` at exponent `e` (the previous integer at an
-/// exception) and the exception positions; None if more than half the
-/// values would be exceptions.
-pub(super) fn scale_all(values: &[f64], e: u8) -> Option<(Vec<i64>, Vec<u32>)> {
+/// exception) and the exception positions; None, as soon as it is known,
+/// if more than `max_exceptions` values would be exceptions (a chunk tried
+/// at another chunk's exponent is given up at its first few exceptions,
+/// not after scaling every value).
+pub(super) fn scale_all(values: &[f64], e: u8, max_exceptions: usize) -> Option<(Vec<i64>, Vec<u32>)> {
     let n = values.len();
     let mut ints = pool::take_i64();
     ints.reserve(n);
@@ -217,14 +219,14 @@ pub(super) fn scale_all(values: &[f64], e: u8) -> Option<(Vec<i64>, Vec<u32>)> {
                 prev = i;
             }
             None => {
+                if exc_pos.len() == max_exceptions {
+                    pool::give_i64(ints);
+                    return None;
+                }
                 exc_pos.push(k as u32);
                 ints.push(prev);
             }
         }
-    }
-    if exc_pos.len() * 2 > n {
-        pool::give_i64(ints);
-        return None;
     }
     Some((ints, exc_pos))
 }
@@ -232,7 +234,7 @@ pub(super) fn scale_all(values: &[f64], e: u8) -> Option<(Vec<i64>, Vec<u32>)> {
 /// Encodes with exponent `e`; returns false (writing nothing) if more than
 /// half the values would be exceptions.
 pub fn encode_with(values: &[f64], e: u8, out: &mut Vec<u8>) -> bool {
-    let Some((ints, exc_pos)) = scale_all(values, e) else { return false };
+    let Some((ints, exc_pos)) = scale_all(values, e, values.len() / 2) else { return false };
     out.push(e);
     write_exceptions(values, &exc_pos, out);
     stream::encode(&ints, stream::choose_mode(&ints), out);

@@ -50,7 +50,7 @@ pub fn estimate_ints_bits(ints: &[i64]) -> u64 {
 /// Encodes with decimal's exponent `e`; false (nothing written) if more
 /// than half the values would be exceptions.
 pub fn encode_with(values: &[f64], e: u8, out: &mut Vec<u8>) -> bool {
-    let Some((ints, exc_pos)) = decimal::scale_all(values, e) else { return false };
+    let Some((ints, exc_pos)) = decimal::scale_all(values, e, values.len() / 2) else { return false };
     encode_scaled(values, e, &ints, &exc_pos, out);
     pool::give_i64(ints);
     true
@@ -63,10 +63,11 @@ pub fn encode_with(values: &[f64], e: u8, out: &mut Vec<u8>) -> bool {
 /// exception. False (nothing written) otherwise, for the caller to pick
 /// this chunk's own exponent.
 pub fn encode_tuned(values: &[f64], e: u8, out: &mut Vec<u8>) -> bool {
-    let Some((mut ints, mut exc_pos)) = decimal::scale_all(values, e) else { return false };
+    let Some((mut ints, mut exc_pos)) = decimal::scale_all(values, e, values.len() / 64) else {
+        return false;
+    };
     let mut e = e;
-    let mut fits = exc_pos.len() * 64 <= values.len();
-    if fits && exc_pos.is_empty() && e > 0 && ints.iter().all(|&i| i % 10 == 0) {
+    if exc_pos.is_empty() && e > 0 && ints.iter().all(|&i| i % 10 == 0) {
         // fewer digits: the exponent whose integers are not all multiples
         // of 10, checked by scaling again (an integer's trailing zeros
         // need not mean the value is exact one digit shorter)
@@ -78,22 +79,14 @@ pub fn encode_tuned(values: &[f64], e: u8, out: &mut Vec<u8>) -> bool {
             shorter -= 1;
         }
         pool::give_i64(ints);
-        match decimal::scale_all(values, shorter) {
-            Some((i, x)) if x.is_empty() => (ints, exc_pos, e) = (i, x, shorter),
-            other => {
-                if let Some((i, _)) = other {
-                    pool::give_i64(i);
-                }
-                return false;
-            }
+        match decimal::scale_all(values, shorter, 0) {
+            Some((i, x)) => (ints, exc_pos, e) = (i, x, shorter),
+            None => return false,
         }
-        fits = true;
     }
-    if fits {
-        encode_scaled(values, e, &ints, &exc_pos, out);
-    }
+    encode_scaled(values, e, &ints, &exc_pos, out);
     pool::give_i64(ints);
-    fits
+    true
 }
 
 /// Estimated bytes of the chunk from decimal's estimate (its exponent and
