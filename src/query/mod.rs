@@ -71,6 +71,20 @@ impl Columns {
     pub fn is_empty(&self) -> bool {
         self.ts.is_empty()
     }
+
+    /// Removes every row, keeping the vectors' capacity.
+    pub(crate) fn clear(&mut self) {
+        self.ts.clear();
+        self.columns.iter_mut().for_each(Vec::clear);
+    }
+
+    /// Appends rows `rows` of `src` (the same columns).
+    pub(crate) fn extend_from(&mut self, src: &Columns, rows: std::ops::Range<usize>) {
+        self.ts.extend_from_slice(&src.ts[rows.clone()]);
+        for (col, from) in self.columns.iter_mut().zip(&src.columns) {
+            col.extend_from_slice(&from[rows.clone()]);
+        }
+    }
 }
 
 /// One source of rows in a group.
@@ -167,10 +181,7 @@ impl RangeReader {
                 Source::Mem => {
                     let lo = self.snap.mem.ts.partition_point(|&t| t < self.start_ms);
                     let hi = self.snap.mem.ts.partition_point(|&t| t <= self.end_ms);
-                    out.ts.extend_from_slice(&self.snap.mem.ts[lo..hi]);
-                    for (col, src) in out.columns.iter_mut().zip(&self.snap.mem.columns) {
-                        col.extend_from_slice(&src[lo..hi]);
-                    }
+                    out.extend_from(&self.snap.mem, lo..hi);
                 }
             }
         }
@@ -220,14 +231,10 @@ impl RangeReader {
                     if all[b0].first_ts < self.start_ms {
                         rest.start += 1;
                         let f = &mut self.first_block;
-                        f.ts.clear();
-                        f.columns.iter_mut().for_each(Vec::clear);
+                        f.clear();
                         view.decode_blocks(b0..b0 + 1, data, at, &mut f.ts, &mut f.columns)?;
                         let from = f.ts.partition_point(|&t| t < self.start_ms);
-                        out.ts.extend_from_slice(&f.ts[from..]);
-                        for (o, c) in out.columns.iter_mut().zip(&f.columns) {
-                            o.extend_from_slice(&c[from..]);
-                        }
+                        out.extend_from(f, from..f.len());
                     }
                     view.decode_blocks(rest, data, at, &mut out.ts, &mut out.columns)?;
                 }
