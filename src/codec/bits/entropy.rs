@@ -348,19 +348,43 @@ pub fn encode(vals: &[u64], d: u64, out: &mut Vec<u8>) {
 }
 
 /// Table entries (u32): bits 0..4 the code length, 4..10 the number of
-/// extra bits, 11..18 the escape slot (0 for a direct symbol, class + 1 for
-/// an escape class: an index into [`Code::escape_base`]), 18.. the direct
-/// symbol's value (0 for an escape class). A value is then
-/// `(e >> 18) + escape_base[slot] + extra` with no branch. This flag marks
-/// "no code here" (an incomplete code reached it).
+/// extra bits, bit 10 `NO_CODE`, and above them one of two layouts, chosen
+/// per stream:
+/// - **narrow**, when every used symbol's smallest value is below 2^21
+///   (every direct symbol, and escape classes up to 20 bits): bits 11.. the
+///   smallest value, so a value is `(e >> 11) + extra`;
+/// - **wide**: bits 11..18 the escape slot (0 for a direct symbol, class +
+///   1 for an escape class: an index into [`Code::escape_base`]), 18.. the
+///   direct symbol's value (0 for an escape class); a value is then
+///   `(e >> 18) + escape_base[slot] + extra`.
+///
+/// Either way without a branch. `NO_CODE` marks "no code here" (an
+/// incomplete code reached it).
 const NO_CODE: u32 = 1 << 10;
-/// Entry bits below the escape slot.
-const SLOT_SHIFT: u32 = 11;
-/// Entry bits below the direct symbol's value.
+/// Entry bits below the smallest value (narrow) or the escape slot (wide).
+const BASE_SHIFT: u32 = 11;
+/// Entry bits below the direct symbol's value (wide).
 const VALUE_SHIFT: u32 = 18;
 
 /// Most values per call of a decoder's sink.
-const CHUNK: usize = 1024;
+const CHUNK: usize = super::BLOCK;
+
+/// Most bits one value takes: its code and the extra bits of the widest
+/// escape class.
+const MAX_VALUE_BITS: usize = MAX_CODE_LEN as usize + (ESCAPES - 2);
+
+/// Zero bytes after the lanes' bit streams. A window is 8 bytes read at a
+/// lane's position; positions are checked against the streams' ends after
+/// each chunk, and within one a lane of a corrupt stream decodes at most
+/// `CHUNK / STREAMS` values, so no window starts more than this many bytes
+/// past the streams and none needs a bound of its own.
+const PAD: usize = 8 + (CHUNK / STREAMS * MAX_VALUE_BITS).div_ceil(8);
+
+/// How the lanes of a stream decode a value: the layouts of [`NO_CODE`]'s
+/// comment, and narrow codes of direct symbols only (no extra bits).
+const DIRECT: u8 = 0;
+const NARROW: u8 = 1;
+const WIDE: u8 = 2;
 
 /// What the decoder of one stream needs: the code table and each escape
 /// class's smallest value.
@@ -371,21 +395,45 @@ struct Code {
     table: Vec<u32>,
     /// `table.len() - 1`.
     mask: u64,
-    /// Slot 0: 0 (direct symbols); slot k + 1: escape class k's smallest
-    /// value, `D` for class 0 and `D + 2^(k-1)` for k >= 1.
+    /// For the wide layout. Slot 0: 0 (direct symbols); slot k + 1: escape
+    /// class k's smallest value, `D` for class 0 and `D + 2^(k-1)` for
+    /// k >= 1.
     escape_base: [u64; 128],
 }
 
 impl Code {
-    /// The entry of symbol `s`, whose code is `len` bits long.
-    fn entry(s: usize, len: u32, d: u64) -> u32 {
+    /// The smallest value of symbol `s`.
+    fn base(s: usize, d: u64) -> u64 {
         match (s as u64).checked_sub(d) {
-            None => ((s as u32) << VALUE_SHIFT) | len,
-            Some(k) => {
-                let kb = k.saturating_sub(1) as u32;
-                ((k as u32 + 1) << SLOT_SHIFT) | (kb << 4) | len
-            }
+            None => s as u64,
+            Some(0) => d,
+            Some(k) => d.wrapping_add(1 << (k - 1)),
         }
+    }
+
+    /// How the lanes decode a stream whose used symbols are `used`.
+    fn mode(used: &[usize], d: u64) -> u8 {
+        if used.iter().all(|&s| (s as u64) < d) {
+            DIRECT
+        } else if used.iter().all(|&s| Code::base(s, d) < 1 << (32 - BASE_SHIFT)) {
+            NARROW
+        } else {
+            WIDE
+        }
+    }
+
+    /// The entry of symbol `s`, whose code is `len` bits long.
+    fn entry(s: usize, len: u32, d: u64, narrow: bool) -> u32 {
+        let kb = (s as u64).checked_sub(d).map_or(0, |k| k.saturating_sub(1) as u32);
+        let high = if narrow {
+            (Self::base(s, d) as u32) << BASE_SHIFT
+        } else {
+            match (s as u64).checked_sub(d) {
+                None => (s as u32) << VALUE_SHIFT,
+                Some(k) => (k as u32 + 1) << BASE_SHIFT,
+            }
+        };
+        high | (kb << 4) | len
     }
 
     /// The table entry the low bits of `window` select.
@@ -401,18 +449,29 @@ impl Code {
         unsafe { *self.table.get_unchecked(i) }
     }
 
-    /// Decodes the next value of `lane`, without branches but for the
+    /// Decodes the next value of a lane, without branches but for the
     /// rare value whose code and extra bits exceed 57 bits; ORs `NO_CODE`
-    /// into `bad` on an invalid code. Reads past the end see zeros (the
-    /// caller checks the position).
+    /// into `bad` on an invalid code.
+    ///
+    /// # Safety
+    /// As [`Code::window`].
     #[inline(always)]
-    fn next(&self, data: &[u8], pos: &mut usize, bad: &mut u32) -> u64 {
-        let window = Self::window(data, *pos);
+    unsafe fn next<const MODE: u8>(&self, data: &[u8], pos: &mut usize, bad: &mut u32) -> u64 {
+        // SAFETY: the caller's.
+        let window = unsafe { Self::window(data, *pos) };
         let e = self.entry_at(window);
         *bad |= e;
         let l = e & 15;
+        if MODE == DIRECT {
+            *pos += l as usize;
+            return u64::from(e >> BASE_SHIFT);
+        }
         let kb = (e >> 4) & 63;
-        let base = u64::from(e >> VALUE_SHIFT) + self.escape_base[(e >> SLOT_SHIFT) as usize & 127];
+        let base = if MODE == NARROW {
+            u64::from(e >> BASE_SHIFT)
+        } else {
+            u64::from(e >> VALUE_SHIFT) + self.escape_base[(e >> BASE_SHIFT) as usize & 127]
+        };
         let extra = if l + kb <= 57 {
             (window >> l) & ((1u64 << kb) - 1)
         } else {
@@ -433,26 +492,17 @@ impl Code {
         let len = e & 15;
         *w >>= len;
         *pos += len as usize;
-        u64::from(e >> VALUE_SHIFT)
-    }
-
-    /// [`Code::next`] for a code whose symbols are all direct.
-    #[inline(always)]
-    fn next_direct(&self, data: &[u8], pos: &mut usize, bad: &mut u32) -> u64 {
-        let mut w = Self::window(data, *pos);
-        self.take_direct(&mut w, pos, bad)
-    }
-
-    /// [`Code::next`], or [`Code::next_direct`] if `DIRECT`.
-    #[inline(always)]
-    fn step<const DIRECT: bool>(&self, data: &[u8], pos: &mut usize, bad: &mut u32) -> u64 {
-        if DIRECT { self.next_direct(data, pos, bad) } else { self.next(data, pos, bad) }
+        u64::from(e >> BASE_SHIFT)
     }
 
     /// Fills `out` (a multiple of 4 values but at the end) taking value `i`
     /// from lane `i % 4`, whose bit position is `pos[i % 4]`.
+    ///
+    /// # Safety
+    /// `out` holds at most [`CHUNK`] values, and `data` holds at least
+    /// [`PAD`] bytes past every position in `pos`.
     #[inline(never)]
-    fn lanes<const DIRECT: bool>(
+    unsafe fn lanes<const MODE: u8>(
         &self,
         data: &[u8],
         out: &mut [u64],
@@ -461,41 +511,58 @@ impl Code {
     ) {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("bmi2") {
-            // SAFETY: the CPU supports BMI2 (checked just above).
-            unsafe { self.lanes_bmi2::<DIRECT>(data, out, pos, bad) };
+            // SAFETY: the CPU supports BMI2 (checked just above); the
+            // rest is the caller's.
+            unsafe { self.lanes_bmi2::<MODE>(data, out, pos, bad) };
             return;
         }
-        self.lanes_body::<DIRECT>(data, out, pos, bad);
+        // SAFETY: the caller's.
+        unsafe { self.lanes_body::<MODE>(data, out, pos, bad) };
     }
 
     /// [`Code::lanes`] compiled with BMI2, whose shifts by a register and
     /// masks of a variable width (`shrx`, `bzhi`) are one instruction each:
     /// x86-64's baseline shifts only by `cl`, and decoding a value takes
     /// three such shifts and a mask.
+    ///
+    /// # Safety
+    /// As [`Code::lanes`], on a CPU with BMI2.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "bmi2")]
-    fn lanes_bmi2<const DIRECT: bool>(
+    unsafe fn lanes_bmi2<const MODE: u8>(
         &self,
         data: &[u8],
         out: &mut [u64],
         pos: &mut [usize; STREAMS],
         bad: &mut u32,
     ) {
-        self.lanes_body::<DIRECT>(data, out, pos, bad);
+        // SAFETY: the caller's.
+        unsafe { self.lanes_body::<MODE>(data, out, pos, bad) };
     }
 
+    /// # Safety
+    /// As [`Code::lanes`].
     #[inline(always)]
-    fn lanes_body<const DIRECT: bool>(
+    unsafe fn lanes_body<const MODE: u8>(
         &self,
         data: &[u8],
         out: &mut [u64],
         pos: &mut [usize; STREAMS],
         bad: &mut u32,
     ) {
+        debug_assert!(out.len() <= CHUNK);
         let [mut p0, mut p1, mut p2, mut p3] = *pos;
         let mut b = 0u32;
         let mut out = out;
-        if DIRECT {
+        // Each lane decodes at most `CHUNK / STREAMS` values here, each
+        // advancing its position by at most `MAX_VALUE_BITS`, from a
+        // position with `PAD` bytes after it (the caller's), so each window
+        // read starts at most `PAD - 8` bytes past it.
+        // SAFETY: so `data` holds 8 bytes from every `p / 8` read.
+        let window = |p: usize| unsafe { Self::window(data, p) };
+        // SAFETY: as for `window`.
+        let next = |p: &mut usize, b: &mut u32| unsafe { self.next::<MODE>(data, p, b) };
+        if MODE == DIRECT {
             // One window per lane for four values: four codes of at most
             // 12 bits fit its 57. Each value then waits only on the table
             // load of the one before (and a shift), not on a position and
@@ -503,10 +570,7 @@ impl Code {
             let mut rounds = out.chunks_exact_mut(4 * STREAMS);
             for q in &mut rounds {
                 let q: &mut [u64; 4 * STREAMS] = q.try_into().expect("a round of 16 values");
-                let mut w0 = Self::window(data, p0);
-                let mut w1 = Self::window(data, p1);
-                let mut w2 = Self::window(data, p2);
-                let mut w3 = Self::window(data, p3);
+                let (mut w0, mut w1, mut w2, mut w3) = (window(p0), window(p1), window(p2), window(p3));
                 for k in 0..4 {
                     q[STREAMS * k] = self.take_direct(&mut w0, &mut p0, &mut b);
                     q[STREAMS * k + 1] = self.take_direct(&mut w1, &mut p1, &mut b);
@@ -518,28 +582,31 @@ impl Code {
         }
         let mut quads = out.chunks_exact_mut(STREAMS);
         for q in &mut quads {
-            q[0] = self.step::<DIRECT>(data, &mut p0, &mut b);
-            q[1] = self.step::<DIRECT>(data, &mut p1, &mut b);
-            q[2] = self.step::<DIRECT>(data, &mut p2, &mut b);
-            q[3] = self.step::<DIRECT>(data, &mut p3, &mut b);
+            q[0] = next(&mut p0, &mut b);
+            q[1] = next(&mut p1, &mut b);
+            q[2] = next(&mut p2, &mut b);
+            q[3] = next(&mut p3, &mut b);
         }
         *pos = [p0, p1, p2, p3];
         for (o, p) in quads.into_remainder().iter_mut().zip(pos.iter_mut()) {
-            *o = self.step::<DIRECT>(data, p, &mut b);
+            *o = next(p, &mut b);
         }
         *bad |= b;
     }
 
-    /// At least 57 bits from bit `pos` of `data`, which ends in 8 bytes
-    /// of padding (past the end of a lane's stream: the next one's bits,
-    /// ignored; past the data: the padding or, for a position a corrupt
-    /// stream ran far past, the last 8 bytes: the caller checks positions).
+    /// At least 57 bits from bit `pos` of `data`: one unaligned load.
+    ///
+    /// # Safety
+    /// `data` holds at least 8 bytes from byte `pos / 8`.
     #[inline(always)]
-    fn window(data: &[u8], pos: usize) -> u64 {
-        let byte = (pos / 8).min(data.len() - 8);
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&data[byte..byte + 8]);
-        u64::from_le_bytes(w) >> (pos % 8)
+    unsafe fn window(data: &[u8], pos: usize) -> u64 {
+        let byte = pos / 8;
+        debug_assert!(byte + 8 <= data.len());
+        // SAFETY: the caller's: bytes `byte..byte + 8` are inside `data`.
+        let at = unsafe { data.as_ptr().add(byte) };
+        // SAFETY: as above; `read_unaligned` needs no alignment.
+        let w = unsafe { at.cast::<u64>().read_unaligned() };
+        u64::from_le(w) >> (pos % 8)
     }
 }
 
@@ -576,17 +643,17 @@ pub fn decode(
     if max_len > MAX_CODE_LEN {
         return Err(codec_err(format!("entropy stream: code length {max_len} above {MAX_CODE_LEN}")));
     }
-    let direct_only = used.iter().all(|&s| (s as u64) < d);
+    let mode = Code::mode(&used, d);
     let size = 1usize << max_len;
     let mut escape_base = [0u64; 128];
-    escape_base[1] = d;
-    for k in 1..ESCAPES {
-        escape_base[k + 1] = d.wrapping_add(1 << (k - 1));
+    for k in 0..ESCAPES {
+        escape_base[k + 1] = Code::base(d as usize + k, d);
     }
     let mut code = Code { table: vec![NO_CODE; size], mask: (size - 1) as u64, escape_base };
+    let entry = |s: usize, l: u32| Code::entry(s, l, d, mode != WIDE);
     if used.len() == 1 {
         // one escape class: its code is empty, only the extra bits remain
-        code.table[0] = Code::entry(used[0], 0, d);
+        code.table[0] = entry(used[0], 0);
         code.mask = 0;
     } else {
         // the lengths must form a complete prefix code (Kraft sum 1)
@@ -597,10 +664,10 @@ pub fn decode(
         let codes = canonical_codes(&lens);
         for &s in &used {
             let l = u32::from(lens[s]);
-            let entry = Code::entry(s, l, d);
+            let e = entry(s, l);
             let mut j = codes[s] as usize;
             while j < size {
-                code.table[j] = entry;
+                code.table[j] = e;
                 j += 1 << l;
             }
         }
@@ -619,32 +686,44 @@ pub fn decode(
         total += len as usize;
         end[j] = total;
     }
-    // the bit streams and 8 bytes of zeros, so that every window read is
-    // one unaligned load
-    let mut data = Vec::with_capacity(total + 8);
+    // the bit streams and `PAD` bytes of zeros
+    let mut data = pool::take_u8();
     data.extend_from_slice(cur.bytes(total)?);
-    data.extend_from_slice(&[0; 8]);
-    let data = &data[..];
+    data.resize(total + PAD, 0);
     let mut pos = start.map(|s| s * 8);
-    let mut buf = [0u64; CHUNK];
-    let mut bad = 0u32;
-    let mut left = n;
-    while left > 0 {
-        let len = left.min(CHUNK);
-        if direct_only {
-            code.lanes::<true>(data, &mut buf[..len], &mut pos, &mut bad);
-        } else {
-            code.lanes::<false>(data, &mut buf[..len], &mut pos, &mut bad);
+    let mut buf = pool::take_chunk_scratch();
+    let mut lanes = |data: &[u8], buf: &mut pool::ChunkScratch| {
+        let mut bad = 0u32;
+        let mut left = n;
+        while left > 0 {
+            let len = left.min(CHUNK);
+            let out = &mut buf[..len];
+            // `out` holds at most `CHUNK` values, and every lane's position
+            // is at most the end of the streams (checked below after each
+            // chunk), with `PAD` bytes after it.
+            match mode {
+                // SAFETY: as above.
+                DIRECT => unsafe { code.lanes::<DIRECT>(data, out, &mut pos, &mut bad) },
+                // SAFETY: as above.
+                NARROW => unsafe { code.lanes::<NARROW>(data, out, &mut pos, &mut bad) },
+                // SAFETY: as above.
+                _ => unsafe { code.lanes::<WIDE>(data, out, &mut pos, &mut bad) },
+            }
+            if bad & NO_CODE != 0 {
+                return Err(codec_err("entropy stream: invalid code"));
+            }
+            if (0..STREAMS).any(|j| pos[j] > end[j] * 8) {
+                return Err(codec_err("entropy stream: bit stream truncated"));
+            }
+            sink(&buf[..len]);
+            left -= len;
         }
-        if bad & NO_CODE != 0 {
-            return Err(codec_err("entropy stream: invalid code"));
-        }
-        if (0..STREAMS).any(|j| pos[j] > end[j] * 8) {
-            return Err(codec_err("entropy stream: bit stream truncated"));
-        }
-        sink(&buf[..len]);
-        left -= len;
-    }
+        Ok(())
+    };
+    let decoded = lanes(&data, &mut buf);
+    pool::give_chunk_scratch(buf);
+    pool::give_u8(data);
+    decoded?;
     for j in 0..STREAMS {
         if pos[j].div_ceil(8) != end[j] {
             return Err(codec_err(format!(
@@ -793,6 +872,36 @@ mod tests {
         assert_eq!(d, MAX_DIRECT);
         assert!(m as u64 <= d, "every symbol direct");
         assert!(lens.iter().any(|&p| p & 15 == 12 || p >> 4 == 12), "some code of 12 bits");
+    }
+
+    /// Escape classes on both sides of the narrow layout's limit (a
+    /// smallest value below 2^21), and direct symbols beside them.
+    #[test]
+    fn narrow_and_wide_layouts() {
+        let d = 16u64;
+        // class k's smallest value: d + 2^(k-1)
+        let class = |k: usize| d as usize + k;
+        assert_eq!(Code::mode(&[3, 9], d), DIRECT);
+        assert_eq!(Code::mode(&[3, class(0), class(1), class(20)], d), NARROW);
+        assert_eq!(Code::mode(&[3, class(21)], d), NARROW, "d + 2^20 < 2^21");
+        assert_eq!(Code::mode(&[3, class(22)], d), WIDE, "d + 2^21");
+        assert_eq!(Code::mode(&[class(64)], d), WIDE);
+        let mut x = 7u64;
+        for top in [(1u64 << 21) - 1 - d, (1 << 21) - d, (1 << 22) + 5, u64::MAX] {
+            let vals: Vec<u64> = (0..5000)
+                .map(|i| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    match i % 5 {
+                        0 => top,
+                        1 => d + x % 3,
+                        _ => x % d,
+                    }
+                })
+                .collect();
+            round_trip(&vals, d);
+        }
     }
 
     #[test]

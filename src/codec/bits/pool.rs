@@ -2,8 +2,9 @@
 //! pay for fresh (page-faulting) allocations. Nested users simply get a
 //! new vector. Per thread at most 3 i64 vectors of at most 2^20 elements
 //! and 3 byte vectors of at most 2^23 bytes are kept (<= 48 MiB), one
-//! [`BlockScratch`] (16 KiB) and 3 zeroed counter vectors of at most 2^16
-//! counters (256 KiB each), until [`release`].
+//! [`BlockScratch`] (16 KiB), one [`ChunkScratch`] (8 KiB) and 3 zeroed
+//! counter vectors of at most 2^16 counters (256 KiB each), until
+//! [`release`].
 
 use super::BLOCK;
 use std::cell::Cell;
@@ -16,6 +17,7 @@ pub fn release() {
     I64.with(|c| drop(c.take()));
     U8.with(|c| drop(c.take()));
     BLOCK_SCRATCH.with(|c| drop(c.take()));
+    CHUNK_SCRATCH.with(|c| drop(c.take()));
     ZEROED_U32.with(|c| drop(c.take()));
 }
 
@@ -23,6 +25,7 @@ thread_local! {
     static I64: Cell<Vec<Vec<i64>>> = const { Cell::new(Vec::new()) };
     static U8: Cell<Vec<Vec<u8>>> = const { Cell::new(Vec::new()) };
     static BLOCK_SCRATCH: Cell<Option<Box<BlockScratch>>> = const { Cell::new(None) };
+    static CHUNK_SCRATCH: Cell<Option<Box<ChunkScratch>>> = const { Cell::new(None) };
     static ZEROED_U32: Cell<Vec<Vec<u32>>> = const { Cell::new(Vec::new()) };
 }
 
@@ -45,6 +48,21 @@ pub fn take_block_scratch() -> Box<BlockScratch> {
 
 pub fn give_block_scratch(s: Box<BlockScratch>) {
     BLOCK_SCRATCH.with(|c| c.set(Some(s)));
+}
+
+/// The chunk of values an entropy decoder hands to its sink at a time.
+/// Its contents between uses mean nothing.
+pub type ChunkScratch = [u64; BLOCK];
+
+/// This thread's chunk scratch (a fresh one if it is in use). Kept, not
+/// cleared, between decodes: clearing 8 KiB for each stream was 4.6% of
+/// the instructions of a 100k-row range query.
+pub fn take_chunk_scratch() -> Box<ChunkScratch> {
+    CHUNK_SCRATCH.with(Cell::take).unwrap_or_else(|| Box::new([0; BLOCK]))
+}
+
+pub fn give_chunk_scratch(s: Box<ChunkScratch>) {
+    CHUNK_SCRATCH.with(|c| c.set(Some(s)));
 }
 
 type Pool<T> = std::thread::LocalKey<Cell<Vec<Vec<T>>>>;
