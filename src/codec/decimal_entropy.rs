@@ -162,8 +162,13 @@ pub(super) fn decode_body<'a>(
         let run = entropy::decode(cur, count, |chunk| {
             let ints = &mut buf[..chunk.len()];
             if mode == MODE_DELTA {
+                // Two passes: the first vectorizes, and the running sum,
+                // whose adds wait on each other, is left an add per value.
                 for (o, &u) in ints.iter_mut().zip(chunk) {
-                    acc = acc.wrapping_add(unzigzag(u));
+                    *o = unzigzag(u);
+                }
+                for o in ints.iter_mut() {
+                    acc = acc.wrapping_add(*o);
                     *o = acc;
                 }
             } else {
