@@ -84,15 +84,26 @@ impl<'a> ByteReader<'a> {
         Error::corrupt(format!("{} at file offset {}: {msg}", self.what, self.offset()))
     }
 
+    // The fixed-width reads are inlined into their callers, with the
+    // error's formatting kept out of line: parsing a segment's block
+    // directory calls them tens of thousands of times per range query.
+    #[inline]
     pub fn take(&mut self, n: usize) -> Result<&'a [u8]> {
         if n > self.remaining() {
-            return Err(self.corrupt(format!("needs {n} more bytes, only {} left", self.remaining())));
+            return Err(self.short_read(n));
         }
         let s = &self.data[self.pos..self.pos + n];
         self.pos += n;
         Ok(s)
     }
 
+    #[cold]
+    #[inline(never)]
+    fn short_read(&self, n: usize) -> Error {
+        self.corrupt(format!("needs {n} more bytes, only {} left", self.remaining()))
+    }
+
+    #[inline]
     fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
         let s = self.take(N)?;
         let mut a = [0u8; N];
@@ -100,26 +111,32 @@ impl<'a> ByteReader<'a> {
         Ok(a)
     }
 
+    #[inline]
     pub fn u8(&mut self) -> Result<u8> {
         Ok(self.array::<1>()?[0])
     }
 
+    #[inline]
     pub fn u16(&mut self) -> Result<u16> {
         Ok(u16::from_le_bytes(self.array()?))
     }
 
+    #[inline]
     pub fn u32(&mut self) -> Result<u32> {
         Ok(u32::from_le_bytes(self.array()?))
     }
 
+    #[inline]
     pub fn u64(&mut self) -> Result<u64> {
         Ok(u64::from_le_bytes(self.array()?))
     }
 
+    #[inline]
     pub fn i64(&mut self) -> Result<i64> {
         Ok(i64::from_le_bytes(self.array()?))
     }
 
+    #[inline]
     pub fn f64(&mut self) -> Result<f64> {
         Ok(f64::from_bits(self.u64()?))
     }
