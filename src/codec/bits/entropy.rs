@@ -424,14 +424,12 @@ impl Code {
 
     /// The entry of symbol `s`, whose code is `len` bits long.
     fn entry(s: usize, len: u32, d: u64, narrow: bool) -> u32 {
-        let kb = (s as u64).checked_sub(d).map_or(0, |k| k.saturating_sub(1) as u32);
-        let high = if narrow {
-            (Self::base(s, d) as u32) << BASE_SHIFT
-        } else {
-            match (s as u64).checked_sub(d) {
-                None => (s as u32) << VALUE_SHIFT,
-                Some(k) => (k as u32 + 1) << BASE_SHIFT,
-            }
+        let class = (s as u64).checked_sub(d);
+        let kb = class.map_or(0, |k| k.saturating_sub(1) as u32);
+        let high = match class {
+            _ if narrow => (Self::base(s, d) as u32) << BASE_SHIFT,
+            None => (s as u32) << VALUE_SHIFT,
+            Some(k) => (k as u32 + 1) << BASE_SHIFT,
         };
         high | (kb << 4) | len
     }
@@ -691,39 +689,36 @@ pub fn decode(
     data.extend_from_slice(cur.bytes(total)?);
     data.resize(total + PAD, 0);
     let mut pos = start.map(|s| s * 8);
+    // On an error the two scratches are dropped, not given back: the pool
+    // makes new ones.
     let mut buf = pool::take_chunk_scratch();
-    let mut lanes = |data: &[u8], buf: &mut pool::ChunkScratch| {
-        let mut bad = 0u32;
-        let mut left = n;
-        while left > 0 {
-            let len = left.min(CHUNK);
-            let out = &mut buf[..len];
-            // `out` holds at most `CHUNK` values, and every lane's position
-            // is at most the end of the streams (checked below after each
-            // chunk), with `PAD` bytes after it.
-            match mode {
-                // SAFETY: as above.
-                DIRECT => unsafe { code.lanes::<DIRECT>(data, out, &mut pos, &mut bad) },
-                // SAFETY: as above.
-                NARROW => unsafe { code.lanes::<NARROW>(data, out, &mut pos, &mut bad) },
-                // SAFETY: as above.
-                _ => unsafe { code.lanes::<WIDE>(data, out, &mut pos, &mut bad) },
-            }
-            if bad & NO_CODE != 0 {
-                return Err(codec_err("entropy stream: invalid code"));
-            }
-            if (0..STREAMS).any(|j| pos[j] > end[j] * 8) {
-                return Err(codec_err("entropy stream: bit stream truncated"));
-            }
-            sink(&buf[..len]);
-            left -= len;
+    let mut bad = 0u32;
+    let mut left = n;
+    while left > 0 {
+        let len = left.min(CHUNK);
+        let out = &mut buf[..len];
+        // `out` holds at most `CHUNK` values, and every lane's position is
+        // at most the end of the streams (checked below after each chunk),
+        // with `PAD` bytes after it.
+        match mode {
+            // SAFETY: as above.
+            DIRECT => unsafe { code.lanes::<DIRECT>(&data, out, &mut pos, &mut bad) },
+            // SAFETY: as above.
+            NARROW => unsafe { code.lanes::<NARROW>(&data, out, &mut pos, &mut bad) },
+            // SAFETY: as above.
+            _ => unsafe { code.lanes::<WIDE>(&data, out, &mut pos, &mut bad) },
         }
-        Ok(())
-    };
-    let decoded = lanes(&data, &mut buf);
+        if bad & NO_CODE != 0 {
+            return Err(codec_err("entropy stream: invalid code"));
+        }
+        if (0..STREAMS).any(|j| pos[j] > end[j] * 8) {
+            return Err(codec_err("entropy stream: bit stream truncated"));
+        }
+        sink(&buf[..len]);
+        left -= len;
+    }
     pool::give_chunk_scratch(buf);
     pool::give_u8(data);
-    decoded?;
     for j in 0..STREAMS {
         if pos[j].div_ceil(8) != end[j] {
             return Err(codec_err(format!(
