@@ -385,6 +385,31 @@ const PAD: usize = 8 + (CHUNK / STREAMS * MAX_VALUE_BITS).div_ceil(8);
 const DIRECT: u8 = 0;
 const NARROW: u8 = 1;
 const WIDE: u8 = 2;
+/// Narrow, and no value longer than 28 bits (code and extra bits): a
+/// lane's window holds two values.
+const NARROW_2: u8 = 3;
+/// Narrow, and no value longer than 19 bits: a window holds three.
+const NARROW_3: u8 = 4;
+
+/// Bits of a lane's window that hold stream bits: it is read at a byte
+/// and shifted by the bit position within it (at most 7).
+const WINDOW_BITS: u32 = 57;
+
+/// Whether the entries of `MODE` have the narrow layout.
+const fn is_narrow(mode: u8) -> bool {
+    matches!(mode, NARROW | NARROW_2 | NARROW_3)
+}
+
+/// The values a lane takes from one window in `MODE`: direct codes are at
+/// most [`MAX_CODE_LEN`] bits, four of them within [`WINDOW_BITS`].
+const fn per_window(mode: u8) -> usize {
+    match mode {
+        DIRECT => 4,
+        NARROW_3 => 3,
+        NARROW_2 => 2,
+        _ => 1,
+    }
+}
 
 /// What the decoder of one stream needs: the code table and each escape
 /// class's smallest value.
@@ -465,7 +490,7 @@ impl Code {
             return u64::from(e >> BASE_SHIFT);
         }
         let kb = (e >> 4) & 63;
-        let base = if MODE == NARROW {
+        let base = if is_narrow(MODE) {
             u64::from(e >> BASE_SHIFT)
         } else {
             u64::from(e >> VALUE_SHIFT) + self.escape_base[(e >> BASE_SHIFT) as usize & 127]
@@ -491,6 +516,21 @@ impl Code {
         *w >>= len;
         *pos += len as usize;
         u64::from(e >> BASE_SHIFT)
+    }
+
+    /// The next value of a lane from its window `w` (advanced past the
+    /// value) in a narrow code whose values (code and extra bits) take at
+    /// most `WINDOW_BITS / per_window(MODE)` bits.
+    #[inline(always)]
+    fn take_narrow(&self, w: &mut u64, pos: &mut usize, bad: &mut u32) -> u64 {
+        let e = self.entry_at(*w);
+        *bad |= e;
+        let l = e & 15;
+        let kb = (e >> 4) & 63;
+        let extra = (*w >> l) & ((1u64 << kb) - 1);
+        *w >>= l + kb;
+        *pos += (l + kb) as usize;
+        u64::from(e >> BASE_SHIFT).wrapping_add(extra)
     }
 
     /// Fills `out` (a multiple of 4 values but at the end) taking value `i`
@@ -560,20 +600,24 @@ impl Code {
         let window = |p: usize| unsafe { Self::window(data, p) };
         // SAFETY: as for `window`.
         let next = |p: &mut usize, b: &mut u32| unsafe { self.next::<MODE>(data, p, b) };
-        if MODE == DIRECT {
-            // One window per lane for four values: four codes of at most
-            // 12 bits fit its 57. Each value then waits only on the table
-            // load of the one before (and a shift), not on a position and
-            // a window load too.
-            let mut rounds = out.chunks_exact_mut(4 * STREAMS);
+        let per = per_window(MODE);
+        if per > 1 {
+            // One window per lane for `per` values, which fit its
+            // `WINDOW_BITS` (the mode's bound). Each value then waits only
+            // on the table load of the one before (and a shift), not on a
+            // position and a window load too.
+            let take = |w: &mut u64, p: &mut usize, b: &mut u32| {
+                if MODE == DIRECT { self.take_direct(w, p, b) } else { self.take_narrow(w, p, b) }
+            };
+            let mut rounds = out.chunks_exact_mut(per * STREAMS);
             for q in &mut rounds {
-                let q: &mut [u64; 4 * STREAMS] = q.try_into().expect("a round of 16 values");
                 let (mut w0, mut w1, mut w2, mut w3) = (window(p0), window(p1), window(p2), window(p3));
-                for k in 0..4 {
-                    q[STREAMS * k] = self.take_direct(&mut w0, &mut p0, &mut b);
-                    q[STREAMS * k + 1] = self.take_direct(&mut w1, &mut p1, &mut b);
-                    q[STREAMS * k + 2] = self.take_direct(&mut w2, &mut p2, &mut b);
-                    q[STREAMS * k + 3] = self.take_direct(&mut w3, &mut p3, &mut b);
+                for q in q.chunks_exact_mut(STREAMS) {
+                    let q: &mut [u64; STREAMS] = q.try_into().expect("a value per lane");
+                    q[0] = take(&mut w0, &mut p0, &mut b);
+                    q[1] = take(&mut w1, &mut p1, &mut b);
+                    q[2] = take(&mut w2, &mut p2, &mut b);
+                    q[3] = take(&mut w3, &mut p3, &mut b);
                 }
             }
             out = rounds.into_remainder();
@@ -608,15 +652,28 @@ impl Code {
     }
 }
 
-/// Decodes `n` values of an entropy stream, handing them to `sink` in
-/// order, in chunks of at most 1024; except when the stream is one symbol
-/// without extra bits (every value the same): then `sink` is not called
-/// and the value is returned.
-pub fn decode(
-    cur: &mut Cursor<'_>,
-    n: usize,
-    mut sink: impl FnMut(&[u64]),
-) -> Result<Option<u64>, CodecError> {
+/// What a stream's code lengths say: one value throughout (no bit
+/// streams follow), or a code and the lanes' way of decoding it.
+// Made once per stream and moved once: a box would cost an allocation.
+#[allow(clippy::large_enum_variant)]
+enum Header {
+    Run(u64),
+    Code { code: Code, lanes_mode: u8 },
+}
+
+/// The lanes mode of a stream with layout `mode` whose values take at
+/// most `max_bits` bits (code and extra bits): narrow codes of short
+/// values take several values from one window.
+fn lanes_mode(mode: u8, max_bits: u32) -> u8 {
+    match mode {
+        NARROW if max_bits <= WINDOW_BITS / 3 => NARROW_3,
+        NARROW if max_bits <= WINDOW_BITS / 2 => NARROW_2,
+        m => m,
+    }
+}
+
+/// Reads a stream's `D` and code lengths, and builds its decoding table.
+fn read_header(cur: &mut Cursor<'_>) -> Result<Header, CodecError> {
     let d = cur.varint()?;
     if d > MAX_DIRECT {
         return Err(codec_err(format!("entropy stream: {d} direct symbols, at most {MAX_DIRECT}")));
@@ -635,20 +692,23 @@ pub fn decode(
     if used.len() == 1 && (used[0] as u64) < d + 2 {
         // one value throughout, no bit streams (an escape class 0 or 1
         // stands for exactly its own symbol number)
-        return Ok(Some(used[0] as u64));
+        return Ok(Header::Run(used[0] as u64));
     }
     let max_len = used.iter().map(|&s| u32::from(lens[s])).max().unwrap_or(0);
     if max_len > MAX_CODE_LEN {
         return Err(codec_err(format!("entropy stream: code length {max_len} above {MAX_CODE_LEN}")));
     }
     let mode = Code::mode(&used, d);
+    let entry = |s: usize, l: u32| Code::entry(s, l, d, mode != WIDE);
+    // the most bits a value takes, code and extra bits
+    let max_bits =
+        used.iter().map(|&s| (entry(s, u32::from(lens[s])) >> 4) & 63).max().unwrap_or(0) + max_len;
     let size = 1usize << max_len;
     let mut escape_base = [0u64; 128];
     for k in 0..ESCAPES {
         escape_base[k + 1] = Code::base(d as usize + k, d);
     }
     let mut code = Code { table: vec![NO_CODE; size], mask: (size - 1) as u64, escape_base };
-    let entry = |s: usize, l: u32| Code::entry(s, l, d, mode != WIDE);
     if used.len() == 1 {
         // one escape class: its code is empty, only the extra bits remain
         code.table[0] = entry(used[0], 0);
@@ -670,6 +730,22 @@ pub fn decode(
             }
         }
     }
+    Ok(Header::Code { code, lanes_mode: lanes_mode(mode, max_bits) })
+}
+
+/// Decodes `n` values of an entropy stream, handing them to `sink` in
+/// order, in chunks of at most 1024; except when the stream is one symbol
+/// without extra bits (every value the same): then `sink` is not called
+/// and the value is returned.
+pub fn decode(
+    cur: &mut Cursor<'_>,
+    n: usize,
+    mut sink: impl FnMut(&[u64]),
+) -> Result<Option<u64>, CodecError> {
+    let (code, lanes_mode) = match read_header(cur)? {
+        Header::Run(v) => return Ok(Some(v)),
+        Header::Code { code, lanes_mode } => (code, lanes_mode),
+    };
     // the lanes' bit streams, one after another: lane j's bits are
     // start[j] * 8 .. end[j] * 8 of `data`
     let mut start = [0usize; STREAMS];
@@ -700,11 +776,15 @@ pub fn decode(
         // `out` holds at most `CHUNK` values, and every lane's position is
         // at most the end of the streams (checked below after each chunk),
         // with `PAD` bytes after it.
-        match mode {
+        match lanes_mode {
             // SAFETY: as above.
             DIRECT => unsafe { code.lanes::<DIRECT>(&data, out, &mut pos, &mut bad) },
             // SAFETY: as above.
             NARROW => unsafe { code.lanes::<NARROW>(&data, out, &mut pos, &mut bad) },
+            // SAFETY: as above.
+            NARROW_2 => unsafe { code.lanes::<NARROW_2>(&data, out, &mut pos, &mut bad) },
+            // SAFETY: as above.
+            NARROW_3 => unsafe { code.lanes::<NARROW_3>(&data, out, &mut pos, &mut bad) },
             // SAFETY: as above.
             _ => unsafe { code.lanes::<WIDE>(&data, out, &mut pos, &mut bad) },
         }
@@ -896,6 +976,57 @@ mod tests {
                 })
                 .collect();
             round_trip(&vals, d);
+        }
+    }
+
+    /// The lanes mode of an encoded stream (None: one value throughout).
+    fn lanes_mode_of(bytes: &[u8]) -> Option<u8> {
+        match read_header(&mut Cursor::new(bytes)).unwrap() {
+            Header::Run(_) => None,
+            Header::Code { lanes_mode, .. } => Some(lanes_mode),
+        }
+    }
+
+    /// Values short enough for several to a window are decoded that way,
+    /// on both sides of each bound, at chunk lengths with and without a
+    /// remainder of single values.
+    #[test]
+    fn values_per_window() {
+        for m in [DIRECT, NARROW, NARROW_2, NARROW_3, WIDE] {
+            assert!(per_window(m) as u32 * if m == DIRECT { MAX_CODE_LEN } else { 1 } <= WINDOW_BITS);
+        }
+        assert_eq!(lanes_mode(NARROW, 19), NARROW_3);
+        assert_eq!(lanes_mode(NARROW, 20), NARROW_2);
+        assert_eq!(lanes_mode(NARROW, 28), NARROW_2);
+        assert_eq!(lanes_mode(NARROW, 29), NARROW);
+        assert_eq!(lanes_mode(DIRECT, 12), DIRECT);
+        assert_eq!(lanes_mode(WIDE, 12), WIDE);
+        let d = 16u64;
+        let mut seen = Vec::new();
+        let mut x = 99u64;
+        // the largest value sets the widest escape class: from none
+        // (direct symbols only) to 2^27 and past 2^21 (wide)
+        for top_bits in [0u32, 4, 8, 12, 14, 16, 18, 20, 24] {
+            for n in [4000usize, 1024 + 7, 37] {
+                let vals: Vec<u64> = (0..n)
+                    .map(|i| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        match i % 7 {
+                            0 if top_bits > 0 => d + (x >> (64 - top_bits)),
+                            _ => x % d,
+                        }
+                    })
+                    .collect();
+                let mut b = Vec::new();
+                encode(&vals, d, &mut b);
+                seen.extend(lanes_mode_of(&b));
+                round_trip(&vals, d);
+            }
+        }
+        for m in [DIRECT, NARROW, NARROW_2, NARROW_3, WIDE] {
+            assert!(seen.contains(&m), "lanes mode {m} never taken: {seen:?}");
         }
     }
 
