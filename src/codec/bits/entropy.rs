@@ -414,9 +414,10 @@ const fn per_window(mode: u8) -> usize {
 /// What the decoder of one stream needs: the code table and each escape
 /// class's smallest value.
 struct Code {
-    /// `2^max_len` entries, the longest code's length: built per stream,
-    /// so a short block's stream does not pay for a 2^12-entry table (16
-    /// KiB, half an L1 cache).
+    /// `2^max_len` entries, the longest code's length (one entry for a
+    /// single escape class, whose code is empty): built per stream, so a
+    /// short block's stream does not pay for a 2^12-entry table (16 KiB,
+    /// half an L1 cache).
     table: Vec<u32>,
     /// `table.len() - 1`.
     mask: u64,
@@ -464,9 +465,9 @@ impl Code {
     fn entry_at(&self, window: u64) -> u32 {
         let i = (window & self.mask) as usize;
         debug_assert!(i < self.table.len());
-        // SAFETY: `decode` sets `table` once, 2^max_len entries, and `mask`
-        // to `table.len() - 1` or to 0 (one escape class), so `i` is at
-        // most `table.len() - 1`; neither field changes afterwards.
+        // SAFETY: `read_header` sets `table` once, a power of two entries
+        // long, and `mask` to `table.len() - 1`, so `i` is at most
+        // `table.len() - 1`; neither field changes afterwards.
         // The hot loops index here once per value; the bounds check cost
         // about 5% of the instructions of an entropy-coded column's decode.
         unsafe { *self.table.get_unchecked(i) }
@@ -708,29 +709,58 @@ fn read_header(cur: &mut Cursor<'_>) -> Result<Header, CodecError> {
     for k in 0..ESCAPES {
         escape_base[k + 1] = Code::base(d as usize + k, d);
     }
-    let mut code = Code { table: vec![NO_CODE; size], mask: (size - 1) as u64, escape_base };
-    if used.len() == 1 {
+    let code = if used.len() == 1 {
         // one escape class: its code is empty, only the extra bits remain
-        code.table[0] = entry(used[0], 0);
-        code.mask = 0;
+        Code { table: vec![entry(used[0], 0)], mask: 0, escape_base }
     } else {
         // the lengths must form a complete prefix code (Kraft sum 1)
         let kraft: u64 = used.iter().map(|&s| 1u64 << (MAX_CODE_LEN - u32::from(lens[s]))).sum();
         if kraft != 1 << MAX_CODE_LEN {
             return Err(codec_err("entropy stream: code lengths do not form a complete prefix code"));
         }
-        let codes = canonical_codes(&lens);
-        for &s in &used {
-            let l = u32::from(lens[s]);
-            let e = entry(s, l);
-            let mut j = codes[s] as usize;
-            while j < size {
-                code.table[j] = e;
-                j += 1 << l;
-            }
+        Code { table: build_table(&lens, &used, max_len, entry), mask: (size - 1) as u64, escape_base }
+    };
+    Ok(Header::Code { code, lanes_mode: lanes_mode(mode, max_bits) })
+}
+
+/// The `2^max_len` entries of a complete prefix code's table (`used`: the
+/// symbols with a code, ascending; `entry`: a symbol's entry from its
+/// code length), every entry a symbol's whose code the index's low bits
+/// begin with.
+///
+/// Built length by length, doubling: the table of the codes up to `l`
+/// bits is the one for `l - 1` bits twice over (a code of `k < l` bits
+/// fills every `2^k`-th entry), with the codes of `l` bits put in, one
+/// entry each. That is a copy and a store per symbol instead of a store
+/// per entry: most of the table is copies of its short codes.
+fn build_table(lens: &[u8], used: &[usize], max_len: u32, entry: impl Fn(usize, u32) -> u32) -> Vec<u32> {
+    let codes = canonical_codes(lens);
+    // the used symbols by code length (a counting sort): lengths `l` at
+    // `by_len[first[l]..first[l + 1]]`
+    let mut first = [0usize; MAX_CODE_LEN as usize + 2];
+    for &s in used {
+        first[usize::from(lens[s]) + 1] += 1;
+    }
+    for l in 1..first.len() {
+        first[l] += first[l - 1];
+    }
+    let mut by_len = vec![0usize; used.len()];
+    let mut next = first;
+    for &s in used {
+        let l = usize::from(lens[s]);
+        by_len[next[l]] = s;
+        next[l] += 1;
+    }
+    let mut table = Vec::with_capacity(1 << max_len);
+    // no code is empty: the one entry of 0 bits is only doubled
+    table.push(NO_CODE);
+    for l in 1..=max_len as usize {
+        table.extend_from_within(..);
+        for &s in &by_len[first[l]..first[l + 1]] {
+            table[codes[s] as usize] = entry(s, l as u32);
         }
     }
-    Ok(Header::Code { code, lanes_mode: lanes_mode(mode, max_bits) })
+    table
 }
 
 /// Decodes `n` values of an entropy stream, handing them to `sink` in
@@ -891,8 +921,30 @@ mod tests {
             }
             let lens = code_lengths(&freq);
             assert_eq!(canonical_codes(&lens), by_sort(&lens), "{n} symbols");
+            check_table(&lens);
         }
         assert_eq!(canonical_codes(&[0, 1, 0]), vec![0, 0, 0]);
+    }
+
+    /// `build_table` against its definition: every entry whose index's
+    /// low bits are a symbol's code, that symbol's.
+    fn check_table(lens: &[u8]) {
+        let used: Vec<usize> = (0..lens.len()).filter(|&s| lens[s] > 0).collect();
+        if used.len() < 2 {
+            return;
+        }
+        let max_len = used.iter().map(|&s| u32::from(lens[s])).max().unwrap();
+        let entry = |s: usize, l: u32| (s as u32) << BASE_SHIFT | l;
+        let codes = canonical_codes(lens);
+        let mut want = vec![NO_CODE; 1 << max_len];
+        for &s in &used {
+            let l = u32::from(lens[s]);
+            for j in (codes[s] as usize..want.len()).step_by(1 << l) {
+                want[j] = entry(s, l);
+            }
+        }
+        assert!(!want.contains(&NO_CODE), "an incomplete code");
+        assert_eq!(build_table(lens, &used, max_len, entry), want);
     }
 
     fn round_trip(vals: &[u64], d: u64) -> usize {
