@@ -17,6 +17,7 @@
 #[cfg(feature = "aggregate")]
 pub mod aggregate;
 pub(crate) mod latest;
+mod merge;
 mod reads;
 pub mod stats;
 
@@ -28,7 +29,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::io::FileView;
 use crate::segment::SegmentMeta;
-use crate::table::{Tombstone, stable_order};
+use crate::table::Tombstone;
 
 /// Everything a range read needs, detached from the engine's lock.
 pub struct Snapshot {
@@ -175,7 +176,10 @@ impl RangeReader {
             return Ok(false);
         };
         let base = out.ts.len();
+        // where each source's rows start, after `base`
+        let mut starts = Vec::with_capacity(group.len());
         for src in &group {
+            starts.push(out.ts.len() - base);
             match src {
                 Source::Segment(_, meta) => self.decode_segment(meta, out)?,
                 Source::Mem => {
@@ -185,12 +189,8 @@ impl RangeReader {
                 }
             }
         }
-        if group.len() > 1 && out.ts[base..].windows(2).any(|w| w[0] > w[1]) {
-            let perm = stable_order(&out.ts[base..]);
-            permute_tail(&mut out.ts, base, &perm);
-            for col in &mut out.columns {
-                permute_tail(col, base, &perm);
-            }
+        if group.len() > 1 {
+            merge::sort_runs(out, base, &starts);
         }
         Ok(true)
     }
@@ -314,10 +314,4 @@ fn cut<T>(v: &mut Vec<T>, base: usize, lo: usize, hi: usize) {
     if lo > 0 {
         v.drain(base..base + lo);
     }
-}
-
-fn permute_tail<T: Copy>(v: &mut Vec<T>, base: usize, perm: &[u32]) {
-    let sorted: Vec<T> = perm.iter().map(|&i| v[base + i as usize]).collect();
-    v.truncate(base);
-    v.extend_from_slice(&sorted);
 }
