@@ -226,6 +226,23 @@ fn time_partitions_let_hourly_buckets_come_from_statistics() {
     assert_eq!(NanoTsDb::open(temp_db().1, bad).unwrap_err().kind(), ErrorKind::InvalidArgument);
 }
 
+/// Writes `model`'s rows to table "t" in one batch and flushes; then
+/// `late.2` rows, one call each, from `late.0` and `late.1` ms apart (late
+/// for the rows written), and flushes; then deletes `del`. `model` follows.
+fn write_late_and_delete(db: &NanoTsDb, model: &mut Vec<(i64, f64)>, late: (i64, i64, i64), del: (i64, i64)) {
+    let (ts, vs): (Vec<i64>, Vec<f64>) = model.iter().copied().unzip();
+    db.append_rows("t", &ts, &[&vs]).unwrap();
+    db.flush().unwrap();
+    for k in 0..late.2 {
+        let row = (late.0 + k * late.1, (k % 13) as f64);
+        db.append_row("t", row.0, &[row.1]).unwrap();
+        model.push(row);
+    }
+    db.flush().unwrap();
+    db.delete_range("t", del.0, del.1).unwrap();
+    model.retain(|r| !(del.0..=del.1).contains(&r.0));
+}
+
 #[test]
 fn blocked_segments_match_the_naive_reference() {
     // 1 Hz rows with jitter and repeated timestamps: segments in the
@@ -247,18 +264,7 @@ fn blocked_segments_match_the_naive_reference() {
         };
         model.push((t, v));
     }
-    let (ts, vs): (Vec<i64>, Vec<f64>) = model.iter().copied().unzip();
-    db.append_rows("t", &ts, &[&vs]).unwrap();
-    db.flush().unwrap();
-    for k in 0..1500i64 {
-        let late = (t0 + 20_000_000 + k * 997, (k % 13) as f64);
-        db.append_row("t", late.0, &[late.1]).unwrap();
-        model.push(late);
-    }
-    db.flush().unwrap();
-    let (a, z) = (t0 + 40_000_123, t0 + 40_900_456);
-    db.delete_range("t", a, z).unwrap();
-    model.retain(|r| !(a..=z).contains(&r.0));
+    write_late_and_delete(&db, &mut model, (t0 + 20_000_000, 997, 1500), (t0 + 40_000_123, t0 + 40_900_456));
 
     let end = model.iter().map(|r| r.0).max().unwrap();
     for pass in ["flushed", "packed"] {
@@ -282,6 +288,57 @@ fn blocked_segments_match_the_naive_reference() {
         // Hourly buckets come from block statistics; 7-minute ones decode.
         assert!(from_stats > 20, "{pass}: {from_stats} blocks from statistics");
         assert!(decoded > 20, "{pass}: {decoded} blocks decoded");
+        db.pack_table("t", 1 << 20).unwrap();
+    }
+}
+
+#[test]
+fn regular_blocks_fold_without_decoding_timestamps() {
+    // 1 Hz rows, one timestamp gap and one stretch of jitter (their blocks
+    // decode their timestamps), a late batch overlapping them, a delete
+    // cutting a block (decoded too), ranges and buckets cutting blocks
+    // anywhere, then the same after a pack.
+    let (_dir, path) = temp_db();
+    let db = open(&path);
+    db.create_table("t", &["v"]).unwrap();
+    let t0 = 1_704_067_200_000i64 + 123;
+    let mut model: Vec<(i64, f64)> = Vec::new();
+    let mut t = t0;
+    for i in 0..120_000i64 {
+        t += match i {
+            50_000 => 7_000,
+            80_000..=80_300 => 1000 + i % 3 - 1,
+            _ => 1000,
+        };
+        let v = match i % 97 {
+            0 => f64::NAN,
+            1 => -0.0,
+            _ => ((i * 7919) % 2000) as f64 / 4.0 - 100.0,
+        };
+        model.push((t, v));
+    }
+    write_late_and_delete(&db, &mut model, (t0 + 30_000_000, 1_997, 500), (t0 + 90_000_500, t0 + 90_100_000));
+
+    let end = model.iter().map(|r| r.0).max().unwrap();
+    for pass in ["flushed", "packed"] {
+        let (mut regular, mut decoded) = (0, 0);
+        for bucket in [60_000i64, 1000, 1500, 7, 420_000, 3_600_000] {
+            for (lo, hi) in
+                [(i64::MIN, i64::MAX), (t0 + 1_234_567, end - 3_456_789), (t0 + 5_000, t0 + 5_000)]
+            {
+                let got = db.aggregate("t", lo, hi, bucket, &ALL).unwrap();
+                check(&got, &reference(&model, lo, hi, bucket))
+                    .unwrap_or_else(|e| panic!("{pass} {bucket} {lo}: {e}"));
+                let mut r = db.aggregate_reader("t", lo, hi, bucket, &ALL).unwrap();
+                while r.next_batch().unwrap().is_some() {}
+                regular += r.blocks_regular;
+                decoded += r.blocks_decoded - r.blocks_regular;
+            }
+        }
+        // Both paths were taken: blocks of the regular stretches without
+        // their timestamps, the gap's, jitter's and delete's with them.
+        assert!(regular > 100, "{pass}: {regular} blocks folded from a regular run");
+        assert!(decoded > 5, "{pass}: {decoded} blocks decoded with their timestamps");
         db.pack_table("t", 1 << 20).unwrap();
     }
 }

@@ -198,6 +198,17 @@ pub fn decode_timestamps(codec: u8, data: &[u8], n: usize, out: &mut Vec<i64>) -
     }
 }
 
+/// `(first, step)` of `n` timestamps coded with `codec` when the chunk
+/// says they are one regular run (only `ts-period` says so), without
+/// producing them; `None` otherwise, a damaged chunk included.
+#[cfg(feature = "aggregate")] // only aggregation skips decoding timestamps
+pub fn regular_timestamps(codec: u8, data: &[u8], n: usize) -> Option<(i64, i64)> {
+    match codec {
+        id::TS_PERIOD => ts_period::regular(data, n),
+        _ => None,
+    }
+}
+
 /// Encodes `values` losslessly (bit-exact, NaN payloads included), appending
 /// the bytes to `out`. Returns the codec id chosen.
 pub fn encode_values(values: &[f64], level: Level, out: &mut Vec<u8>) -> u8 {

@@ -398,6 +398,21 @@ impl<'a> SegmentView<'a> {
         Ok(())
     }
 
+    /// The step of block `b`'s timestamps when its chunk (`data` is the
+    /// block's bytes) says they are one regular run that agrees with the
+    /// directory: `first_ts + i * step` for each row `i`, ascending, ending
+    /// at `last_ts`. They then need no decoding. `None` otherwise: decode
+    /// them with [`Self::decode_block_ts`], which checks them.
+    #[cfg(feature = "aggregate")] // only aggregation skips decoding timestamps
+    pub fn block_ts_step(&self, b: usize, data: &[u8]) -> Option<i64> {
+        let block = &self.blocks[b];
+        let chunk = data.get(..block.ts_end - block.start)?;
+        let (first, step) = codec::regular_timestamps(block.ts_codec, chunk, block.rows as usize)?;
+        let span = step.checked_mul(i64::from(block.rows) - 1)?;
+        (step > 0 && first == block.first_ts && first.checked_add(span) == Some(block.last_ts))
+            .then_some(step)
+    }
+
     /// Appends column `col`'s values of block `b` to `out`; `data` is the
     /// block's bytes.
     pub fn decode_block_column(&self, b: usize, col: usize, data: &[u8], out: &mut Vec<f64>) -> Result<()> {
@@ -431,18 +446,23 @@ impl<'a> SegmentView<'a> {
         cols: &mut [Vec<f64>],
     ) -> Result<()> {
         for b in blocks {
-            let r = self.blocks[b].range();
-            let bytes = r
-                .start
-                .checked_sub(data_at)
-                .and_then(|from| data.get(from..r.end - data_at))
-                .ok_or_else(|| self.short_block(b))?;
+            let bytes = self.block_bytes(b, data, data_at)?;
             self.decode_block_ts(b, bytes, ts)?;
             for (c, col) in cols.iter_mut().enumerate() {
                 self.decode_block_column(b, c, bytes, col)?;
             }
         }
         Ok(())
+    }
+
+    /// Block `b`'s bytes within `data`, which starts at payload offset
+    /// `data_at` (as the query's block reads return them).
+    pub fn block_bytes<'d>(&self, b: usize, data: &'d [u8], data_at: usize) -> Result<&'d [u8]> {
+        let r = self.blocks[b].range();
+        r.start
+            .checked_sub(data_at)
+            .and_then(|from| data.get(from..r.end - data_at))
+            .ok_or_else(|| self.short_block(b))
     }
 
     /// Appends the segment's timestamps to `out` (needs the whole payload).

@@ -763,6 +763,17 @@ fn build_table(lens: &[u8], used: &[usize], max_len: u32, entry: impl Fn(usize, 
     table
 }
 
+/// The value of a stream that is one symbol without extra bits (every
+/// value the same), read from its header alone; `None` for any other
+/// stream (the cursor is then left inside it).
+#[cfg(feature = "aggregate")] // only aggregation skips decoding timestamps
+pub fn run_value(cur: &mut Cursor<'_>) -> Result<Option<u64>, CodecError> {
+    match read_header(cur)? {
+        Header::Run(v) => Ok(Some(v)),
+        Header::Code { .. } => Ok(None),
+    }
+}
+
 /// Decodes `n` values of an entropy stream, handing them to `sink` in
 /// order, in chunks of at most 1024; except when the stream is one symbol
 /// without extra bits (every value the same): then `sink` is not called
