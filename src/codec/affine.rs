@@ -8,6 +8,7 @@
 
 use super::bits::{Cursor, pool, stream};
 use super::decimal::{FAST, MAGIC, MAX_E, POW10, patch_exceptions, read_exceptions, write_exceptions};
+use super::integer::ints_affine_to_f64;
 use super::{CodecError, codec_err};
 
 const STEP: [f64; 19] = [
@@ -97,8 +98,8 @@ pub fn decode(data: &[u8], n: usize, out: &mut Vec<f64>) -> Result<(), CodecErro
     let (pos, exc) = read_exceptions(&mut cur, n, "affine")?;
     let start = out.len();
     out.reserve(n);
-    let e = e as usize;
-    stream::decode(&mut cur, n, |ks| out.extend(ks.iter().map(|&k| model(base, k, e))))?;
+    let step = STEP[e as usize];
+    stream::decode(&mut cur, n, |ks| ints_affine_to_f64(ks, base, step, out))?;
     cur.finish()?;
     patch_exceptions(&mut out[start..], &pos, exc);
     Ok(())
