@@ -294,12 +294,24 @@ fn blocked_segments_match_the_naive_reference() {
 
 #[test]
 fn regular_blocks_fold_without_decoding_timestamps() {
-    // 1 Hz rows, one timestamp gap and one stretch of jitter (their blocks
-    // decode their timestamps), a late batch overlapping them, a delete
-    // cutting a block (decoded too), ranges and buckets cutting blocks
-    // anywhere, then the same after a pack.
+    regular_runs_fold_without_decoding_timestamps(None);
+}
+
+#[test]
+fn regular_classic_segments_fold_without_decoding_timestamps() {
+    // hourly partitions: segments of 3,600 rows, in the classic layout
+    regular_runs_fold_without_decoding_timestamps(Some(3_600_000));
+}
+
+/// 1 Hz rows, one timestamp gap and one stretch of jitter (their blocks or
+/// segments decode their timestamps), a late batch overlapping them, a
+/// delete cutting a block (decoded too), ranges and buckets cutting blocks
+/// anywhere, then the same after a pack; segments cut at multiples of
+/// `partition` ms, if given.
+fn regular_runs_fold_without_decoding_timestamps(partition: Option<i64>) {
     let (_dir, path) = temp_db();
-    let db = open(&path);
+    let opts = NanoTsOptions { segment_partition_ms: partition, ..Default::default() };
+    let db = NanoTsDb::open(&path, opts).unwrap();
     db.create_table("t", &["v"]).unwrap();
     let t0 = 1_704_067_200_000i64 + 123;
     let mut model: Vec<(i64, f64)> = Vec::new();
@@ -321,7 +333,7 @@ fn regular_blocks_fold_without_decoding_timestamps() {
 
     let end = model.iter().map(|r| r.0).max().unwrap();
     for pass in ["flushed", "packed"] {
-        let (mut regular, mut decoded) = (0, 0);
+        let (mut regular, mut decoded, mut segments_regular, mut segments_decoded) = (0, 0, 0, 0);
         for bucket in [60_000i64, 1000, 1500, 7, 420_000, 3_600_000] {
             for (lo, hi) in
                 [(i64::MIN, i64::MAX), (t0 + 1_234_567, end - 3_456_789), (t0 + 5_000, t0 + 5_000)]
@@ -333,12 +345,24 @@ fn regular_blocks_fold_without_decoding_timestamps() {
                 while r.next_batch().unwrap().is_some() {}
                 regular += r.blocks_regular;
                 decoded += r.blocks_decoded - r.blocks_regular;
+                segments_regular += r.segments_regular;
+                segments_decoded += r.segments_decoded - r.segments_regular;
             }
         }
-        // Both paths were taken: blocks of the regular stretches without
-        // their timestamps, the gap's, jitter's and delete's with them.
-        assert!(regular > 100, "{pass}: {regular} blocks folded from a regular run");
-        assert!(decoded > 5, "{pass}: {decoded} blocks decoded with their timestamps");
+        // Both paths were taken: blocks (or classic segments) of the
+        // regular stretches without their timestamps, the gap's, jitter's
+        // and delete's with them.
+        if partition.is_none() {
+            assert!(regular > 100, "{pass}: {regular} blocks folded from a regular run");
+            assert!(decoded > 5, "{pass}: {decoded} blocks decoded with their timestamps");
+            if pass == "flushed" {
+                // the late rows' segment is small, so classic, and regular
+                assert!(segments_regular > 0, "{pass}: {segments_regular} classic segments regular");
+            }
+        } else {
+            assert!(segments_regular > 100, "{pass}: {segments_regular} classic segments regular");
+            assert!(segments_decoded > 5, "{pass}: {segments_decoded} segments decoded with timestamps");
+        }
         db.pack_table("t", 1 << 20).unwrap();
     }
 }

@@ -551,6 +551,9 @@ pub struct AggregateReader {
     /// its first timestamp and step without decoding them (for benchmarks
     /// and tests).
     pub blocks_regular: u64,
+    /// Classic segments decoded whose timestamps were a regular run, folded
+    /// the same way (for benchmarks and tests).
+    pub segments_regular: u64,
 }
 
 impl AggregateReader {
@@ -574,6 +577,7 @@ impl AggregateReader {
             blocks_from_stats: 0,
             blocks_decoded: 0,
             blocks_regular: 0,
+            segments_regular: 0,
         })
     }
 
@@ -642,14 +646,40 @@ impl AggregateReader {
         let result = self.fold_blocks(order, meta, &mut rows);
         let result = match result {
             Ok(true) => Ok(()),
-            Ok(false) => self.reader.decode_segment(meta, &mut rows).map(|()| {
-                self.buckets.fold_rows(&rows.ts[..], &rows.columns, order, 0);
-            }),
+            Ok(false) => self.fold_classic(order, meta, &mut rows),
             Err(e) => Err(e),
         };
         rows.columns.resize_with(ncols, Vec::new);
         self.scratch = rows;
         result
+    }
+
+    /// [`Self::fold_segment`] of a classic segment, read whole: when no
+    /// tombstone reaches it and its timestamps are one regular run, like a
+    /// block's in [`Self::fold_blocks`], only its values are decoded.
+    fn fold_classic(&mut self, order: u64, meta: &SegmentMeta, rows: &mut Columns) -> Result<()> {
+        let (start, end) = (self.reader.start_ms, self.reader.end_ms);
+        let deleted = self.reader.snap.tombstones.iter().any(|t| t.hits(meta));
+        let view = self.reader.segment_whole(meta, rows.columns.len())?;
+        let step = view.ts_step().filter(|_| !deleted);
+        if step.is_none() {
+            view.decode_ts(&mut rows.ts)?;
+        }
+        for (c, col) in rows.columns.iter_mut().enumerate() {
+            view.decode_column(c, col)?;
+        }
+        if let Some(step) = step {
+            let (lo, hi, times) = Regular::cut(meta.min_ts, step, meta.rows as usize, start, end);
+            for col in rows.columns.iter_mut() {
+                cut(col, 0, lo, hi);
+            }
+            self.buckets.fold_rows(&times, &rows.columns, order, lo as u64);
+            self.segments_regular += 1;
+            return Ok(());
+        }
+        self.reader.keep_range_and_live(meta, rows, 0);
+        self.buckets.fold_rows(&rows.ts[..], &rows.columns, order, 0);
+        Ok(())
     }
 
     /// [`Self::fold_segment`] of a blocked segment; false (nothing done)

@@ -28,7 +28,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::io::FileView;
-use crate::segment::SegmentMeta;
+use crate::segment::{SegmentMeta, SegmentView};
 use crate::table::Tombstone;
 
 /// Everything a range read needs, detached from the engine's lock.
@@ -242,21 +242,35 @@ impl RangeReader {
             view.is_blocked()
         };
         if !decoded_blocks {
-            let view = self.reads.segment(&self.snap.map, meta)?;
-            if view.ncols() != ncols {
-                return Err(Error::corrupt(format!(
-                    "segment at file offset {} has {} columns, table {:?} has {}",
-                    meta.offset,
-                    view.ncols(),
-                    self.snap.table,
-                    ncols
-                )));
-            }
+            let view = self.segment_whole(meta, ncols)?;
             view.decode_ts(&mut out.ts)?;
             for (c, col) in out.columns.iter_mut().enumerate() {
                 view.decode_column(c, col)?;
             }
         }
+        self.keep_range_and_live(meta, out, base);
+        Ok(())
+    }
+
+    /// Reads segment `meta` whole and checks it has the table's `ncols`
+    /// value columns.
+    pub(crate) fn segment_whole(&mut self, meta: &SegmentMeta, ncols: usize) -> Result<SegmentView<'_>> {
+        let view = self.reads.segment(&self.snap.map, meta)?;
+        if view.ncols() != ncols {
+            return Err(Error::corrupt(format!(
+                "segment at file offset {} has {} columns, table {:?} has {}",
+                meta.offset,
+                view.ncols(),
+                self.snap.table,
+                ncols
+            )));
+        }
+        Ok(view)
+    }
+
+    /// Keeps, of the rows of `meta` appended to `out` after `base`, those
+    /// inside the range and not deleted.
+    pub(crate) fn keep_range_and_live(&self, meta: &SegmentMeta, out: &mut Columns, base: usize) {
         let seg_ts = &out.ts[base..];
         let lo = seg_ts.partition_point(|&t| t < self.start_ms);
         let hi = seg_ts.partition_point(|&t| t <= self.end_ms);
@@ -268,7 +282,6 @@ impl RangeReader {
         if !hits.is_empty() {
             remove_deleted(out, base, &hits);
         }
-        Ok(())
     }
 
     /// Reads every remaining group into one `Columns`.

@@ -413,6 +413,14 @@ impl<'a> SegmentView<'a> {
             .then_some(step)
     }
 
+    /// [`Self::block_ts_step`] of a classic segment read whole (its one
+    /// block); `None` for a blocked one.
+    #[cfg(feature = "aggregate")] // only aggregation skips decoding timestamps
+    pub fn ts_step(&self) -> Option<i64> {
+        let [block] = &self.blocks[..] else { return None };
+        self.block_ts_step(0, self.payload_bytes(block.range()).ok()?)
+    }
+
     /// Appends column `col`'s values of block `b` to `out`; `data` is the
     /// block's bytes.
     pub fn decode_block_column(&self, b: usize, col: usize, data: &[u8], out: &mut Vec<f64>) -> Result<()> {

@@ -90,18 +90,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             return Ok(());
         }
         for (name, bucket) in [("hourly", HOUR), ("minutely", MINUTE)] {
-            let (secs, (buckets, stats, blocks_stats, blocks_decoded)) = timed(5, || {
+            let (secs, (buckets, r)) = timed(5, || {
                 let mut r = db.aggregate_reader("sensor", T0, end, bucket, &aggs).unwrap();
                 let mut n = 0;
                 while let Some(b) = r.next_batch().unwrap() {
                     n += b.bucket_start.len();
                 }
-                (n, r.segments_from_stats, r.blocks_from_stats, r.blocks_decoded)
+                (n, r)
             });
             println!(
-                "  {name}, whole range: {:.2} ms (median of 5) = {:.2} G rows/s effective; {buckets} buckets; {stats} segments from statistics, blocks: {blocks_stats} from statistics, {blocks_decoded} decoded",
+                "  {name}, whole range: {:.2} ms (median of 5) = {:.2} G rows/s effective; {buckets} buckets; segments: {} from statistics, {} decoded ({} classic with regular timestamps); blocks: {} from statistics, {} decoded ({} with regular timestamps)",
                 secs * 1e3,
-                rows as f64 / secs / 1e9
+                rows as f64 / secs / 1e9,
+                r.segments_from_stats,
+                r.segments_decoded,
+                r.segments_regular,
+                r.blocks_from_stats,
+                r.blocks_decoded,
+                r.blocks_regular,
             );
         }
 
