@@ -530,6 +530,13 @@ fn run_end(ts: &[i64], i: usize, end_ts: i64, guess: usize) -> usize {
     }
 }
 
+/// `get` of column `c`'s partial in each bucket (`ncols` partials per
+/// bucket, `c < ncols`), one tight loop per result column.
+#[inline(always)]
+fn gather<T>(parts: &[Partial], ncols: usize, c: usize, get: impl Fn(&Partial) -> T) -> Vec<T> {
+    parts.chunks_exact(ncols).map(|bucket| get(&bucket[c])).collect()
+}
+
 /// Streams the aggregation of a planned range read, group by group.
 pub struct AggregateReader {
     reader: RangeReader,
@@ -794,10 +801,13 @@ impl AggregateReader {
             .into_iter()
             .enumerate()
             .map(|(k, (name, column, agg))| {
-                let parts = parts.iter().skip(k / aggs).step_by(ncols);
+                let c = k / aggs;
                 let values = match agg {
-                    Agg::Count => AggValues::U64(parts.map(|p| p.count).collect()),
-                    _ => AggValues::F64(parts.map(|p| p.value(agg)).collect()),
+                    Agg::Count => AggValues::U64(gather(parts, ncols, c, |p| p.count)),
+                    Agg::Sum => AggValues::F64(gather(parts, ncols, c, |p| p.sum)),
+                    Agg::Min => AggValues::F64(gather(parts, ncols, c, |p| p.min)),
+                    Agg::Max => AggValues::F64(gather(parts, ncols, c, |p| p.max)),
+                    _ => AggValues::F64(gather(parts, ncols, c, |p| p.value(agg))),
                 };
                 AggColumn { name, column, agg, values }
             })
