@@ -226,6 +226,35 @@ fn time_partitions_let_hourly_buckets_come_from_statistics() {
     assert_eq!(NanoTsDb::open(temp_db().1, bad).unwrap_err().kind(), ErrorKind::InvalidArgument);
 }
 
+/// Row `i`'s value in the long tests: NaN when `pick` is 0, -0.0 when 1,
+/// else one of 2,000 quarter steps.
+fn sample(i: i64, pick: u64) -> f64 {
+    match pick {
+        0 => f64::NAN,
+        1 => -0.0,
+        _ => ((i * 7919) % 2000) as f64 / 4.0 - 100.0,
+    }
+}
+
+/// Aggregates table "t" over `range` with all aggregates, checks the
+/// result against the naive reference of `model` (`pass` names the state
+/// in a failure), and returns a reader that aggregated the same, drained,
+/// for its counts of what it read.
+fn aggregate_checked(
+    db: &NanoTsDb,
+    model: &[(i64, f64)],
+    range: (i64, i64),
+    bucket: i64,
+    pass: &str,
+) -> nanots::AggregateReader {
+    let (lo, hi) = range;
+    let got = db.aggregate("t", lo, hi, bucket, &ALL).unwrap();
+    check(&got, &reference(model, lo, hi, bucket)).unwrap_or_else(|e| panic!("{pass} {bucket} {lo}: {e}"));
+    let mut r = db.aggregate_reader("t", lo, hi, bucket, &ALL).unwrap();
+    while r.next_batch().unwrap().is_some() {}
+    r
+}
+
 /// Writes `model`'s rows to table "t" in one batch and flushes; then
 /// `late.2` rows, one call each, from `late.0` and `late.1` ms apart (late
 /// for the rows written), and flushes; then deletes `del`. `model` follows.
@@ -257,12 +286,7 @@ fn blocked_segments_match_the_naive_reference() {
     let mut t = t0;
     for i in 0..70_000i64 {
         t += [1000, 1000, 1000, 999, 1001, 0][rng.below(6) as usize];
-        let v = match rng.below(50) {
-            0 => f64::NAN,
-            1 => -0.0,
-            _ => ((i * 7919) % 2000) as f64 / 4.0 - 100.0,
-        };
-        model.push((t, v));
+        model.push((t, sample(i, rng.below(50))));
     }
     write_late_and_delete(&db, &mut model, (t0 + 20_000_000, 997, 1500), (t0 + 40_000_123, t0 + 40_900_456));
 
@@ -272,11 +296,7 @@ fn blocked_segments_match_the_naive_reference() {
         let mut decoded = 0;
         for bucket in [3_600_000i64, 420_000, 86_400_000, 5_400_000, 1000] {
             for (lo, hi) in [(i64::MIN, i64::MAX), (t0 + 1_234_567, end - 3_456_789)] {
-                let got = db.aggregate("t", lo, hi, bucket, &ALL).unwrap();
-                check(&got, &reference(&model, lo, hi, bucket))
-                    .unwrap_or_else(|e| panic!("{pass} {bucket} {lo}: {e}"));
-                let mut r = db.aggregate_reader("t", lo, hi, bucket, &ALL).unwrap();
-                while r.next_batch().unwrap().is_some() {}
+                let r = aggregate_checked(&db, &model, (lo, hi), bucket, pass);
                 if bucket == 3_600_000 {
                     from_stats += r.blocks_from_stats;
                 }
@@ -322,12 +342,7 @@ fn regular_runs_fold_without_decoding_timestamps(partition: Option<i64>) {
             80_000..=80_300 => 1000 + i % 3 - 1,
             _ => 1000,
         };
-        let v = match i % 97 {
-            0 => f64::NAN,
-            1 => -0.0,
-            _ => ((i * 7919) % 2000) as f64 / 4.0 - 100.0,
-        };
-        model.push((t, v));
+        model.push((t, sample(i, (i % 97) as u64)));
     }
     write_late_and_delete(&db, &mut model, (t0 + 30_000_000, 1_997, 500), (t0 + 90_000_500, t0 + 90_100_000));
 
@@ -338,11 +353,7 @@ fn regular_runs_fold_without_decoding_timestamps(partition: Option<i64>) {
             for (lo, hi) in
                 [(i64::MIN, i64::MAX), (t0 + 1_234_567, end - 3_456_789), (t0 + 5_000, t0 + 5_000)]
             {
-                let got = db.aggregate("t", lo, hi, bucket, &ALL).unwrap();
-                check(&got, &reference(&model, lo, hi, bucket))
-                    .unwrap_or_else(|e| panic!("{pass} {bucket} {lo}: {e}"));
-                let mut r = db.aggregate_reader("t", lo, hi, bucket, &ALL).unwrap();
-                while r.next_batch().unwrap().is_some() {}
+                let r = aggregate_checked(&db, &model, (lo, hi), bucket, pass);
                 regular += r.blocks_regular;
                 decoded += r.blocks_decoded - r.blocks_regular;
                 segments_regular += r.segments_regular;

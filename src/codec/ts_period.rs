@@ -88,6 +88,16 @@ pub fn encode(ts: &[i64], out: &mut Vec<u8>) {
     entropy::encode(&u, d, out);
 }
 
+/// Reads a chunk's divisor `g` (checked: 1..=i64::MAX) and period `p`,
+/// which follow its first timestamp when it holds more than one.
+fn divisor_and_period(cur: &mut Cursor<'_>) -> Result<(i64, i64), CodecError> {
+    let g = cur.varint()?;
+    if g == 0 || g > i64::MAX as u64 {
+        return Err(codec_err(format!("ts-period: bad divisor {g}")));
+    }
+    Ok((g as i64, unzigzag(cur.varint()?)))
+}
+
 pub fn decode(data: &[u8], n: usize, out: &mut Vec<i64>) -> Result<(), CodecError> {
     let mut cur = Cursor::new(data);
     if n == 0 {
@@ -99,12 +109,7 @@ pub fn decode(data: &[u8], n: usize, out: &mut Vec<i64>) -> Result<(), CodecErro
     if n == 1 {
         return cur.finish();
     }
-    let g = cur.varint()?;
-    if g == 0 || g > i64::MAX as u64 {
-        return Err(codec_err(format!("ts-period: bad divisor {g}")));
-    }
-    let g = g as i64;
-    let p = unzigzag(cur.varint()?);
+    let (g, p) = divisor_and_period(&mut cur)?;
     let run = entropy::decode(&mut cur, n - 1, |chunk| {
         out.extend(chunk.iter().map(|&u| {
             t = t.wrapping_add(p.wrapping_add(unzigzag(u)).wrapping_mul(g));
@@ -131,14 +136,10 @@ pub fn regular(data: &[u8], n: usize) -> Option<(i64, i64)> {
     }
     let mut cur = Cursor::new(data);
     let t = unzigzag(cur.varint().ok()?);
-    let g = cur.varint().ok()?;
-    if g == 0 || g > i64::MAX as u64 {
-        return None;
-    }
-    let p = unzigzag(cur.varint().ok()?);
+    let (g, p) = divisor_and_period(&mut cur).ok()?;
     let u = entropy::run_value(&mut cur).ok()??;
     cur.finish().ok()?;
-    Some((t, p.wrapping_add(unzigzag(u)).wrapping_mul(g as i64)))
+    Some((t, p.wrapping_add(unzigzag(u)).wrapping_mul(g)))
 }
 
 /// Appends `t + step * i` for `i` in `1..n` (wrapping). Independent

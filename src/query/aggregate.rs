@@ -169,14 +169,15 @@ fn fold_values(col: &[f64]) -> Option<RunFold> {
         // SAFETY: the CPU supports AVX2 (checked just above).
         return unsafe { fold_values_avx2(col) };
     }
-    fold_values_lanes::<4>(col)
+    fold_values_portable(col)
 }
 
-/// [`fold_values`] in `L` lanes, so the loop pipelines and vectorizes while
-/// its 3L accumulators stay in registers (with eight on baseline x86-64,
-/// 16 xmm registers, they spilled).
+/// [`fold_values`] in four portable lanes, so the loop pipelines and
+/// vectorizes while its 12 accumulators stay in registers (with eight on
+/// baseline x86-64, 16 xmm registers, they spilled).
 #[inline(always)]
-fn fold_values_lanes<const L: usize>(col: &[f64]) -> Option<RunFold> {
+fn fold_values_portable(col: &[f64]) -> Option<RunFold> {
+    const L: usize = 4;
     let mut sum = [0.0f64; L];
     let mut min = [f64::INFINITY; L];
     let mut max = [f64::NEG_INFINITY; L];
@@ -195,7 +196,7 @@ fn fold_values_lanes<const L: usize>(col: &[f64]) -> Option<RunFold> {
         min[lane] = if v < min[lane] { v } else { min[lane] };
         max[lane] = if v > max[lane] { v } else { max[lane] };
     }
-    let sum = pairwise_sum(&sum);
+    let sum = (sum[0] + sum[1]) + (sum[2] + sum[3]);
     if sum.is_nan() {
         return None;
     }
@@ -203,19 +204,6 @@ fn fold_values_lanes<const L: usize>(col: &[f64]) -> Option<RunFold> {
     let min = min.into_iter().fold(f64::INFINITY, |m, v| if v < m { v } else { m });
     let max = max.into_iter().fold(f64::NEG_INFINITY, |m, v| if v > m { v } else { m });
     Some(RunFold { sum, min, max })
-}
-
-/// The sum of the lanes, added in halves.
-#[inline(always)]
-fn pairwise_sum(lanes: &[f64]) -> f64 {
-    match lanes {
-        [] => 0.0,
-        [v] => *v,
-        _ => {
-            let (a, b) = lanes.split_at(lanes.len() / 2);
-            pairwise_sum(a) + pairwise_sum(b)
-        }
-    }
 }
 
 /// [`fold_values`] in two AVX2 registers of four lanes per accumulator,
@@ -888,7 +876,7 @@ mod tests {
                 }
                 None => fold_run_nan(vals, o, o),
             };
-            let mut folds = vec![fold_run(vals, o, o), portable(fold_values_lanes::<4>(vals))];
+            let mut folds = vec![fold_run(vals, o, o), portable(fold_values_portable(vals))];
             #[cfg(target_arch = "x86_64")]
             if std::arch::is_x86_feature_detected!("avx2") {
                 // SAFETY: the CPU supports AVX2 (checked just above).
